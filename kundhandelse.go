@@ -1,0 +1,175 @@
+package minaarenden
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Kundhandelse is one customer event: a short, user-readable message from a
+// producer about a case ("Ansökan mottagen", "Komplettera din ansökan").
+// Its JSON form is the 6.1 wire form; decoding tolerates unknown fields and
+// reads tidpunkt leniently (see ParseTidpunkt), zoneless values in
+// Europe/Stockholm. Clients that know a producer's zone decode with
+// DecodeOptions instead.
+type Kundhandelse struct {
+	KundhandelseID string          `json:"kundhandelseId"`
+	Rubrik         string          `json:"rubrik"`
+	Beskrivning    string          `json:"beskrivning"`
+	Sprak          string          `json:"sprak"`     // ISO 639-1 language of rubrik and beskrivning
+	Producent      string          `json:"producent"` // human-readable producer name, "Skatteverket"
+	Tidpunkt       time.Time       `json:"tidpunkt"`  // when it happened; compare instants, never text
+	Typ            Kundhandelsetyp `json:"kundhandelseTyp"`
+	// KraverKundatgard (producentarendetKraverKundatgard) is true when the
+	// customer has the ball: the case waits for them to act.
+	KraverKundatgard bool `json:"producentarendetKraverKundatgard"`
+	// Klart (producentarendetKlart) is true when the producer considers the
+	// case finished with this event.
+	Klart bool `json:"producentarendetKlart"`
+	// Version is the standard version the producer implements, from the
+	// event itself (forwarding service) or the answer's metadata (producer).
+	// Empty for answers older than 3.0.
+	Version           Version                    `json:"version,omitempty"`
+	UtokadInformation map[string]json.RawMessage `json:"utokadInformation,omitempty"`
+	Referenser        Referenser                 `json:"referenser,omitempty"`
+	Taggar            []string                   `json:"taggar,omitempty"`
+
+	// Part is the part (kund and/or ärende) whose question this event
+	// answered. It is not part of the wire form.
+	Part Part `json:"-"`
+}
+
+// Servicelofte returns the standard utokadInformation key servicelofte
+// (since 6.0, e.g. "30 dagar"), or "".
+func (k *Kundhandelse) Servicelofte() string {
+	var s string
+	if raw, ok := k.UtokadInformation["servicelofte"]; ok {
+		_ = json.Unmarshal(raw, &s) // a non-string servicelofte reads as absent
+	}
+	return s
+}
+
+// wireKundhandelse is Kundhandelse with tidpunkt as text, so that the time
+// can be read leniently and in a chosen zone.
+type wireKundhandelse struct {
+	KundhandelseID    string                     `json:"kundhandelseId"`
+	Rubrik            string                     `json:"rubrik"`
+	Beskrivning       string                     `json:"beskrivning"`
+	Sprak             string                     `json:"sprak"`
+	Producent         string                     `json:"producent"`
+	Tidpunkt          string                     `json:"tidpunkt"`
+	Typ               Kundhandelsetyp            `json:"kundhandelseTyp"`
+	KraverKundatgard  bool                       `json:"producentarendetKraverKundatgard"`
+	Klart             bool                       `json:"producentarendetKlart"`
+	Version           Version                    `json:"version,omitempty"`
+	UtokadInformation map[string]json.RawMessage `json:"utokadInformation,omitempty"`
+	Referenser        Referenser                 `json:"referenser,omitempty"`
+	Taggar            []string                   `json:"taggar,omitempty"`
+}
+
+// MarshalJSON writes the 6.1 wire form with tidpunkt as RFC 3339 in UTC, as
+// the REST API profile asks of answers.
+func (k Kundhandelse) MarshalJSON() ([]byte, error) {
+	w := wireKundhandelse{
+		KundhandelseID: k.KundhandelseID, Rubrik: k.Rubrik, Beskrivning: k.Beskrivning,
+		Sprak: k.Sprak, Producent: k.Producent, Typ: k.Typ,
+		KraverKundatgard: k.KraverKundatgard, Klart: k.Klart, Version: k.Version,
+		UtokadInformation: k.UtokadInformation, Referenser: k.Referenser, Taggar: k.Taggar,
+	}
+	if !k.Tidpunkt.IsZero() {
+		w.Tidpunkt = k.Tidpunkt.UTC().Format(time.RFC3339Nano)
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads one event, zoneless tidpunkt in Europe/Stockholm.
+func (k *Kundhandelse) UnmarshalJSON(data []byte) error {
+	return DecodeOptions{}.Unmarshal(data, k)
+}
+
+// DecodeOptions says how to read the parts of an event the standard leaves
+// open. The zero value reads zoneless tidpunkt in Europe/Stockholm.
+type DecodeOptions struct {
+	// Zone is used for a tidpunkt that carries no offset. Nil means
+	// Europe/Stockholm, the producers' own time in every known
+	// implementation; set time.UTC for a producer that follows the REST API
+	// profile's "answer in UTC" without writing the Z.
+	Zone *time.Location
+}
+
+// Unmarshal decodes one event in the 6.x wire form into k.
+func (o DecodeOptions) Unmarshal(data []byte, k *Kundhandelse) error {
+	var w wireKundhandelse
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	return o.fromWire(&w, k)
+}
+
+func (o DecodeOptions) fromWire(w *wireKundhandelse, k *Kundhandelse) error {
+	part := k.Part
+	*k = Kundhandelse{
+		KundhandelseID: w.KundhandelseID, Rubrik: w.Rubrik, Beskrivning: w.Beskrivning,
+		Sprak: w.Sprak, Producent: w.Producent, Typ: w.Typ,
+		KraverKundatgard: w.KraverKundatgard, Klart: w.Klart, Version: w.Version,
+		UtokadInformation: w.UtokadInformation, Referenser: w.Referenser, Taggar: w.Taggar,
+		Part: part,
+	}
+	if w.Tidpunkt == "" {
+		return fmt.Errorf("minaarenden: kundhändelse %q has no tidpunkt", w.KundhandelseID)
+	}
+	t, err := ParseTidpunkt(w.Tidpunkt, o.Zone)
+	if err != nil {
+		return fmt.Errorf("minaarenden: kundhändelse %q: %w", w.KundhandelseID, err)
+	}
+	k.Tidpunkt = t
+	return nil
+}
+
+// Version is a version of the Mina ärenden standard, as carried in
+// metadata.version or an event's version ("6.0").
+type Version string
+
+// The published versions. 1.0, 1.1 and 2.0 are the labels the RAML enum gives
+// to the pre-RAML Tjänstebeskrivning versions.
+const (
+	V1_0 Version = "1.0"
+	V1_1 Version = "1.1"
+	V2_0 Version = "2.0"
+	V3_0 Version = "3.0"
+	V3_1 Version = "3.1"
+	V4_0 Version = "4.0"
+	V4_1 Version = "4.1"
+	V5_0 Version = "5.0"
+	V6_0 Version = "6.0"
+	V6_1 Version = "6.1"
+)
+
+// Versions lists every published version, oldest first.
+var Versions = []Version{V1_0, V1_1, V2_0, V3_0, V3_1, V4_0, V4_1, V5_0, V6_0, V6_1}
+
+// Known reports whether v is a published version.
+func (v Version) Known() bool { return v.rank() >= 0 }
+
+func (v Version) rank() int {
+	for i, k := range Versions {
+		if k == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// AtLeast reports whether v is w or newer. Unknown versions are newer than
+// every known one, so a producer ahead of this SDK is spoken to in the newest
+// form it knows.
+func (v Version) AtLeast(w Version) bool {
+	rv, rw := v.rank(), w.rank()
+	if rv < 0 {
+		rv = len(Versions)
+	}
+	if rw < 0 {
+		rw = len(Versions)
+	}
+	return rv >= rw
+}
