@@ -1,0 +1,48 @@
+package client
+
+import (
+	"github.com/aterkoppling/minaarenden"
+)
+
+// Answer is what one endpoint said to one Query: the events of every part
+// that was answered, and one Outcome per part (producer dialect) or per
+// delfråga (forwarding dialect), failed ones included. Events already
+// received are never dropped because another part failed.
+type Answer struct {
+	// Endpoint names the endpoint without query string or credentials.
+	Endpoint string
+	// Version is the standard version the answer said it speaks
+	// (metadata.version, or the events' version), or "" for answers older
+	// than 3.0 that carry none.
+	Version minaarenden.Version
+	// Events holds every decoded event, each with Part set to the part it
+	// answered, in the order received.
+	Events []minaarenden.Kundhandelse
+	// Outcomes has one entry per part asked (producer dialect) or per
+	// delfråga the forwarding service reported (one per producer and part).
+	Outcomes []Outcome
+}
+
+// Outcome is how one part fared at one producer.
+type Outcome struct {
+	// Producent is the producer that answered: Options.Name for the producer
+	// dialect, delfragor[].producent for the forwarding dialect.
+	Producent string
+	Part      minaarenden.Part
+	// HTTPStatus is the final HTTP status (the delfråga's httpCode for the
+	// forwarding dialect); 0 when no response arrived.
+	HTTPStatus int
+	// Status is the forwarding service's delfråga status ("OK"), or "".
+	Status string
+	// Message is the producer's error message, if any.
+	Message string
+	// Attempts counts HTTP attempts, retries included.
+	Attempts int
+	// Events counts the events decoded for this part.
+	Events int
+	// Total is totaltAntalKundhandelser when the answer gave one.
+	Total int
+	// Err is nil when the part was answered; otherwise a *Error or the
+	// context's error.
+	Err error
+}
