@@ -64,7 +64,7 @@ func ParseTidpunkt(s string, zone *time.Location) (time.Time, error) {
 	if p.i != len(s) {
 		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", s[p.i:], p.i)}
 	}
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 {
+	if year < 1000 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 {
 		return time.Time{}, &TidpunktError{Value: s, Reason: "a field is out of range"}
 	}
 	if second == 60 { // a leap second: the standard library has none either
