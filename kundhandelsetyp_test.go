@@ -7,7 +7,7 @@ import (
 
 func TestKundhandelsetypSegments(t *testing.T) {
 	tests := []struct {
-		typ                         Kundhandelsetyp
+		typ                     Kundhandelsetyp
 		prefix, arendetyp, steg string
 	}{
 		{"SKV.MOMS.DEKL_INLAMAD", "SKV", "SKV.MOMS", "DEKL_INLAMAD"},
