@@ -14,6 +14,9 @@ import (
 type Catalog struct {
 	Producentarendetyper []*Producentarendetyp `json:"producentarendetyper"`
 
+	// Extra keeps top-level keys this SDK does not know.
+	Extra map[string]json.RawMessage `json:"-"`
+
 	types map[string]*Producentarendetyp                   // by id, "SKV.ARBETSGIVARE"
 	steps map[minaarenden.Kundhandelsetyp]*Kundhandelsetyp // by full id
 }
@@ -37,6 +40,8 @@ type Producentarendetyp struct {
 	// Extra keeps keys this SDK does not know, so a catalog passes through
 	// unchanged.
 	Extra map[string]json.RawMessage `json:"-"`
+
+	graphs *graphs // built at load time; nil for a type built by hand
 }
 
 // Kundhandelsetyp describes one step: the SKALL fields (namn, id, behörighet,
@@ -63,6 +68,8 @@ type Flode struct {
 	Start      []minaarenden.Kundhandelsetyp `json:"start"`
 	Overgangar []Overgang                    `json:"overgangar"`
 	Slut       []minaarenden.Kundhandelsetyp `json:"slut"`
+
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Overgang is one transition, [from, to] on the wire.
@@ -75,6 +82,8 @@ type Variant struct {
 	Producent         string                        `json:"producent"`
 	Kundhandelsetyper []minaarenden.Kundhandelsetyp `json:"kundhandelsetyper"`
 	Overgangar        []Overgang                    `json:"overgangar,omitempty"`
+
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Type returns the producentärendetyp with the given id ("SKV.ARBETSGIVARE").
@@ -98,6 +107,7 @@ func (c *Catalog) index() {
 		for _, s := range t.Kundhandelsetyper {
 			c.steps[s.ID] = s
 		}
+		t.resolve()
 	}
 }
 
@@ -113,11 +123,38 @@ func (t *Producentarendetyp) Variant(producent string) (*Variant, bool) {
 
 // Graph returns the flow producent follows: its variant's slice when it has
 // one, the union flow otherwise (producent "" always gets the union).
+//
+// For a loaded catalog the graphs are built once at load time, so Graph is a
+// map lookup that allocates nothing; flow calls it for every instance. The
+// returned Graph is shared and must not be modified.
 func (t *Producentarendetyp) Graph(producent string) *Graph {
+	if t.graphs != nil {
+		if g, ok := t.graphs.slices[producent]; ok && producent != "" {
+			return g
+		}
+		return t.graphs.union
+	}
+	// A type built by hand rather than loaded: resolve on every call.
 	if v, ok := t.Variant(producent); ok && producent != "" {
 		return t.slice(v)
 	}
 	return t.union()
+}
+
+// graphs caches a loaded type's resolved flows.
+type graphs struct {
+	union  *Graph
+	slices map[string]*Graph // by producent
+}
+
+// resolve builds the cached graphs; loading calls it after validation.
+func (t *Producentarendetyp) resolve() {
+	gs := &graphs{union: t.union(), slices: make(map[string]*Graph, len(t.Varianter))}
+	for i := range t.Varianter {
+		v := &t.Varianter[i]
+		gs.slices[v.Producent] = t.slice(v)
+	}
+	t.graphs = gs
 }
 
 func (t *Producentarendetyp) union() *Graph {
@@ -162,13 +199,28 @@ type Graph struct {
 	Start, End []int
 
 	index map[minaarenden.Kundhandelsetyp]int
+	steps []*Kundhandelsetyp // parallel to Nodes, for O(1) Step
+	kind  []nodeKind         // parallel to Nodes, for O(1) IsStart/IsEnd
 }
+
+type nodeKind uint8
+
+const (
+	kindStart nodeKind = 1 << iota
+	kindEnd
+)
 
 func newGraph(t *Producentarendetyp, producent string, nodes []minaarenden.Kundhandelsetyp, edges []Overgang) *Graph {
 	g := &Graph{Typ: t, Producent: producent, Nodes: nodes, Succ: make([][]int, len(nodes)),
-		index: make(map[minaarenden.Kundhandelsetyp]int, len(nodes))}
+		index: make(map[minaarenden.Kundhandelsetyp]int, len(nodes)),
+		steps: make([]*Kundhandelsetyp, len(nodes)), kind: make([]nodeKind, len(nodes))}
 	for i, n := range nodes {
 		g.index[n] = i
+	}
+	for _, s := range t.Kundhandelsetyper {
+		if i, ok := g.index[s.ID]; ok {
+			g.steps[i] = s
+		}
 	}
 	for _, e := range edges {
 		from, ok1 := g.index[e[0]]
@@ -181,11 +233,13 @@ func newGraph(t *Producentarendetyp, producent string, nodes []minaarenden.Kundh
 	for _, s := range t.Flode.Start {
 		if i, ok := g.index[s]; ok {
 			g.Start = append(g.Start, i)
+			g.kind[i] |= kindStart
 		}
 	}
 	for _, s := range t.Flode.Slut {
 		if i, ok := g.index[s]; ok {
 			g.End = append(g.End, i)
+			g.kind[i] |= kindEnd
 		}
 	}
 	return g
@@ -198,17 +252,10 @@ func (g *Graph) Index(step minaarenden.Kundhandelsetyp) (int, bool) {
 }
 
 // IsStart reports whether node i is a start step.
-func (g *Graph) IsStart(i int) bool { return slices.Contains(g.Start, i) }
+func (g *Graph) IsStart(i int) bool { return g.kind[i]&kindStart != 0 }
 
 // IsEnd reports whether node i is an end step.
-func (g *Graph) IsEnd(i int) bool { return slices.Contains(g.End, i) }
+func (g *Graph) IsEnd(i int) bool { return g.kind[i]&kindEnd != 0 }
 
 // Step returns the catalog's description of node i.
-func (g *Graph) Step(i int) *Kundhandelsetyp {
-	for _, s := range g.Typ.Kundhandelsetyper {
-		if s.ID == g.Nodes[i] {
-			return s
-		}
-	}
-	return nil
-}
+func (g *Graph) Step(i int) *Kundhandelsetyp { return g.steps[i] }
