@@ -1,0 +1,190 @@
+package flow
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aterkoppling/minaarenden"
+)
+
+// Status is where a producentärende instance stands (rule 3).
+type Status string
+
+// The statuses of rule 3.
+const (
+	// EjPaborjad: an expected type with no events; the customer must start it.
+	EjPaborjad Status = "ej_paborjad"
+	// Pagaende: in progress, the producer has the ball.
+	Pagaende Status = "pagaende"
+	// VantarPaKund: the case waits for the customer to act.
+	VantarPaKund Status = "vantar_pa_kund"
+	// Klart: finished.
+	Klart Status = "klart"
+	// Okand: an expected type with no events whose producer did not answer;
+	// the SDK never claims a case has not started when it could not ask.
+	Okand Status = "okand"
+)
+
+// Bollen says who has the ball (rule 4).
+type Bollen string
+
+// The holders of rule 4.
+const (
+	BollenKund      Bollen = "kund"
+	BollenProducent Bollen = "producent"
+	BollenIngen     Bollen = "ingen"
+)
+
+// bollen maps a status to who has the ball (rule 4).
+func bollen(s Status) Bollen {
+	switch s {
+	case VantarPaKund, EjPaborjad:
+		return BollenKund
+	case Pagaende:
+		return BollenProducent
+	}
+	return BollenIngen // klart, okand
+}
+
+// StegState is the state of one step of an instance's flow (rule 5).
+type StegState string
+
+// The step states of rule 5, in the order a step that qualifies twice takes
+// the first of.
+const (
+	StegCurrent   StegState = "current"
+	StegDone      StegState = "done"
+	StegSkipped   StegState = "skipped"
+	StegExpected  StegState = "expected"
+	StegUnvisited StegState = "unvisited"
+)
+
+// Steg is one node of the instance's flow with its state.
+type Steg struct {
+	Typ   minaarenden.Kundhandelsetyp `json:"typ"`
+	State StegState                   `json:"state"`
+}
+
+// AvvikelseKind names an anomaly (rule 7).
+type AvvikelseKind string
+
+// The anomalies of rule 7.
+const (
+	// UnknownType: the catalog has no such producentärendetyp.
+	UnknownType AvvikelseKind = "unknown_type"
+	// UnknownStep: the step is not a node of the producer's flow.
+	UnknownStep AvvikelseKind = "unknown_step"
+	// InvalidTransition: the step cannot be reached from the previous one.
+	InvalidTransition AvvikelseKind = "invalid_transition"
+	// SkippedSteps: the step is reachable, but not by an edge; steps between
+	// were never reported.
+	SkippedSteps AvvikelseKind = "skipped_steps"
+	// AfterEnd: an event after the instance finished, other than a new start.
+	AfterEnd AvvikelseKind = "after_end"
+	// FlagMismatch: the event's klart or kundåtgärd flag contradicts its node.
+	FlagMismatch AvvikelseKind = "flag_mismatch"
+)
+
+// Avvikelse is one anomaly, tied to the event that showed it. Events are
+// never dropped because of one.
+type Avvikelse struct {
+	Kind           AvvikelseKind `json:"kind"`
+	KundhandelseID string        `json:"kundhandelseId"` // "" for an expected type the catalog lacks
+	Detail         string        `json:"detail"`
+}
+
+// Instance is one producentärende: one case of one type at one producer.
+// Its JSON form is the arenden item of the foretagstjanst -json contract
+// (design.md §7); every slice encodes as [] when empty.
+type Instance struct {
+	Typ       string `json:"typ"`       // producentärendetyp, "SKV.ARBETSGIVARE"
+	Producent string `json:"producent"` // the events' producent; for an expected type, as given or the type's only producent
+	Referens  string `json:"referens"`  // the reference of rule 1, "" when the events carry none
+
+	Status Status `json:"status"`
+	Bollen Bollen `json:"bollen"`
+
+	Steg     []Steg                        `json:"steg"`
+	Nasta    []minaarenden.Kundhandelsetyp `json:"nasta"`
+	Aterstar []minaarenden.Kundhandelsetyp `json:"aterstar"`
+
+	Avvikelser []Avvikelse `json:"avvikelser"`
+
+	// Events are the instance's events in instant order (rule 1).
+	Events []minaarenden.Kundhandelse `json:"-"`
+}
+
+// MarshalJSON writes the contract form, with [] rather than null for an
+// empty slice, so readers need no null checks.
+func (in *Instance) MarshalJSON() ([]byte, error) {
+	type plain Instance // no methods: no recursion
+	p := plain(*in)
+	if p.Steg == nil {
+		p.Steg = []Steg{}
+	}
+	if p.Nasta == nil {
+		p.Nasta = []minaarenden.Kundhandelsetyp{}
+	}
+	if p.Aterstar == nil {
+		p.Aterstar = []minaarenden.Kundhandelsetyp{}
+	}
+	if p.Avvikelser == nil {
+		p.Avvikelser = []Avvikelse{}
+	}
+	return json.Marshal(p)
+}
+
+// State returns the state of step in the instance's flow, or "" when the
+// step is not in it.
+func (in *Instance) State(step minaarenden.Kundhandelsetyp) StegState {
+	for _, s := range in.Steg {
+		if s.Typ == step {
+			return s.State
+		}
+	}
+	return ""
+}
+
+// Expected is a producentärendetyp a customer is expected to go through:
+// "TYPE", or "TYPE@Producent" to name one producer of a type many share.
+type Expected struct {
+	Typ       string // "BV.VERKLIG_HUVUDMAN"
+	Producent string // "" for any producer of the type
+}
+
+// String returns the form ParseExpected reads.
+func (e Expected) String() string {
+	if e.Producent == "" {
+		return e.Typ
+	}
+	return e.Typ + "@" + e.Producent
+}
+
+// ParseExpected reads "TYPE" or "TYPE@Producent". TYPE must be a whole
+// producentärendetyp, PRODUCENT.ARENDETYP; Producent is the producer's name
+// as events carry it ("Stockholms stad") and may contain spaces.
+func ParseExpected(s string) (Expected, error) {
+	typ, producent, hasAt := strings.Cut(strings.TrimSpace(s), "@")
+	e := Expected{Typ: strings.TrimSpace(typ), Producent: strings.TrimSpace(producent)}
+	if err := minaarenden.Kundhandelsetyp(e.Typ).ValidatePrefix(); err != nil {
+		return Expected{}, fmt.Errorf("flow: expected type %q: %w", s, err)
+	}
+	if strings.Count(e.Typ, ".") != 1 {
+		return Expected{}, fmt.Errorf("flow: expected type %q is not a producentärendetyp (PRODUCENT.ARENDETYP)", s)
+	}
+	if hasAt && e.Producent == "" {
+		return Expected{}, fmt.Errorf("flow: expected type %q names no producent after @", s)
+	}
+	return e, nil
+}
+
+// Options are Place's optional inputs; nil means none.
+type Options struct {
+	// Expected are the types the customer is expected to go through; each
+	// one with no instance gets an ej_paborjad (or okand) instance.
+	Expected []Expected
+	// Unanswered are the producers (by producent name) whose query failed:
+	// their expected types become okand, never ej_paborjad.
+	Unanswered []string
+}

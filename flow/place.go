@@ -1,0 +1,412 @@
+package flow
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/catalog"
+)
+
+// Place sorts events into producentärende instances following the rules of
+// design.md §6.2 and returns them ordered by Typ, then Producent, then
+// Referens, then the instant of their first event (instances with the same
+// key, one opened after the other finished). Every event lands in exactly
+// one instance; events is not modified. c may be nil: every event is then of
+// an unknown type.
+func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options) []*Instance {
+	if opts == nil {
+		opts = &Options{}
+	}
+	p := placer{c: c, plans: make(map[planKey]*plan), open: make(map[instanceKey]*builder)}
+	for _, i := range instantOrder(events) {
+		p.add(&events[i])
+	}
+	p.expect(opts)
+	out := make([]*Instance, len(p.all))
+	for i, b := range p.all {
+		out[i] = b.finish()
+	}
+	// Rule 8: builders were made in instant order, so seq breaks ties
+	// deterministically whatever order events arrived in.
+	slices.SortFunc(out, func(a, b *Instance) int {
+		return cmp.Or(strings.Compare(a.Typ, b.Typ), strings.Compare(a.Producent, b.Producent),
+			strings.Compare(a.Referens, b.Referens))
+	})
+	return out
+}
+
+type placer struct {
+	c     *catalog.Catalog
+	plans map[planKey]*plan
+	open  map[instanceKey]*builder // the latest instance per key
+	all   []*builder               // in the order they were opened
+	unans map[string]bool
+}
+
+type planKey struct{ typ, producent string }
+
+// instanceKey is rule 1's key: producent + producentärendetyp + reference.
+type instanceKey struct{ producent, typ, ref string }
+
+// plan returns the cached plan for typ at producent, nil when the catalog
+// has no such type. Rule 2: the graph is the producer's slice, or the union
+// when it has none.
+func (p *placer) plan(typ, producent string) *plan {
+	k := planKey{typ, producent}
+	if pl, ok := p.plans[k]; ok {
+		return pl
+	}
+	var pl *plan
+	if t := p.typ(typ); t != nil {
+		pl = newPlan(t.Graph(producent))
+	}
+	p.plans[k] = pl
+	return pl
+}
+
+// typ looks a producentärendetyp up. A catalog built in Go rather than
+// loaded has no index, so a miss falls back to a scan.
+func (p *placer) typ(id string) *catalog.Producentarendetyp {
+	if p.c == nil {
+		return nil
+	}
+	if t, ok := p.c.Type(id); ok {
+		return t
+	}
+	for _, t := range p.c.Producentarendetyper {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// add places one event; events come in instant order (rule 1).
+func (p *placer) add(e *minaarenden.Kundhandelse) {
+	key := instanceKey{producent: e.Producent, typ: instanceTyp(e.Typ), ref: reference(e)}
+	b := p.open[key]
+	// Rule 1: with an empty reference, a start step after a finished
+	// instance opens a new instance. With a reference, the reference says
+	// which case it is, so the event stays (and is after_end, rule 7).
+	if b == nil || key.ref == "" && b.finished && b.plan != nil && b.startStep(e.Typ) {
+		b = &builder{in: &Instance{Typ: key.typ, Producent: key.producent, Referens: key.ref},
+			plan: p.plan(key.typ, key.producent), pos: -1}
+		if b.plan != nil {
+			b.marks = make([]mark, len(b.plan.g.Nodes))
+		}
+		p.open[key] = b
+		p.all = append(p.all, b)
+	}
+	b.add(e)
+}
+
+// instanceTyp is the producentärendetyp an event belongs to: its first two
+// segments. A kundhandelseTyp with one segment (or none) has no
+// producentärendetyp; it becomes an instance of its own, under the type as
+// given, so the event is kept and shows as unknown_type.
+func instanceTyp(t minaarenden.Kundhandelsetyp) string {
+	if pt := t.Producentarendetyp(); pt != "" {
+		return pt
+	}
+	return string(t)
+}
+
+// reference is rule 1's reference: referenser.producentarende (a string, or
+// the first string or url of an array or object), else the arende
+// identifierare the event answered, else "".
+func reference(e *minaarenden.Kundhandelse) string {
+	if r := e.Referenser.Producentarende().First(); r != "" {
+		return r
+	}
+	if e.Part.Arende != nil {
+		return e.Part.Arende.Identifierare
+	}
+	return ""
+}
+
+// expect adds an instance for each expected type that has none (rule 3).
+//
+// "TYPE" is satisfied by an instance of the type from any producer, and
+// "TYPE@Producent" only by one from that producer. An unsatisfied "TYPE" is
+// okand when any of the catalog's producenter of the type did not answer, or
+// — when the catalog lists none, or lacks the type — when any producer did
+// not answer: the SDK cannot tell it was not one of them.
+func (p *placer) expect(opts *Options) {
+	unans := make(map[string]bool, len(opts.Unanswered))
+	for _, u := range opts.Unanswered {
+		unans[u] = true
+	}
+	seen := make(map[Expected]bool, len(opts.Expected))
+	for _, ex := range opts.Expected {
+		if seen[ex] || p.satisfied(ex) {
+			continue
+		}
+		seen[ex] = true
+		producent := ex.Producent
+		t := p.typ(ex.Typ)
+		status := EjPaborjad
+		switch {
+		case producent != "":
+			if unans[producent] {
+				status = Okand
+			}
+		case t != nil && len(t.Producenter) > 0:
+			for _, pr := range t.Producenter {
+				if unans[pr] {
+					status = Okand
+				}
+			}
+			if len(t.Producenter) == 1 {
+				producent = t.Producenter[0]
+			}
+		case len(unans) > 0:
+			status = Okand
+		}
+		b := &builder{in: &Instance{Typ: ex.Typ, Producent: producent}, pos: -1, notStarted: status}
+		if t != nil {
+			b.plan = p.plan(ex.Typ, producent)
+			b.marks = make([]mark, len(b.plan.g.Nodes))
+		} else {
+			b.in.Avvikelser = []Avvikelse{{Kind: UnknownType, Detail: fmt.Sprintf("expected producentärendetyp %q is not in the catalog", ex.Typ)}}
+		}
+		p.all = append(p.all, b)
+	}
+}
+
+func (p *placer) satisfied(ex Expected) bool {
+	for _, b := range p.all {
+		if b.in.Typ == ex.Typ && (ex.Producent == "" || b.in.Producent == ex.Producent) {
+			return true
+		}
+	}
+	return false
+}
+
+// mark is what the walk learnt about a node; finish turns marks into the
+// step states of rule 5.
+type mark uint8
+
+const (
+	markDone mark = 1 << iota
+	markSkipped
+)
+
+// builder walks one instance's events in instant order.
+type builder struct {
+	in   *Instance
+	plan *plan // nil: unknown type (rule 7)
+
+	pos      int  // node of the latest event whose step is in the graph, -1 before any
+	finished bool // the latest event finished the case (rule 3)
+	kundatg  bool // the latest event gives the customer the ball (rule 3)
+	marks    []mark
+
+	notStarted Status // ej_paborjad or okand for an expected type without events
+}
+
+func (b *builder) startStep(t minaarenden.Kundhandelsetyp) bool {
+	i, ok := b.plan.g.Index(t)
+	return ok && b.plan.isStart[i]
+}
+
+func (b *builder) anomaly(kind AvvikelseKind, e *minaarenden.Kundhandelse, format string, args ...any) {
+	b.in.Avvikelser = append(b.in.Avvikelser, Avvikelse{Kind: kind, KundhandelseID: e.KundhandelseID,
+		Detail: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) add(e *minaarenden.Kundhandelse) {
+	b.in.Events = append(b.in.Events, *e)
+	wasFinished := b.finished
+	pl := b.plan
+	if pl == nil {
+		// Rule 7: an unknown type keeps its events; its status comes from
+		// the flags alone.
+		if len(b.in.Events) == 1 {
+			b.anomaly(UnknownType, e, "the catalog has no producentärendetyp %q", b.in.Typ)
+		}
+		b.finished, b.kundatg = e.Klart, e.KraverKundatgard
+		return
+	}
+	i, known := pl.g.Index(e.Typ)
+	// Rule 3, from the latest event: its flags, or its node when known.
+	b.finished = e.Klart || known && pl.isEnd[i]
+	b.kundatg = e.KraverKundatgard || known && pl.kundatgard[i]
+	if !known {
+		where := "the catalog"
+		if pl.g.Producent != "" {
+			where = pl.g.Producent + "'s slice"
+		}
+		b.anomaly(UnknownStep, e, "step %q is not in %s of %s", e.Typ, where, b.in.Typ)
+	}
+	if wasFinished {
+		b.anomaly(AfterEnd, e, "%q after the case finished", e.Typ)
+	}
+	if !known {
+		return
+	}
+	if e.Klart != pl.isEnd[i] || e.KraverKundatgard != pl.kundatgard[i] {
+		b.anomaly(FlagMismatch, e, "flags klart=%t kundatgard=%t, but %q is klart=%t kundatgard=%t",
+			e.Klart, e.KraverKundatgard, e.Typ, pl.isEnd[i], pl.kundatgard[i])
+	}
+	switch {
+	case wasFinished:
+		// after_end already says it; a transition out of an end means nothing.
+	case b.pos < 0:
+		// Rule 5: a first event that is not a start skips the steps from
+		// the nearest start to it, the start itself included.
+		if !pl.isStart[i] {
+			path := pl.path(pl.fromStart, i)
+			if path == nil {
+				b.anomaly(InvalidTransition, e, "%q cannot be reached from a start step", e.Typ)
+			} else {
+				b.skip(e, path[:len(path)-1])
+			}
+		}
+	case i == b.pos, pl.isEdge(b.pos, i):
+		// A step repeated (a reminder, a second source) is no transition.
+	default:
+		path := pl.path(pl.parent[b.pos], i)
+		if path == nil {
+			b.anomaly(InvalidTransition, e, "%q cannot be reached from %q", e.Typ, pl.g.Nodes[b.pos])
+		} else {
+			b.skip(e, path[1:len(path)-1])
+		}
+	}
+	b.pos = i
+	b.marks[i] |= markDone
+}
+
+// skip marks steps skipped (rule 5) and reports them (rule 7).
+func (b *builder) skip(e *minaarenden.Kundhandelse, steps []int) {
+	names := make([]string, len(steps))
+	for k, s := range steps {
+		b.marks[s] |= markSkipped
+		names[k] = string(b.plan.g.Nodes[s])
+	}
+	b.anomaly(SkippedSteps, e, "%q skipped %s", e.Typ, strings.Join(names, ", "))
+}
+
+// finish applies rules 3 to 6 to what the walk learnt.
+func (b *builder) finish() *Instance {
+	in := b.in
+	switch {
+	case b.notStarted != "":
+		in.Status = b.notStarted
+	case b.finished:
+		in.Status = Klart
+	case b.kundatg:
+		in.Status = VantarPaKund
+	default:
+		in.Status = Pagaende
+	}
+	in.Bollen = bollen(in.Status)
+	in.Steg, in.Nasta, in.Aterstar = []Steg{}, []minaarenden.Kundhandelsetyp{}, []minaarenden.Kundhandelsetyp{}
+	if in.Avvikelser == nil {
+		in.Avvikelser = []Avvikelse{}
+	}
+	pl := b.plan
+	if pl == nil {
+		return in
+	}
+	current := -1
+	if !b.finished {
+		current = b.pos
+		var aterstar []int
+		if current >= 0 {
+			for _, s := range pl.g.Succ[current] {
+				in.Nasta = append(in.Nasta, pl.g.Nodes[s])
+			}
+			aterstar = pl.toEnd[current]
+		} else {
+			// Not started, or no event's step is in the graph: the whole way
+			// is still to go.
+			aterstar = pl.startToEnd
+		}
+		for _, s := range aterstar {
+			in.Aterstar = append(in.Aterstar, pl.g.Nodes[s])
+		}
+	}
+	expected := make(map[minaarenden.Kundhandelsetyp]bool, len(in.Aterstar))
+	for _, s := range in.Aterstar {
+		expected[s] = true
+	}
+	in.Steg = make([]Steg, len(pl.g.Nodes))
+	for i, id := range pl.g.Nodes {
+		// Rule 5: a step that qualifies twice takes the first of current,
+		// done, skipped, expected, unvisited.
+		st := StegUnvisited
+		switch {
+		case i == current:
+			st = StegCurrent
+		case b.marks[i]&markDone != 0:
+			st = StegDone
+		case b.marks[i]&markSkipped != 0:
+			st = StegSkipped
+		case expected[id]:
+			st = StegExpected
+		}
+		in.Steg[i] = Steg{Typ: id, State: st}
+	}
+	return in
+}
+
+// instantOrder returns the indexes of events in instant order, ties broken
+// by kundhandelseId and then by content, so the order never depends on the
+// order events arrived in (rule 8).
+func instantOrder(events []minaarenden.Kundhandelse) []int32 {
+	type key struct {
+		sec  int64
+		nsec int32
+		idx  int32
+	}
+	keys := make([]key, len(events))
+	for i := range events {
+		t := events[i].Tidpunkt
+		keys[i] = key{sec: t.Unix(), nsec: int32(t.Nanosecond()), idx: int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec)); c != 0 {
+			return c
+		}
+		ea, eb := &events[a.idx], &events[b.idx]
+		if c := strings.Compare(ea.KundhandelseID, eb.KundhandelseID); c != 0 {
+			return c
+		}
+		return sameIDOrder(ea, eb)
+	})
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.idx
+	}
+	return order
+}
+
+// sameIDOrder orders two events with the same instant and id — duplicates
+// from two sources, or a producer reusing an id — by what placement reads
+// and then by their whole wire form. Events equal in all of it place alike,
+// so their order cannot show.
+func sameIDOrder(a, b *minaarenden.Kundhandelse) int {
+	if c := cmp.Or(strings.Compare(a.Producent, b.Producent), strings.Compare(string(a.Typ), string(b.Typ)),
+		strings.Compare(reference(a), reference(b)), compareBool(a.Klart, b.Klart),
+		compareBool(a.KraverKundatgard, b.KraverKundatgard)); c != 0 {
+		return c
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Compare(ja, jb)
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}

@@ -1,0 +1,529 @@
+package flow_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/flow"
+)
+
+type K = minaarenden.Kundhandelse
+
+// rulesEvents is a bit of everything for the shuffle and fuzz tests: a
+// loop, two references, a restart, ties on the instant, a duplicate, an
+// unknown type and step.
+func rulesEvents() []K {
+	return []K{
+		ev("m1", 0, "X.MOMS.DEKL"), ev("m2", 1, "X.MOMS.KONTROLL"), ev("m3", 2, "X.MOMS.KOMPL"),
+		ev("m4", 3, "X.MOMS.KONTROLL"), ev("m5", 4, "X.MOMS.KOMPL"), ev("m6", 5, "X.MOMS.KONTROLL"),
+		ev("e1", 0, "X.ENKEL.ANSOKAN", ref("1")), ev("e2", 0, "X.ENKEL.ANSOKAN", ref("2")),
+		ev("e3", 1, "X.ENKEL.BESLUT", ref("1")),
+		ev("r1", 10, "X.ENKEL.ANSOKAN"), ev("r2", 11, "X.ENKEL.HANDLAGGNING"), ev("r3", 12, "X.ENKEL.BESLUT"),
+		ev("r4", 13, "X.ENKEL.ANSOKAN"), ev("r5", 13, "X.ENKEL.HANDLAGGNING"),
+		ev("d1", 20, "KOMMUN.BYGG.ANSOKAN", from("Beta kommun")), ev("d1", 20, "KOMMUN.BYGG.ANSOKAN", from("Beta kommun")),
+		ev("d1", 20, "KOMMUN.BYGG.ANSOKAN", from("Alfa kommun")),
+		ev("u1", 30, "Y.OKAND.STEG"), ev("u2", 31, "X.ENKEL.FINNS_INTE", ref("2")), ev("u3", 32, "X"),
+	}
+}
+
+func TestRule1InstanceKey(t *testing.T) {
+	c := rulesCatalog(t)
+	link := func(e *K) {
+		e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Array: true,
+			Varden: []minaarenden.ReferensVarde{{URL: "https://x.invalid/arende/9", Lanktext: "Ärende 9"}, {Text: "andra"}}}}
+	}
+	arende := func(e *K) { e.Part.Arende = &minaarenden.Arende{Identifierare: "D-2026-17", Typ: minaarenden.Diarienummer} }
+	type inst struct {
+		Typ, Producent, Referens string
+		Status                   flow.Status
+		Events                   []string
+		Avvikelser               []flow.AvvikelseKind
+	}
+	tests := []struct {
+		name   string
+		events []K
+		want   []inst
+	}{
+		{"two cases of one type told apart by producentarende", []K{
+			ev("a1", 0, "X.ENKEL.ANSOKAN", ref("1")), ev("a2", 1, "X.ENKEL.ANSOKAN", ref("2")),
+			ev("h1", 2, "X.ENKEL.HANDLAGGNING", ref("1")),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "1", flow.Pagaende, []string{"a1", "h1"}, []flow.AvvikelseKind{}},
+			{"X.ENKEL", "Xverket", "2", flow.Pagaende, []string{"a2"}, []flow.AvvikelseKind{}},
+		}},
+		{"the same type at two producers is two cases", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN"), ev("b", 1, "X.ENKEL.ANSOKAN", from("Yverket")),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"a"}, []flow.AvvikelseKind{}},
+			{"X.ENKEL", "Yverket", "", flow.Pagaende, []string{"b"}, []flow.AvvikelseKind{}},
+		}},
+		{"reference from the first url of an array", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN", link), ev("h", 1, "X.ENKEL.HANDLAGGNING", link),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "https://x.invalid/arende/9", flow.Pagaende, []string{"a", "h"}, []flow.AvvikelseKind{}},
+		}},
+		{"reference from the arende asked about", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN", arende), ev("b", 1, "X.ENKEL.ANSOKAN"),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"b"}, []flow.AvvikelseKind{}},
+			{"X.ENKEL", "Xverket", "D-2026-17", flow.Pagaende, []string{"a"}, []flow.AvvikelseKind{}},
+		}},
+		{"producentarende wins over the arende", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN", arende, ref("P-1")),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "P-1", flow.Pagaende, []string{"a"}, []flow.AvvikelseKind{}},
+		}},
+		{"a start after a finished case opens a new one", []K{
+			ev("a1", 0, "X.ENKEL.ANSOKAN"), ev("h1", 1, "X.ENKEL.HANDLAGGNING"), ev("b1", 2, "X.ENKEL.BESLUT"),
+			ev("a2", 3, "X.ENKEL.ANSOKAN"), ev("h2", 4, "X.ENKEL.HANDLAGGNING"),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Klart, []string{"a1", "h1", "b1"}, []flow.AvvikelseKind{}},
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"a2", "h2"}, []flow.AvvikelseKind{}},
+		}},
+		{"with a reference a start after the end stays in the case", []K{
+			ev("a1", 0, "X.ENKEL.ANSOKAN", ref("7")), ev("h1", 1, "X.ENKEL.HANDLAGGNING", ref("7")),
+			ev("b1", 2, "X.ENKEL.BESLUT", ref("7")), ev("a2", 3, "X.ENKEL.ANSOKAN", ref("7")),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "7", flow.Pagaende, []string{"a1", "h1", "b1", "a2"}, []flow.AvvikelseKind{flow.AfterEnd}},
+		}},
+		{"a non-start after a finished case stays in it", []K{
+			ev("a1", 0, "X.ENKEL.ANSOKAN"), ev("h1", 1, "X.ENKEL.HANDLAGGNING"), ev("b1", 2, "X.ENKEL.BESLUT"),
+			ev("h2", 3, "X.ENKEL.HANDLAGGNING"),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"a1", "h1", "b1", "h2"}, []flow.AvvikelseKind{flow.AfterEnd}},
+		}},
+		{"walked in instant order, not arrival order", []K{
+			ev("b", 2, "X.ENKEL.BESLUT"), ev("h", 1, "X.ENKEL.HANDLAGGNING"),
+			ev("a", 0, "X.ENKEL.ANSOKAN", at(t0.In(minaarenden.Stockholm()))),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Klart, []string{"a", "h", "b"}, []flow.AvvikelseKind{}},
+		}},
+		{"instant ties broken by kundhandelseId", []K{
+			ev("2", 0, "X.ENKEL.HANDLAGGNING"), ev("1", 0, "X.ENKEL.ANSOKAN"),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"1", "2"}, []flow.AvvikelseKind{}},
+		}},
+		{"an exact duplicate is kept, and is no transition", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN"), ev("a", 0, "X.ENKEL.ANSOKAN"),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"a", "a"}, []flow.AvvikelseKind{}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := []inst{}
+			for _, in := range flow.Place(c, tt.events, nil) {
+				got = append(got, inst{in.Typ, in.Producent, in.Referens, in.Status, ids(in), kinds(in)})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("instances mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRule2ProducersSlice(t *testing.T) {
+	c := rulesCatalog(t)
+	tests := []struct {
+		name      string
+		producent string
+		events    []minaarenden.Kundhandelsetyp
+		wantSteg  []minaarenden.Kundhandelsetyp
+		wantNasta []minaarenden.Kundhandelsetyp
+		wantKinds []flow.AvvikelseKind
+	}{
+		{"a variant with its own edges", "Beta kommun", typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.KOMPL"),
+			typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.KOMPL", "KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"),
+			typs("KOMMUN.BYGG.REMISS"), []flow.AvvikelseKind{}},
+		{"a variant with the union's edges between its steps", "Alfa kommun", typs("KOMMUN.BYGG.ANSOKAN"),
+			typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.GRANNE", "KOMMUN.BYGG.BESLUT"),
+			typs("KOMMUN.BYGG.HANDL"), []flow.AvvikelseKind{}},
+		{"a producer without a variant gets the union", "Gamma kommun", typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.KOMPL"),
+			typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.KOMPL", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.GRANNE", "KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"),
+			typs("KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.REMISS"), []flow.AvvikelseKind{}},
+		{"a step of the union outside the producer's slice", "Alfa kommun", typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.KOMPL"),
+			typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.GRANNE", "KOMMUN.BYGG.BESLUT"),
+			typs("KOMMUN.BYGG.HANDL"), []flow.AvvikelseKind{flow.UnknownStep}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []K
+			for i, typ := range tt.events {
+				events = append(events, ev(string(rune('a'+i)), i, typ, from(tt.producent)))
+			}
+			in := find(t, flow.Place(c, events, nil), "KOMMUN.BYGG")
+			gotSteg := []minaarenden.Kundhandelsetyp{}
+			for _, s := range in.Steg {
+				gotSteg = append(gotSteg, s.Typ)
+			}
+			if diff := cmp.Diff(tt.wantSteg, gotSteg); diff != "" {
+				t.Errorf("steg mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantNasta, in.Nasta); diff != "" {
+				t.Errorf("nasta mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantKinds, kinds(in)); diff != "" {
+				t.Errorf("avvikelser mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRule3And4StatusBollen covers each way to each status, and who has
+// the ball in it.
+func TestRule3And4StatusBollen(t *testing.T) {
+	c := rulesCatalog(t)
+	tests := []struct {
+		name       string
+		events     []K
+		wantStatus flow.Status
+		wantBollen flow.Bollen
+		wantKinds  []flow.AvvikelseKind
+	}{
+		{"in progress", []K{ev("a", 0, "X.ENKEL.ANSOKAN")}, flow.Pagaende, flow.BollenProducent, []flow.AvvikelseKind{}},
+		{"klart at an end node", []K{ev("a", 0, "X.ENKEL.ANSOKAN"), ev("h", 1, "X.ENKEL.HANDLAGGNING"), ev("b", 2, "X.ENKEL.BESLUT")},
+			flow.Klart, flow.BollenIngen, []flow.AvvikelseKind{}},
+		{"klart at an end node without the flag", []K{ev("a", 0, "X.ENKEL.ANSOKAN"), ev("h", 1, "X.ENKEL.HANDLAGGNING"),
+			ev("b", 2, "X.ENKEL.BESLUT", flags(false, false))}, flow.Klart, flow.BollenIngen, []flow.AvvikelseKind{flow.FlagMismatch}},
+		{"klart by the flag alone", []K{ev("a", 0, "X.ENKEL.ANSOKAN"), ev("h", 1, "X.ENKEL.HANDLAGGNING", flags(true, false))},
+			flow.Klart, flow.BollenIngen, []flow.AvvikelseKind{flow.FlagMismatch}},
+		{"waiting at a kundatgard node", []K{ev("d", 0, "X.MOMS.DEKL"), ev("k", 1, "X.MOMS.KONTROLL"), ev("c", 2, "X.MOMS.KOMPL")},
+			flow.VantarPaKund, flow.BollenKund, []flow.AvvikelseKind{}},
+		{"waiting at a kundatgard node without the flag", []K{ev("d", 0, "X.MOMS.DEKL"), ev("k", 1, "X.MOMS.KONTROLL"),
+			ev("c", 2, "X.MOMS.KOMPL", flags(false, false))}, flow.VantarPaKund, flow.BollenKund, []flow.AvvikelseKind{flow.FlagMismatch}},
+		{"waiting by the flag alone", []K{ev("a", 0, "X.ENKEL.ANSOKAN", flags(false, true))},
+			flow.VantarPaKund, flow.BollenKund, []flow.AvvikelseKind{flow.FlagMismatch}},
+		{"klart beats kundatgard", []K{ev("a", 0, "X.ENKEL.ANSOKAN", flags(true, true))},
+			flow.Klart, flow.BollenIngen, []flow.AvvikelseKind{flow.FlagMismatch}},
+		{"only the latest event counts", []K{ev("d", 0, "X.MOMS.DEKL"), ev("k", 1, "X.MOMS.KONTROLL"), ev("c", 2, "X.MOMS.KOMPL"),
+			ev("k2", 3, "X.MOMS.KONTROLL")}, flow.Pagaende, flow.BollenProducent, []flow.AvvikelseKind{}},
+		{"an unknown type by its flags", []K{ev("u", 0, "Y.OKAND.STEG", flags(false, true))},
+			flow.VantarPaKund, flow.BollenKund, []flow.AvvikelseKind{flow.UnknownType}},
+		{"an unknown step by its flags", []K{ev("a", 0, "X.ENKEL.ANSOKAN"), ev("u", 1, "X.ENKEL.ARKIVERAD", flags(true, false))},
+			flow.Klart, flow.BollenIngen, []flow.AvvikelseKind{flow.UnknownStep}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := flow.Place(c, tt.events, nil)
+			if len(got) != 1 {
+				t.Fatalf("got %d instances, want 1", len(got))
+			}
+			in := got[0]
+			if in.Status != tt.wantStatus || in.Bollen != tt.wantBollen {
+				t.Errorf("status, bollen = %s, %s; want %s, %s", in.Status, in.Bollen, tt.wantStatus, tt.wantBollen)
+			}
+			if diff := cmp.Diff(tt.wantKinds, kinds(in)); diff != "" {
+				t.Errorf("avvikelser mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+type S = map[minaarenden.Kundhandelsetyp]flow.StegState
+
+func TestRule5Steg(t *testing.T) {
+	c := rulesCatalog(t)
+	const (
+		cur = flow.StegCurrent
+		don = flow.StegDone
+		ski = flow.StegSkipped
+		exp = flow.StegExpected
+		unv = flow.StegUnvisited
+	)
+	tests := []struct {
+		name   string
+		events []K
+		typ    string
+		want   S
+	}{
+		{"steps between two events without an edge are skipped", []K{ev("a", 0, "X.ENKEL.ANSOKAN"), ev("b", 1, "X.ENKEL.BESLUT")},
+			"X.ENKEL", S{"X.ENKEL.ANSOKAN": don, "X.ENKEL.HANDLAGGNING": ski, "X.ENKEL.BESLUT": don}},
+		{"a first event that is not a start skips from the start", []K{ev("h", 0, "X.ENKEL.HANDLAGGNING")},
+			"X.ENKEL", S{"X.ENKEL.ANSOKAN": ski, "X.ENKEL.HANDLAGGNING": cur, "X.ENKEL.BESLUT": exp}},
+		{"a komplettering loop taken twice", []K{ev("m1", 0, "X.MOMS.DEKL"), ev("m2", 1, "X.MOMS.KONTROLL"),
+			ev("m3", 2, "X.MOMS.KOMPL"), ev("m4", 3, "X.MOMS.KONTROLL"), ev("m5", 4, "X.MOMS.KOMPL"), ev("m6", 5, "X.MOMS.KONTROLL")},
+			"X.MOMS", S{"X.MOMS.DEKL": don, "X.MOMS.KONTROLL": cur, "X.MOMS.KOMPL": don, "X.MOMS.BESLUT": exp,
+				"X.MOMS.BETALNING": exp, "X.MOMS.BETALD": exp}},
+		{"done beats expected on the way round the loop again", []K{ev("m1", 0, "X.MOMS.DEKL"), ev("m2", 1, "X.MOMS.KONTROLL"),
+			ev("m3", 2, "X.MOMS.KOMPL")},
+			"X.MOMS", S{"X.MOMS.DEKL": don, "X.MOMS.KONTROLL": don, "X.MOMS.KOMPL": cur, "X.MOMS.BESLUT": exp,
+				"X.MOMS.BETALNING": exp, "X.MOMS.BETALD": exp}},
+		{"skipped beats expected", []K{ev("m1", 0, "X.MOMS.DEKL"), ev("m3", 1, "X.MOMS.KOMPL")},
+			"X.MOMS", S{"X.MOMS.DEKL": don, "X.MOMS.KONTROLL": ski, "X.MOMS.KOMPL": cur, "X.MOMS.BESLUT": exp,
+				"X.MOMS.BETALNING": exp, "X.MOMS.BETALD": exp}},
+		{"done beats skipped", []K{ev("m1", 0, "X.MOMS.DEKL"), ev("m2", 1, "X.MOMS.KONTROLL"), ev("m3", 2, "X.MOMS.KOMPL"),
+			ev("m4", 3, "X.MOMS.BESLUT")},
+			"X.MOMS", S{"X.MOMS.DEKL": don, "X.MOMS.KONTROLL": don, "X.MOMS.KOMPL": don, "X.MOMS.BESLUT": cur,
+				"X.MOMS.BETALNING": exp, "X.MOMS.BETALD": exp}},
+		{"a finished case has no current step", []K{ev("m1", 0, "X.MOMS.DEKL"), ev("m2", 1, "X.MOMS.BETALNING"),
+			ev("m3", 2, "X.MOMS.BETALD")},
+			"X.MOMS", S{"X.MOMS.DEKL": don, "X.MOMS.KONTROLL": unv, "X.MOMS.KOMPL": unv, "X.MOMS.BESLUT": unv,
+				"X.MOMS.BETALNING": don, "X.MOMS.BETALD": don}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := find(t, flow.Place(c, tt.events, nil), tt.typ)
+			if diff := cmp.Diff(tt.want, states(in)); diff != "" {
+				t.Errorf("steg mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("steg follow the catalog's order", func(t *testing.T) {
+		in := find(t, flow.Place(c, []K{ev("d", 0, "X.MOMS.DEKL")}, nil), "X.MOMS")
+		var got []minaarenden.Kundhandelsetyp
+		for _, s := range in.Steg {
+			got = append(got, s.Typ)
+		}
+		want := typs("X.MOMS.DEKL", "X.MOMS.KONTROLL", "X.MOMS.KOMPL", "X.MOMS.BESLUT", "X.MOMS.BETALNING", "X.MOMS.BETALD")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("order mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestRule6NastaAterstar(t *testing.T) {
+	c := rulesCatalog(t)
+	tests := []struct {
+		name         string
+		events       []K
+		typ          string
+		wantNasta    []minaarenden.Kundhandelsetyp
+		wantAterstar []minaarenden.Kundhandelsetyp
+	}{
+		{"nasta in edge order, not catalog order", []K{ev("d", 0, "X.MOMS.DEKL")}, "X.MOMS",
+			typs("X.MOMS.BETALNING", "X.MOMS.KONTROLL"), typs("X.MOMS.BETALNING", "X.MOMS.BETALD")},
+		{"aterstar: a tie on length goes to the earlier edge", []K{ev("s", 0, "X.TVA.START")}, "X.TVA",
+			typs("X.TVA.B", "X.TVA.A"), typs("X.TVA.B", "X.TVA.SLUT_B")},
+		{"aterstar out of the loop", []K{ev("d", 0, "X.MOMS.DEKL"), ev("k", 1, "X.MOMS.KONTROLL"), ev("c", 2, "X.MOMS.KOMPL")}, "X.MOMS",
+			typs("X.MOMS.KONTROLL"), typs("X.MOMS.KONTROLL", "X.MOMS.BESLUT", "X.MOMS.BETALNING", "X.MOMS.BETALD")},
+		{"nothing left when finished", []K{ev("s", 0, "X.TVA.START"), ev("a", 1, "X.TVA.A"), ev("e", 2, "X.TVA.SLUT_A")}, "X.TVA",
+			typs(), typs()},
+		{"no step in the graph yet: the whole way", []K{ev("u", 0, "X.TVA.UNKNOWN")}, "X.TVA",
+			typs(), typs("X.TVA.START", "X.TVA.B", "X.TVA.SLUT_B")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := find(t, flow.Place(c, tt.events, nil), tt.typ)
+			if diff := cmp.Diff(tt.wantNasta, in.Nasta); diff != "" {
+				t.Errorf("nasta mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantAterstar, in.Aterstar); diff != "" {
+				t.Errorf("aterstar mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRule7Avvikelser(t *testing.T) {
+	c := rulesCatalog(t)
+	tests := []struct {
+		name   string
+		events []K
+		typ    string
+		want   []flow.Avvikelse
+	}{
+		{"unknown_type", []K{ev("u", 0, "Y.OKAND.STEG"), ev("v", 1, "Y.OKAND.ANNAT")}, "Y.OKAND", []flow.Avvikelse{
+			{Kind: flow.UnknownType, KundhandelseID: "u", Detail: `the catalog has no producentärendetyp "Y.OKAND"`}}},
+		{"unknown_step", []K{ev("a", 0, "X.ENKEL.ANSOKAN"), ev("u", 1, "X.ENKEL.FINNS_INTE")}, "X.ENKEL", []flow.Avvikelse{
+			{Kind: flow.UnknownStep, KundhandelseID: "u", Detail: `step "X.ENKEL.FINNS_INTE" is not in the catalog of X.ENKEL`}}},
+		{"unknown_step outside the producer's slice", []K{ev("a", 0, "KOMMUN.BYGG.ANSOKAN"), ev("r", 1, "KOMMUN.BYGG.REMISS")}, "KOMMUN.BYGG",
+			[]flow.Avvikelse{{Kind: flow.UnknownStep, KundhandelseID: "r",
+				Detail: `step "KOMMUN.BYGG.REMISS" is not in Alfa kommun's slice of KOMMUN.BYGG`}}},
+		{"invalid_transition", []K{ev("h", 0, "X.ENKEL.HANDLAGGNING"), ev("a", 1, "X.ENKEL.ANSOKAN")}, "X.ENKEL", []flow.Avvikelse{
+			{Kind: flow.SkippedSteps, KundhandelseID: "h", Detail: `"X.ENKEL.HANDLAGGNING" skipped X.ENKEL.ANSOKAN`},
+			{Kind: flow.InvalidTransition, KundhandelseID: "a", Detail: `"X.ENKEL.ANSOKAN" cannot be reached from "X.ENKEL.HANDLAGGNING"`}}},
+		{"skipped_steps", []K{ev("d", 0, "X.MOMS.DEKL"), ev("c", 1, "X.MOMS.KOMPL")}, "X.MOMS", []flow.Avvikelse{
+			{Kind: flow.SkippedSteps, KundhandelseID: "c", Detail: `"X.MOMS.KOMPL" skipped X.MOMS.KONTROLL`}}},
+		{"after_end", []K{ev("s", 0, "X.TVA.START"), ev("a", 1, "X.TVA.A"), ev("e", 2, "X.TVA.SLUT_A"), ev("b", 3, "X.TVA.B")}, "X.TVA",
+			[]flow.Avvikelse{{Kind: flow.AfterEnd, KundhandelseID: "b", Detail: `"X.TVA.B" after the case finished`}}},
+		{"flag_mismatch", []K{ev("a", 0, "X.ENKEL.ANSOKAN", flags(false, true))}, "X.ENKEL", []flow.Avvikelse{
+			{Kind: flow.FlagMismatch, KundhandelseID: "a",
+				Detail: `flags klart=false kundatgard=true, but "X.ENKEL.ANSOKAN" is klart=false kundatgard=false`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := find(t, flow.Place(c, tt.events, nil), tt.typ)
+			if diff := cmp.Diff(tt.want, in.Avvikelser); diff != "" {
+				t.Errorf("avvikelser mismatch (-want +got):\n%s", diff)
+			}
+			if len(in.Events) != len(tt.events) {
+				t.Errorf("instance has %d events, want all %d", len(in.Events), len(tt.events))
+			}
+		})
+	}
+	t.Run("an unknown type has no steps", func(t *testing.T) {
+		in := find(t, flow.Place(c, []K{ev("u", 0, "Y.OKAND.STEG", flags(true, false))}, nil), "Y.OKAND")
+		if len(in.Steg)+len(in.Nasta)+len(in.Aterstar) != 0 || in.Status != flow.Klart {
+			t.Errorf("got steg %v nasta %v aterstar %v status %s; want none and klart", in.Steg, in.Nasta, in.Aterstar, in.Status)
+		}
+	})
+}
+
+// TestShortTypes: a kundhandelseTyp with fewer than three segments is never
+// dropped. Two segments name a type and no step; fewer name no type.
+func TestShortTypes(t *testing.T) {
+	c := rulesCatalog(t)
+	got := flow.Place(c, []K{ev("a", 0, "X.ENKEL.ANSOKAN"), ev("t", 1, "X.ENKEL"), ev("p", 2, "X"), ev("e", 3, "")}, nil)
+	type inst struct {
+		Typ    string
+		Events []string
+		Kinds  []flow.AvvikelseKind
+	}
+	want := []inst{
+		{"", []string{"e"}, []flow.AvvikelseKind{flow.UnknownType}},
+		{"X", []string{"p"}, []flow.AvvikelseKind{flow.UnknownType}},
+		{"X.ENKEL", []string{"a", "t"}, []flow.AvvikelseKind{flow.UnknownStep}},
+	}
+	var gotSum []inst
+	for _, in := range got {
+		gotSum = append(gotSum, inst{in.Typ, ids(in), kinds(in)})
+	}
+	if diff := cmp.Diff(want, gotSum); diff != "" {
+		t.Errorf("instances mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestExpected(t *testing.T) {
+	c := rulesCatalog(t)
+	beta := []K{ev("b1", 0, "KOMMUN.BYGG.ANSOKAN", from("Beta kommun"))}
+	type inst struct {
+		Typ, Producent string
+		Status         flow.Status
+		Bollen         flow.Bollen
+		Aterstar       []minaarenden.Kundhandelsetyp
+		Kinds          []flow.AvvikelseKind
+	}
+	tests := []struct {
+		name   string
+		events []K
+		opts   flow.Options
+		want   []inst
+	}{
+		{"ej_paborjad: the shortest start→end path is expected", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}},
+			[]inst{{"X.MOMS", "Xverket", flow.EjPaborjad, flow.BollenKund, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
+		{"okand when its producer did not answer", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Unanswered: []string{"Xverket"}},
+			[]inst{{"X.MOMS", "Xverket", flow.Okand, flow.BollenIngen, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
+		{"ej_paborjad when only another producer did not answer", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Unanswered: []string{"Yverket"}},
+			[]inst{{"X.MOMS", "Xverket", flow.EjPaborjad, flow.BollenKund, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
+		{"events satisfy the expectation even if their producer later failed", []K{ev("d", 0, "X.MOMS.DEKL")},
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Unanswered: []string{"Xverket"}},
+			[]inst{{"X.MOMS", "Xverket", flow.Pagaende, flow.BollenProducent, typs("X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
+		{"TYPE@Producent of a shared type follows that producer's slice", beta,
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}, {Typ: "KOMMUN.BYGG", Producent: "Beta kommun"}}},
+			[]inst{
+				{"KOMMUN.BYGG", "Alfa kommun", flow.EjPaborjad, flow.BollenKund, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
+				{"KOMMUN.BYGG", "Beta kommun", flow.Pagaende, flow.BollenProducent, typs("KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
+			}},
+		{"TYPE@Producent okand when that producer did not answer", beta,
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}}, Unanswered: []string{"Alfa kommun"}},
+			[]inst{
+				{"KOMMUN.BYGG", "Alfa kommun", flow.Okand, flow.BollenIngen, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
+				{"KOMMUN.BYGG", "Beta kommun", flow.Pagaende, flow.BollenProducent, typs("KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
+			}},
+		{"TYPE of a shared type is met by any producer", beta,
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}}},
+			[]inst{{"KOMMUN.BYGG", "Beta kommun", flow.Pagaende, flow.BollenProducent, typs("KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}}}},
+		{"TYPE of a shared type without events: no producer, the union", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}, {Typ: "KOMMUN.BYGG"}}},
+			[]inst{{"KOMMUN.BYGG", "", flow.EjPaborjad, flow.BollenKund, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}}}},
+		{"TYPE of a shared type is okand when any of its producers did not answer", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}}, Unanswered: []string{"Beta kommun"}},
+			[]inst{{"KOMMUN.BYGG", "", flow.Okand, flow.BollenIngen, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}}}},
+		{"a type the catalog lacks", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}},
+			[]inst{{"Y.OKAND", "", flow.EjPaborjad, flow.BollenKund, typs(), []flow.AvvikelseKind{flow.UnknownType}}}},
+		{"a type the catalog lacks is okand when anyone did not answer", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}, Unanswered: []string{"Yverket"}},
+			[]inst{{"Y.OKAND", "", flow.Okand, flow.BollenIngen, typs(), []flow.AvvikelseKind{flow.UnknownType}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []inst
+			for _, in := range flow.Place(c, tt.events, &tt.opts) {
+				got = append(got, inst{in.Typ, in.Producent, in.Status, in.Bollen, in.Aterstar, kinds(in)})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("instances mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseExpected(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    flow.Expected
+		wantErr string
+	}{
+		{"SKV.ARBETSGIVARE", flow.Expected{Typ: "SKV.ARBETSGIVARE"}, ""},
+		{" KOMMUN.BYGGLOV@Värmdö kommun ", flow.Expected{Typ: "KOMMUN.BYGGLOV", Producent: "Värmdö kommun"}, ""},
+		{"SKV", flow.Expected{}, "not a producentärendetyp"},
+		{"SKV.MOMS.DEKL_INLAMAD", flow.Expected{}, "not a producentärendetyp"},
+		{"skv.moms", flow.Expected{}, "segment 1"},
+		{"", flow.Expected{}, "is empty"},
+		{"SKV.MOMS@", flow.Expected{}, "names no producent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := flow.ParseExpected(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseExpected(%q) error = %v, want one containing %q", tt.in, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+			if back, _ := flow.ParseExpected(got.String()); back != got {
+				t.Errorf("String() = %q does not read back", got.String())
+			}
+		})
+	}
+}
+
+// TestEmptySlicesAreArrays: the -json contract shows arrays, so an empty
+// slice must never encode as null.
+func TestEmptySlicesAreArrays(t *testing.T) {
+	for _, in := range []*flow.Instance{{Typ: "X.ENKEL"}, flow.Place(nil, nil, &flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}})[0]} {
+		data, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{`"steg":[]`, `"nasta":[]`, `"aterstar":[]`} {
+			if !strings.Contains(string(data), key) {
+				t.Errorf("%s lacks %s", data, key)
+			}
+		}
+		if strings.Contains(string(data), "null") {
+			t.Errorf("%s has a null", data)
+		}
+	}
+}
+
+func TestNilCatalog(t *testing.T) {
+	got := flow.Place(nil, []K{ev("a", 0, "X.ENKEL.ANSOKAN", flags(false, true))}, nil)
+	if len(got) != 1 || got[0].Status != flow.VantarPaKund || got[0].Avvikelser[0].Kind != flow.UnknownType {
+		t.Errorf("got %+v, want one vantar_pa_kund instance of unknown type", got)
+	}
+}
+
+// TestPlaceKeepsInput: Place reads events and never reorders them.
+func TestPlaceKeepsInput(t *testing.T) {
+	events := []K{ev("b", 1, "X.ENKEL.HANDLAGGNING"), ev("a", 0, "X.ENKEL.ANSOKAN")}
+	flow.Place(rulesCatalog(t), events, nil)
+	if events[0].KundhandelseID != "b" || !events[0].Tidpunkt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("Place modified its input: %v", events)
+	}
+}
