@@ -1,0 +1,428 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aterkoppling/minaarenden"
+	"golang.org/x/sync/errgroup"
+)
+
+// Options configures a Client. The zero value of every field is a safe
+// default; a nil *Options is the zero value.
+type Options struct {
+	// Dialect is the API the endpoint speaks; zero is Producer.
+	Dialect Dialect
+	// Version is the version of the standard to speak to a Producer
+	// endpoint; zero is 6.1. Answers are read whatever version they carry.
+	//   - 1.1–4.1: anropandeOrganisation and anvandare as headers;
+	//   - 5.0: anvandare, konsument, konsumenttjanst and sessionID in the body;
+	//   - 6.0, 6.1: x-correlation-id header, no sessionID.
+	// 1.0 asked with GET and the identifier in the URL; it is refused.
+	Version minaarenden.Version
+	// Name is the producer this endpoint is ("Skatteverket"), used in
+	// outcomes, logs and errors; zero is the base URL's host.
+	Name string
+	// Prefixes are the kundhandelseTyp prefixes this endpoint is registered
+	// for. The client only reports them; package aggregate routes on them
+	// and drops events outside them.
+	Prefixes []minaarenden.Kundhandelsetyp
+	// HTTPClient is used for requests (its Transport, Jar, Timeout); nil
+	// means a client without timeout (use the context) on Transport.
+	HTTPClient *http.Client
+	// Transport, when set, is the round tripper used, replacing
+	// HTTPClient's. Compose auth here: APIKey, BearerToken, or an
+	// *http.Transport with MTLS. Nil means HTTPClient's, else
+	// http.DefaultTransport.
+	Transport http.RoundTripper
+	// Retry says when and how often a failed request is tried again.
+	Retry RetryPolicy
+	// MaxResponseBytes bounds an answer's body; zero is 32 MiB.
+	MaxResponseBytes int64
+	// Zone reads a tidpunkt that carries no offset; nil is
+	// Europe/Stockholm. Set time.UTC for a producer that answers in UTC
+	// without writing the Z.
+	Zone *time.Location
+	// AcceptLanguage is sent as Accept-Language ("sv", "en"); empty sends
+	// none and producers answer in Swedish.
+	AcceptLanguage string
+	// AnropandeOrganisation is the consumer's organisationsnummer, the
+	// header 1.1–4.1 require; New refuses those versions without it.
+	AnropandeOrganisation minaarenden.Identifierare
+	// Konsument and Konsumenttjanst name the consumer organisation and
+	// service, sent in the body from 5.0 on when set.
+	Konsument, Konsumenttjanst string
+	// Logger receives one line per attempt and per failure, with the keys
+	// producer, attempt, status, duration and correlation_id; never a URL
+	// query, a body or an identifier. Nil is silent.
+	Logger *slog.Logger
+	// PageSize is the forwarding service's paginering.limit per page; zero
+	// is 200, negative asks for everything in one unpaged request.
+	PageSize int
+}
+
+const (
+	defaultMaxResponseBytes = 32 << 20
+	defaultPageSize         = 200
+	userAgent               = "minaarenden-go"
+)
+
+// Client asks one endpoint: a producer's /kundhandelser or the forwarding
+// service's /kundhandelseFragaSynkron. Build one per endpoint and reuse it;
+// it is safe for concurrent use.
+type Client struct {
+	target   string // the URL requests go to, query included
+	endpoint string // the same without query or credentials
+	dialect  Dialect
+	version  minaarenden.Version
+	name     string
+	prefixes []minaarenden.Kundhandelsetyp
+	http     *http.Client
+	retry    RetryPolicy
+	maxBytes int64
+	zone     *time.Location
+	lang     string
+	org      minaarenden.Identifierare
+	kons     string
+	konsTj   string
+	log      *slog.Logger
+	pageSize int
+}
+
+// New returns a client for the endpoint at baseURL, the path the standard's
+// operation hangs under ("https://api.example.se/minaarenden/v6"); the
+// operation's own segment (/kundhandelser or /kundhandelseFragaSynkron) is
+// added unless baseURL already ends with it.
+func New(baseURL string, opts *Options) (*Client, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("client: base URL must be an absolute http or https URL")
+	}
+	op := "kundhandelser"
+	if opts.Dialect == Forwarding {
+		op = "kundhandelseFragaSynkron"
+	} else if opts.Dialect != Producer {
+		return nil, fmt.Errorf("client: unknown dialect %d", opts.Dialect)
+	}
+	path := strings.TrimSuffix(u.Path, "/")
+	if path != op && !strings.HasSuffix(path, "/"+op) {
+		path += "/" + op
+	}
+	u.Path, u.RawPath = path, ""
+	c := &Client{
+		target:   u.String(),
+		endpoint: redactURL(u),
+		dialect:  opts.Dialect,
+		version:  opts.Version,
+		name:     opts.Name,
+		prefixes: append([]minaarenden.Kundhandelsetyp(nil), opts.Prefixes...),
+		retry:    opts.Retry.resolve(),
+		maxBytes: opts.MaxResponseBytes,
+		zone:     opts.Zone,
+		lang:     opts.AcceptLanguage,
+		org:      opts.AnropandeOrganisation,
+		kons:     opts.Konsument,
+		konsTj:   opts.Konsumenttjanst,
+		log:      opts.Logger,
+		pageSize: opts.PageSize,
+	}
+	if c.version == "" {
+		c.version = minaarenden.V6_1
+	}
+	if c.name == "" {
+		c.name = u.Hostname()
+	}
+	if c.maxBytes <= 0 {
+		c.maxBytes = defaultMaxResponseBytes
+	}
+	if c.zone == nil {
+		c.zone = minaarenden.Stockholm()
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.pageSize == 0 {
+		c.pageSize = defaultPageSize
+	}
+	for _, p := range c.prefixes {
+		if err := p.ValidatePrefix(); err != nil {
+			return nil, fmt.Errorf("client: prefix: %w", err)
+		}
+	}
+	if c.dialect == Producer {
+		if !c.version.AtLeast(minaarenden.V1_1) {
+			return nil, errors.New("client: version 1.0 asks with GET and the identifier in the URL; speak 1.1 or newer")
+		}
+		if !c.version.AtLeast(minaarenden.V5_0) {
+			if c.org == "" {
+				return nil, fmt.Errorf("client: version %s requires Options.AnropandeOrganisation", c.version)
+			}
+			if err := c.org.Validate(minaarenden.Organisationsnummer); err != nil {
+				return nil, fmt.Errorf("client: anropandeOrganisation: %w", err)
+			}
+		}
+	}
+	c.http = newHTTPClient(opts.HTTPClient, opts.Transport)
+	return c, nil
+}
+
+// Name returns the producer this endpoint is (Options.Name).
+func (c *Client) Name() string { return c.name }
+
+// Prefixes returns the kundhandelseTyp prefixes the endpoint is registered
+// for (Options.Prefixes).
+func (c *Client) Prefixes() []minaarenden.Kundhandelsetyp {
+	return append([]minaarenden.Kundhandelsetyp(nil), c.prefixes...)
+}
+
+// Dialect returns the API the endpoint speaks.
+func (c *Client) Dialect() Dialect { return c.dialect }
+
+// Query asks about every part of f: one POST per part to a Producer
+// endpoint (up to four at a time), or one request carrying every part to
+// the Forwarding service (following its pages).
+//
+// The *Answer is never nil. It holds the events of every part that was
+// answered and one Outcome per part (Producer) or per delfråga (Forwarding).
+// err is nil when everything was answered; otherwise it is errors.Join of
+// the failures, each a *Error. f is validated first; when it is invalid
+// nothing is sent.
+func (c *Client) Query(ctx context.Context, f minaarenden.Fraga) (*Answer, error) {
+	a := &Answer{Endpoint: c.endpoint, Events: []minaarenden.Kundhandelse{}}
+	corr, err := c.prepare(ctx, f)
+	if err != nil {
+		for _, p := range f.Parter {
+			a.Outcomes = append(a.Outcomes, Outcome{Producent: c.name, Part: p, Err: err})
+		}
+		return a, err
+	}
+	if c.dialect == Forwarding {
+		p := c.newPager(f, corr)
+		for page := range p.pages(ctx) {
+			a.Events = append(a.Events, page...)
+		}
+		p.finish(a)
+		return a, joinOutcomeErrors(a.Outcomes)
+	}
+	c.queryProducer(ctx, f, corr, a)
+	return a, joinOutcomeErrors(a.Outcomes)
+}
+
+// Events yields the events of every part of f. From the Forwarding service
+// it pages with a stable sort (tidpunkt, producent, type, rubrik) until each
+// part's totaltAntalKundhandelser is reached, so memory holds one page at a
+// time; from a Producer it yields Query's events. Failures are yielded as
+// (zero Kundhandelse, *Error) and paging goes on unless the request itself
+// failed; stop early by breaking out of the loop.
+func (c *Client) Events(ctx context.Context, f minaarenden.Fraga) iter.Seq2[minaarenden.Kundhandelse, error] {
+	return func(yield func(minaarenden.Kundhandelse, error) bool) {
+		if c.dialect != Forwarding {
+			a, err := c.Query(ctx, f)
+			for _, e := range a.Events {
+				if !yield(e, nil) {
+					return
+				}
+			}
+			if err != nil {
+				yield(minaarenden.Kundhandelse{}, err)
+			}
+			return
+		}
+		corr, err := c.prepare(ctx, f)
+		if err != nil {
+			yield(minaarenden.Kundhandelse{}, err)
+			return
+		}
+		p := c.newPager(f, corr)
+		reported := 0
+		for page := range p.pages(ctx) {
+			for _, e := range page {
+				if !yield(e, nil) {
+					return
+				}
+			}
+			for ; reported < len(p.failures); reported++ {
+				if !yield(minaarenden.Kundhandelse{}, p.failures[reported]) {
+					return
+				}
+			}
+		}
+		for ; reported < len(p.failures); reported++ {
+			if !yield(minaarenden.Kundhandelse{}, p.failures[reported]) {
+				return
+			}
+		}
+	}
+}
+
+// prepare validates f and returns the correlation id for this question.
+func (c *Client) prepare(ctx context.Context, f minaarenden.Fraga) (string, error) {
+	if err := f.Validate(); err != nil {
+		return "", fmt.Errorf("client: invalid fraga: %w", err)
+	}
+	corr := CorrelationID(ctx)
+	if corr == "" {
+		return newUUID(), nil
+	}
+	if len(corr) > 200 || strings.IndexFunc(corr, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return "", errors.New("client: correlation id must be 1–200 printable ASCII characters")
+	}
+	return corr, nil
+}
+
+func (c *Client) queryProducer(ctx context.Context, f minaarenden.Fraga, corr string, a *Answer) {
+	type result struct {
+		events  []minaarenden.Kundhandelse
+		version minaarenden.Version
+		outcome Outcome
+	}
+	results := make([]result, len(f.Parter))
+	var g errgroup.Group
+	g.SetLimit(4)
+	for i, part := range f.Parter {
+		g.Go(func() error {
+			r := &results[i]
+			r.events, r.version, r.outcome = c.askPart(ctx, f, part, corr)
+			return nil // a failed part is data in its outcome, never a reason to stop the others
+		})
+	}
+	_ = g.Wait()
+	for _, r := range results {
+		a.Events = append(a.Events, r.events...)
+		a.Outcomes = append(a.Outcomes, r.outcome)
+		if a.Version == "" {
+			a.Version = r.version
+		}
+	}
+}
+
+// askPart sends one part to a Producer endpoint and decodes the answer.
+func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaarenden.Part, corr string) ([]minaarenden.Kundhandelse, minaarenden.Version, Outcome) {
+	out := Outcome{Producent: c.name, Part: part}
+	body, filter, err := c.producerBody(f, part, corr)
+	if err != nil {
+		out.Err = c.newError(0, 0, corr, err)
+		return nil, "", out
+	}
+	ex, err := c.post(ctx, body, corr, c.producerHeaders(f, corr), okProducer)
+	if ex != nil {
+		out.HTTPStatus, out.Attempts = ex.status, ex.attempts
+	}
+	if err != nil {
+		out.Err = err
+		out.Message = errorMessage(err)
+		return nil, "", out
+	}
+	dec, derr := decodeAnswer(ex.body, c.zone)
+	if derr != nil {
+		out.Err = c.newError(ex.status, ex.attempts, corr, derr)
+		return nil, "", out
+	}
+	events := make([]minaarenden.Kundhandelse, 0, dec.count())
+	for _, g := range dec.groups {
+		for _, e := range g.events {
+			if len(filter) > 0 && !matchesAny(e.Typ, filter) {
+				continue
+			}
+			e.Part = part
+			events = append(events, e)
+		}
+	}
+	out.Events = len(events)
+	if dec.bad != nil {
+		out.Err = c.newError(ex.status, ex.attempts, corr, dec.bad)
+	}
+	return events, dec.version, out
+}
+
+func matchesAny(t minaarenden.Kundhandelsetyp, prefixes []minaarenden.Kundhandelsetyp) bool {
+	for _, p := range prefixes {
+		if t.HasPrefix(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// joinOutcomeErrors joins the distinct errors of the outcomes: a forwarding
+// request that failed as a whole shares one *Error across its parts.
+func joinOutcomeErrors(outs []Outcome) error {
+	var errs []error
+	for _, o := range outs {
+		if o.Err != nil && !containsErr(errs, o.Err) {
+			errs = append(errs, o.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func containsErr(errs []error, err error) bool {
+	for _, e := range errs {
+		if e == err {
+			return true
+		}
+	}
+	return false
+}
+
+func errorMessage(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Message
+	}
+	return ""
+}
+
+type correlationKey struct{}
+
+// WithCorrelationID returns a context whose Query and Events calls send id
+// as x-correlation-id (6.0 and on) or skv_client_correlation_id
+// (forwarding): one id per consumer question, shared by every producer and
+// part asked for it. Without it every Query uses a fresh UUID. The id must be
+// printable ASCII, at most 200 characters.
+func WithCorrelationID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, correlationKey{}, id)
+}
+
+// CorrelationID returns the id set by WithCorrelationID, or "".
+func CorrelationID(ctx context.Context) string {
+	id, _ := ctx.Value(correlationKey{}).(string)
+	return id
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// redactURL names an endpoint without credentials or query string.
+func redactURL(u *url.URL) string {
+	v := *u
+	v.User, v.RawQuery, v.ForceQuery, v.Fragment = nil, "", false, ""
+	return v.String()
+}

@@ -1,0 +1,258 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aterkoppling/minaarenden"
+)
+
+// The decoder reads every answer shape a consumer meets into one set of
+// wire structs, in a single json.Unmarshal of the body:
+//
+//   - the producer RAML 3.1–6.x: {metadata{version}, kundhandelser[event]},
+//     kundhandelser possibly absent;
+//   - the forwarding service: {kundhandelser[{part,
+//     totaltAntalKundhandelser, kundhandelserForPart[event]}], delfragor},
+//     version on each event;
+//   - pre-3.0 answers without version and referenser;
+//   - pre-2.0 answers with ä in the names (kundhändelser, kundhändelseId,
+//     kundhändelseTyp) and kundhandelsekategori instead of the two flags.
+//
+// Unknown fields are ignored. tidpunkt is kept as text and read with
+// ParseTidpunkt in the producer's zone.
+
+type wireAnswer struct {
+	Metadata struct {
+		Version minaarenden.Version `json:"version"`
+	} `json:"metadata"`
+	Version        minaarenden.Version `json:"version"` // 3.0 put it beside the events
+	Kundhandelser  []wireItem          `json:"kundhandelser"`
+	KundhandelserA []wireItem          `json:"kundhändelser"`
+	Delfragor      []wireDelfraga      `json:"delfragor"`
+}
+
+// wireItem is an element of kundhandelser: an event (producer shape) or a
+// part's group of events (forwarding shape). Both decode into the same
+// struct so the body is read once whatever its shape.
+type wireItem struct {
+	wireEvent
+	Part    *minaarenden.Part `json:"part"`
+	Total   *int              `json:"totaltAntalKundhandelser"`
+	ForPart []wireEvent       `json:"kundhandelserForPart"`
+}
+
+func (w *wireItem) isGroup() bool { return w.Part != nil || w.Total != nil || w.ForPart != nil }
+
+type wireEvent struct {
+	KundhandelseID    string                      `json:"kundhandelseId"`
+	KundhandelseIDA   string                      `json:"kundhändelseId"`
+	Rubrik            string                      `json:"rubrik"`
+	Beskrivning       string                      `json:"beskrivning"`
+	Sprak             string                      `json:"sprak"`
+	SprakA            string                      `json:"språk"`
+	Producent         string                      `json:"producent"`
+	Tidpunkt          string                      `json:"tidpunkt"`
+	Typ               minaarenden.Kundhandelsetyp `json:"kundhandelseTyp"`
+	TypA              minaarenden.Kundhandelsetyp `json:"kundhändelseTyp"`
+	Kategori          string                      `json:"kundhandelsekategori"`
+	KategoriA         string                      `json:"kundhändelsekategori"`
+	KraverKundatgard  bool                        `json:"producentarendetKraverKundatgard"`
+	Klart             bool                        `json:"producentarendetKlart"`
+	Version           minaarenden.Version         `json:"version"`
+	UtokadInformation map[string]json.RawMessage  `json:"utokadInformation"`
+	Referenser        minaarenden.Referenser      `json:"referenser"`
+	Taggar            []string                    `json:"taggar"`
+}
+
+type wireDelfraga struct {
+	Producent string            `json:"producent"`
+	Part      *minaarenden.Part `json:"part"`
+	Status    string            `json:"status"`
+	Message   string            `json:"message"`
+	HTTPCode  int               `json:"httpCode"`
+}
+
+// decoded is an answer read into the SDK's types.
+type decoded struct {
+	version   minaarenden.Version
+	groups    []group // one nil-part group for the producer shape
+	delfragor []wireDelfraga
+	// bad is set when some events or fields could not be read; the events
+	// that could are in groups all the same.
+	bad error
+}
+
+type group struct {
+	part   *minaarenden.Part // as echoed by the forwarding service
+	total  *int
+	events []minaarenden.Kundhandelse
+}
+
+func (d *decoded) count() int {
+	n := 0
+	for _, g := range d.groups {
+		n += len(g.events)
+	}
+	return n
+}
+
+// decodeAnswer reads an answer of any known shape. It fails only when the
+// body is not JSON at all; a field of the wrong type or an unreadable
+// tidpunkt costs that event, is reported in bad, and keeps the rest.
+func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
+	var w wireAnswer
+	var typeErr error
+	if err := json.Unmarshal(body, &w); err != nil {
+		// encoding/json completes the decode past a type mismatch and
+		// reports the first one; only a syntax error loses everything.
+		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); !ok {
+			return nil, fmt.Errorf("%w: %w", ErrMalformedAnswer, err)
+		}
+		typeErr = err
+	}
+	items := w.Kundhandelser
+	if items == nil {
+		items = w.KundhandelserA
+	}
+	d := &decoded{version: w.Metadata.Version, delfragor: w.Delfragor}
+	if d.version == "" {
+		d.version = w.Version
+	}
+	flat := -1 // index of the group of a producer-shaped answer's events
+	var skipped int
+	var firstErr error
+	read := func(e *wireEvent, into *group) {
+		k, err := e.event(zone, d.version)
+		if err != nil {
+			skipped++
+			if firstErr == nil {
+				firstErr = err
+			}
+			return
+		}
+		into.events = append(into.events, k)
+	}
+	for i := range items {
+		it := &items[i]
+		if it.isGroup() {
+			g := group{part: it.Part, total: it.Total, events: make([]minaarenden.Kundhandelse, 0, len(it.ForPart))}
+			for j := range it.ForPart {
+				read(&it.ForPart[j], &g)
+			}
+			d.groups = append(d.groups, g)
+			continue
+		}
+		if flat < 0 {
+			flat = len(d.groups)
+			d.groups = append(d.groups, group{events: make([]minaarenden.Kundhandelse, 0, len(items))})
+		}
+		read(&it.wireEvent, &d.groups[flat])
+	}
+	if len(d.groups) == 0 {
+		d.groups = []group{{events: []minaarenden.Kundhandelse{}}}
+	}
+	if d.version == "" {
+		// The forwarding service carries version per event.
+		for _, g := range d.groups {
+			if len(g.events) > 0 && g.events[0].Version != "" {
+				d.version = g.events[0].Version
+				break
+			}
+		}
+	}
+	switch {
+	case skipped > 0:
+		d.bad = fmt.Errorf("%w: %d event(s) could not be read, first: %w", ErrMalformedAnswer, skipped, firstErr)
+	case typeErr != nil:
+		d.bad = fmt.Errorf("%w: %w", ErrMalformedAnswer, typeErr)
+	}
+	return d, nil
+}
+
+// event converts one wire event. version is the answer's, for events that
+// carry none of their own.
+func (w *wireEvent) event(zone *time.Location, version minaarenden.Version) (minaarenden.Kundhandelse, error) {
+	k := minaarenden.Kundhandelse{
+		KundhandelseID:    first(w.KundhandelseID, w.KundhandelseIDA),
+		Rubrik:            w.Rubrik,
+		Beskrivning:       w.Beskrivning,
+		Sprak:             first(w.Sprak, w.SprakA),
+		Producent:         w.Producent,
+		Typ:               minaarenden.Kundhandelsetyp(first(string(w.Typ), string(w.TypA))),
+		KraverKundatgard:  w.KraverKundatgard,
+		Klart:             w.Klart,
+		Version:           w.Version,
+		UtokadInformation: w.UtokadInformation,
+		Referenser:        w.Referenser,
+		Taggar:            w.Taggar,
+	}
+	if k.Version == "" {
+		k.Version = version
+	}
+	if cat := first(w.Kategori, w.KategoriA); cat != "" {
+		kundatgard, klart := kategoriFlags(cat)
+		k.KraverKundatgard = k.KraverKundatgard || kundatgard
+		k.Klart = k.Klart || klart
+	}
+	if w.Tidpunkt == "" {
+		return k, fmt.Errorf("kundhändelse %q has no tidpunkt", k.KundhandelseID)
+	}
+	t, err := minaarenden.ParseTidpunkt(w.Tidpunkt, zone)
+	if err != nil {
+		return k, fmt.Errorf("kundhändelse %q: %w", k.KundhandelseID, err)
+	}
+	k.Tidpunkt = t
+	return k, nil
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// kategoriFlags maps a pre-2.0 kundhandelsekategori to the two flags that
+// replaced it in 2.0 (change 2022-10-18-03). The category's values were
+// never published; the sources say only that it told who has the ball
+// and whether the customer must act. So the mapping reads the words, with
+// å/ä/ö folded and case ignored:
+//
+//   - "åtgärd", "komplettera", "väntar på kund", "hos kund"
+//     → producentarendetKraverKundatgard;
+//   - "klar", "avslut", "färdig" → producentarendetKlart;
+//   - anything else ("Information", "Pågående", "Mottagen") → neither.
+//
+// The flags, when an answer carries them too, win over the category only
+// by being true: the two are ORed.
+func kategoriFlags(kategori string) (kundatgard, klart bool) {
+	s := strings.Map(func(r rune) rune {
+		switch r {
+		case 'å', 'ä', 'Å', 'Ä':
+			return 'a'
+		case 'ö', 'Ö':
+			return 'o'
+		case ' ', '_', '-', '.':
+			return -1
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, kategori)
+	for _, w := range []string{"atgard", "komplett", "vantarpakund", "hoskund"} {
+		if strings.Contains(s, w) {
+			kundatgard = true
+		}
+	}
+	for _, w := range []string{"klar", "avslut", "fardig"} {
+		if strings.Contains(s, w) {
+			klart = true
+		}
+	}
+	return kundatgard, klart
+}

@@ -1,0 +1,130 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Sentinel errors a *Error wraps, for callers that branch with errors.Is.
+var (
+	// ErrResponseTooLarge: the answer was longer than Options.MaxResponseBytes.
+	ErrResponseTooLarge = errors.New("response body exceeds the size limit")
+	// ErrContentType: a successful answer was not application/json.
+	ErrContentType = errors.New("response is not application/json")
+	// ErrMalformedAnswer: the answer was not JSON of a known shape, or some
+	// of its events could not be read (the readable ones are kept).
+	ErrMalformedAnswer = errors.New("malformed answer")
+	// ErrRetryBeyondDeadline: a retry was due but its wait would end after
+	// the context's deadline, so the call failed at once instead of
+	// sleeping into the timeout. It matches context.DeadlineExceeded, as
+	// the outcome is the same.
+	ErrRetryBeyondDeadline = fmt.Errorf("retry wait would pass the deadline: %w", context.DeadlineExceeded)
+	// ErrRedirect: the endpoint redirected to another origin. The client
+	// does not follow: the request carries credentials and personal data.
+	ErrRedirect = errors.New("redirect to another host not followed")
+	// ErrNotInVersion: the question needs something the spoken version of
+	// the standard cannot express (taggar before 4.0, kund.tillagg before
+	// 3.1, asking by ärende before 2.0). Nothing is sent.
+	ErrNotInVersion = errors.New("not expressible in the spoken version")
+	// ErrAnvandareRequired: the spoken version (3.1–4.1, or the forwarding
+	// service) requires anvandare and the question has none.
+	ErrAnvandareRequired = errors.New("anvandare is required by the spoken version")
+	// ErrDelfraga: the forwarding service reported that one of its
+	// delfrågor (one producer, one part) failed.
+	ErrDelfraga = errors.New("delfråga failed at the forwarding service")
+	// ErrPartialAnswer: the forwarding service answered 206 without saying
+	// which delfråga failed.
+	ErrPartialAnswer = errors.New("partial answer (206) without a failed delfråga")
+	// ErrUnexpectedStatus: a status the dialect never answers with on
+	// success (anything but 200, and 206 for the forwarding service).
+	ErrUnexpectedStatus = errors.New("unexpected HTTP status")
+)
+
+// Error is how a request to one endpoint failed: a transport error, an HTTP
+// status, an unreadable answer, or a delfråga the forwarding service
+// reported as failed. It unwraps to the cause, so errors.Is(err,
+// context.DeadlineExceeded) and errors.Is(err, ErrResponseTooLarge) work.
+//
+// Its text never holds a query string, a request body or an identifier:
+// Message and Problem are cleaned of digit runs that could be a
+// personnummer before they are stored.
+type Error struct {
+	// Endpoint is the URL asked, without query string or credentials.
+	Endpoint string
+	// Producent is Options.Name, or the delfråga's producer.
+	Producent string
+	// Status is the final HTTP status (a delfråga's httpCode), 0 when no
+	// response arrived.
+	Status int
+	// Message is the producer's {"message"}, or the problem's detail/title.
+	Message string
+	// Problem is the RFC 7807 problem document, when the error came as one.
+	Problem *Problem
+	// Attempts counts HTTP attempts, retries included.
+	Attempts int
+	// CorrelationID is the x-correlation-id / skv_client_correlation_id
+	// sent, to quote to the producer's support.
+	CorrelationID string
+	// Err is the cause: a transport or context error or one of the
+	// sentinels above; nil for a plain HTTP error status.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("client: ")
+	if e.Producent != "" {
+		b.WriteString(e.Producent)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Endpoint)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %q", e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	fmt.Fprintf(&b, " (attempts: %d", e.Attempts)
+	if e.CorrelationID != "" {
+		fmt.Fprintf(&b, ", correlation id %s", e.CorrelationID)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Problem is an RFC 7807 problem document (application/problem+json).
+type Problem struct {
+	Type     string `json:"type,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Status   int    `json:"status,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+}
+
+// personalDigits matches what could be a personnummer, samordningsnummer or
+// organisationsnummer in free text: ten or more digits in a row, or six or
+// eight digits, a separator and four more.
+var personalDigits = regexp.MustCompile(`\d{10,}|\d{6}(?:\d{2})?[-+ ]\d{4}`)
+
+// maxMessage bounds how much of a producer's message is kept.
+const maxMessage = 512
+
+// redact makes producer-supplied text fit for an error string: identifiers
+// masked, length bounded. Producers do echo the number they were asked
+// about ("Kund 199001012385 saknas"); that must not reach a log.
+func redact(s string) string {
+	s = personalDigits.ReplaceAllString(s, "************")
+	if len(s) > maxMessage {
+		s = strings.ToValidUTF8(s[:maxMessage], "") + "…"
+	}
+	return s
+}

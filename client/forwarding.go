@@ -1,0 +1,267 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"strings"
+
+	"github.com/aterkoppling/minaarenden"
+)
+
+// pager walks the forwarding service's pages for one question. Pagination
+// is per part: every page asks the parts not yet complete at the same
+// offset, until each part's totaltAntalKundhandelser is reached or a page
+// comes back short.
+type pager struct {
+	c        *Client
+	f        minaarenden.Fraga
+	corr     string
+	version  minaarenden.Version
+	outcomes []Outcome
+	index    map[outcomeKey]int
+	failures []error // distinct failures, in the order they happened
+	seen     []map[eventKey]bool
+	status   int // of the last page
+	attempts int // of the last page
+}
+
+type outcomeKey struct {
+	producent string
+	part      int // index in f.Parter; -1 for a part the service echoed unrecognisably
+}
+
+type eventKey struct{ producent, id string }
+
+func (c *Client) newPager(f minaarenden.Fraga, corr string) *pager {
+	p := &pager{c: c, f: f, corr: corr, index: map[outcomeKey]int{}, seen: make([]map[eventKey]bool, len(f.Parter))}
+	for i := range p.seen {
+		p.seen[i] = map[eventKey]bool{}
+	}
+	return p
+}
+
+// pages yields each page's events, each with Part set to the asked part.
+// Outcomes and failures accumulate in p as pages arrive.
+func (p *pager) pages(ctx context.Context) iter.Seq[[]minaarenden.Kundhandelse] {
+	return func(yield func([]minaarenden.Kundhandelse) bool) {
+		pending := make([]int, len(p.f.Parter))
+		for i := range pending {
+			pending[i] = i
+		}
+		size := p.c.pageSize
+		for offset := 0; len(pending) > 0; offset += size {
+			parts := make([]minaarenden.Part, len(pending))
+			for i, idx := range pending {
+				parts[i] = p.f.Parter[idx]
+			}
+			page, next, ok := p.fetch(ctx, pending, parts, offset, max(size, 0))
+			if len(page) > 0 && !yield(page) {
+				return
+			}
+			if !ok || size <= 0 {
+				return
+			}
+			pending = next
+		}
+	}
+}
+
+// fetch asks one page for the pending parts and returns its events and the
+// parts that have more.
+func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Part, offset, limit int) (page []minaarenden.Kundhandelse, next []int, ok bool) {
+	body, err := forwardingBody(p.f, parts, offset, limit)
+	if err != nil {
+		p.failAll(pending, nil, p.c.newError(0, 0, p.corr, err))
+		return nil, nil, false
+	}
+	ex, err := p.c.post(ctx, body, p.corr, forwardingHeaders(p.corr), okForwarding)
+	if ex != nil {
+		p.status, p.attempts = ex.status, ex.attempts
+	}
+	if err != nil {
+		p.failAll(pending, ex, err)
+		return nil, nil, false
+	}
+	dec, err := decodeAnswer(ex.body, p.c.zone)
+	if err != nil {
+		p.failAll(pending, ex, p.c.newError(ex.status, ex.attempts, p.corr, err))
+		return nil, nil, false
+	}
+	if p.version == "" {
+		p.version = dec.version
+	}
+
+	// Map each group to the part it answers: by the echoed part, else by
+	// position (the service answers parts in request order).
+	matched := make([]bool, len(pending))
+	perPart := map[int][]minaarenden.Kundhandelse{}
+	totals := map[int]*int{}
+	for gi, g := range dec.groups {
+		pos := matchPart(g.part, parts, matched)
+		if pos < 0 && g.part != nil && gi < len(parts) && !matched[gi] {
+			pos = gi
+		}
+		if pos < 0 && g.part == nil && len(parts) == 1 && !matched[0] {
+			pos = 0
+		}
+		idx, part := -1, minaarenden.Part{}
+		if pos >= 0 {
+			matched[pos] = true
+			idx, part = pending[pos], parts[pos]
+		} else if g.part != nil {
+			part = *g.part
+		}
+		for _, e := range g.events {
+			if idx >= 0 {
+				k := eventKey{e.Producent, e.KundhandelseID}
+				if p.seen[idx][k] {
+					continue // moved across a page boundary between requests
+				}
+				p.seen[idx][k] = true
+			}
+			e.Part = part
+			page = append(page, e)
+			perPart[idx] = append(perPart[idx], e)
+		}
+		if idx < 0 {
+			continue
+		}
+		totals[idx] = g.total
+		n := len(g.events)
+		more := limit > 0 && n >= limit && (g.total == nil || offset+limit < *g.total)
+		if more {
+			next = append(next, idx)
+		}
+	}
+
+	failedHere := false
+	for _, d := range dec.delfragor {
+		idx := matchPart(d.Part, p.f.Parter, nil)
+		if idx < 0 && len(p.f.Parter) == 1 {
+			idx = 0
+		}
+		part := minaarenden.Part{}
+		switch {
+		case idx >= 0:
+			part = p.f.Parter[idx]
+		case d.Part != nil:
+			part = *d.Part
+		}
+		o := p.outcome(outcomeKey{d.Producent, idx}, part)
+		o.Attempts += ex.attempts
+		if o.HTTPStatus == 0 || o.Err == nil {
+			o.HTTPStatus = d.HTTPCode
+			o.Status = d.Status
+		}
+		if t := totals[idx]; t != nil {
+			o.Total = *t
+		}
+		for _, e := range perPart[idx] {
+			if e.Producent == d.Producent {
+				o.Events++
+			}
+		}
+		if delfragaFailed(d) {
+			failedHere = true
+			if o.Err == nil {
+				msg := redact(d.Message)
+				o.Message, o.HTTPStatus, o.Status = msg, d.HTTPCode, d.Status
+				e := &Error{Endpoint: p.c.endpoint, Producent: d.Producent, Status: d.HTTPCode, Message: msg,
+					Attempts: ex.attempts, CorrelationID: p.corr, Err: ErrDelfraga}
+				o.Err = e
+				p.failures = append(p.failures, e)
+			}
+		}
+	}
+	if len(dec.delfragor) == 0 {
+		// No delfrågor: report per part, as for a producer.
+		for pos, idx := range pending {
+			o := p.outcome(outcomeKey{p.c.name, idx}, parts[pos])
+			o.Attempts += ex.attempts
+			o.HTTPStatus = ex.status
+			o.Events += len(perPart[idx])
+			if t := totals[idx]; t != nil {
+				o.Total = *t
+			}
+		}
+	}
+	if ex.status == http.StatusPartialContent && !failedHere {
+		e := p.c.newError(ex.status, ex.attempts, p.corr, ErrPartialAnswer)
+		p.failAll(pending, ex, e)
+	}
+	if dec.bad != nil {
+		p.failAll(pending, ex, p.c.newError(ex.status, ex.attempts, p.corr, dec.bad))
+	}
+	return page, next, true
+}
+
+func delfragaFailed(d wireDelfraga) bool {
+	if d.HTTPCode != 0 && (d.HTTPCode < 200 || d.HTTPCode > 299) {
+		return true
+	}
+	return d.Status != "" && !strings.EqualFold(d.Status, "OK")
+}
+
+// matchPart returns the position in parts of the part the service echoed,
+// skipping positions already matched, or -1.
+func matchPart(echo *minaarenden.Part, parts []minaarenden.Part, matched []bool) int {
+	if echo == nil {
+		return -1
+	}
+	key := echo.Key() // ArendeTyp's decoder already folded the ä spelling
+	for i, q := range parts {
+		if (matched == nil || !matched[i]) && q.Key() == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// outcome returns the outcome for k, creating it.
+func (p *pager) outcome(k outcomeKey, part minaarenden.Part) *Outcome {
+	i, ok := p.index[k]
+	if !ok {
+		i = len(p.outcomes)
+		p.index[k] = i
+		p.outcomes = append(p.outcomes, Outcome{Producent: k.producent, Part: part})
+	}
+	return &p.outcomes[i]
+}
+
+// failAll marks every pending part as failed with err: the request as a
+// whole did not give their answer.
+func (p *pager) failAll(pending []int, ex *exchange, err error) {
+	p.failures = append(p.failures, err)
+	for _, idx := range pending {
+		o := p.outcome(outcomeKey{p.c.name, idx}, p.f.Parter[idx])
+		if ex != nil {
+			o.HTTPStatus = ex.status
+			o.Attempts += ex.attempts
+		}
+		if o.Err == nil {
+			o.Err = err
+			o.Message = errorMessage(err)
+		}
+	}
+}
+
+// finish moves what the pages gathered into a, with an outcome for every
+// part even if the service never mentioned it.
+func (p *pager) finish(a *Answer) {
+	a.Version = p.version
+	for idx, part := range p.f.Parter {
+		has := false
+		for k := range p.index {
+			if k.part == idx {
+				has = true
+				break
+			}
+		}
+		if !has {
+			o := p.outcome(outcomeKey{p.c.name, idx}, part)
+			o.HTTPStatus, o.Attempts = p.status, p.attempts
+		}
+	}
+	a.Outcomes = p.outcomes
+}

@@ -1,0 +1,367 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// RetryPolicy says when and how often a failed request is tried again.
+// Only transport errors and 429, 502, 503 and 504 are retried; every other
+// status, 4xx above all, is final at once. Nothing is retried once the
+// context is done. The zero value is the default noted on each field.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try; zero is 3, 1 (or less) never
+	// retries. NoRetry is that policy.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the exponential wait between
+	// attempts, of which a random half is kept (jitter, so producers that
+	// failed together are not asked again together); zero is 100ms and 2s.
+	MinBackoff, MaxBackoff time.Duration
+	// MaxRetryAfter caps a producer's Retry-After (seconds or an HTTP
+	// date); zero is 10s. When the wait would end after the context's
+	// deadline the call fails at once with ErrRetryBeyondDeadline.
+	MaxRetryAfter time.Duration
+}
+
+// NoRetry makes one attempt per request.
+var NoRetry = RetryPolicy{MaxAttempts: 1}
+
+func (p RetryPolicy) resolve() RetryPolicy {
+	switch {
+	case p.MaxAttempts == 0:
+		p.MaxAttempts = 3
+	case p.MaxAttempts < 0:
+		p.MaxAttempts = 1
+	}
+	if p.MinBackoff <= 0 {
+		p.MinBackoff = 100 * time.Millisecond
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = 2 * time.Second
+	}
+	if p.MaxBackoff < p.MinBackoff {
+		p.MaxBackoff = p.MinBackoff
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = 10 * time.Second
+	}
+	return p
+}
+
+// wait returns how long to wait after the given failed attempt (1-based).
+func (p RetryPolicy) wait(attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(d, p.MaxRetryAfter)
+		}
+	}
+	d := p.MaxBackoff
+	if attempt < 32 {
+		d = min(p.MinBackoff<<(attempt-1), p.MaxBackoff)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		if s > int64(24*time.Hour/time.Second) {
+			s = int64(24 * time.Hour / time.Second) // no overflow; the cap applies anyway
+		}
+		return time.Duration(s) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
+}
+
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// retryableError reports whether a transport error may pass on its own.
+// Certificate and handshake failures, refused redirects and a token source
+// that failed will fail the same way again.
+func retryableError(err error) bool {
+	var (
+		unknownAuthority x509.UnknownAuthorityError
+		invalidCert      x509.CertificateInvalidError
+		hostname         x509.HostnameError
+		verify           *tls.CertificateVerificationError
+		alert            tls.AlertError
+		record           tls.RecordHeaderError
+		token            *tokenError
+	)
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, ErrRedirect),
+		errors.As(err, &unknownAuthority), errors.As(err, &invalidCert), errors.As(err, &hostname),
+		errors.As(err, &verify), errors.As(err, &alert), errors.As(err, &record), errors.As(err, &token):
+		return false
+	}
+	return true
+}
+
+// keepIdle hides the shared transport's CloseIdleConnections: go-retryablehttp
+// calls it on every failed request, which would drop the pooled
+// connections of every other producer sharing the transport.
+type keepIdle struct{ rt http.RoundTripper }
+
+func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
+
+func newHTTPClient(base *http.Client, rt http.RoundTripper) *http.Client {
+	c := &http.Client{}
+	if base != nil {
+		*c = *base // a shallow copy: the caller's client is left as it was
+	}
+	if rt == nil {
+		rt = c.Transport
+	}
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	c.Transport = keepIdle{rt}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !sameOrigin(req.URL, via[0].URL) {
+			return ErrRedirect
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return c
+}
+
+// sameOrigin compares scheme, host and port, with default ports filled in.
+func sameOrigin(a, b *url.URL) bool {
+	return a.Scheme == b.Scheme && hostPort(a) == hostPort(b)
+}
+
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// exchange is one answered attempt chain.
+type exchange struct {
+	status   int
+	body     []byte
+	attempts int
+}
+
+func okProducer(status int) bool   { return status == http.StatusOK }
+func okForwarding(status int) bool { return status == http.StatusOK || status == http.StatusPartialContent }
+
+const maxErrorBody = 64 << 10
+
+// post sends body, retrying as c.retry says, and returns the answer when
+// its status is ok, or a *Error. The returned exchange is non-nil whenever
+// an attempt was made, so callers can report status and attempts.
+func (c *Client) post(ctx context.Context, body []byte, corr string, headers func(http.Header), ok func(int) bool) (*exchange, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.target, body)
+	if err != nil {
+		return nil, c.newError(0, 0, corr, err)
+	}
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json, application/problem+json")
+	h.Set("User-Agent", userAgent)
+	if c.lang != "" {
+		h.Set("Accept-Language", c.lang)
+	}
+	headers(h)
+
+	// State of this attempt chain; the callbacks below run on this
+	// goroutine, inside rc.Do.
+	var (
+		attempts  int
+		wait      time.Duration
+		start     time.Time
+		chainFrom = time.Now()
+	)
+	rc := &retryablehttp.Client{
+		HTTPClient: c.http,
+		Logger:     nil, // its own logger writes URLs to stderr
+		// CheckRetry counts attempts against the policy; RetryMax only
+		// keeps the library's own counter out of the way.
+		RetryMax:       c.retry.MaxAttempts,
+		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) { start = time.Now() },
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			attempts++
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: attempt",
+				slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", status),
+				slog.Duration("duration", time.Since(start)), slog.String("correlation_id", corr))
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			if attempts >= c.retry.MaxAttempts {
+				return false, nil
+			}
+			if err != nil && !retryableError(err) || err == nil && !retryableStatus(status) {
+				return false, nil
+			}
+			wait = c.retry.wait(attempts, resp)
+			if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
+				return false, ErrRetryBeyondDeadline
+			}
+			c.log.LogAttrs(ctx, slog.LevelInfo, "minaarenden: retrying",
+				slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", status),
+				slog.Duration("wait", wait), slog.String("correlation_id", corr))
+			return true, nil
+		},
+		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return wait },
+		ErrorHandler: keepErrorBody,
+	}
+	resp, err := rc.Do(req)
+	ex := &exchange{attempts: attempts}
+	if resp != nil {
+		ex.status = resp.StatusCode
+	}
+	fail := func(e *Error) (*exchange, error) {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "minaarenden: request failed",
+			slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", ex.status),
+			slog.Duration("duration", time.Since(chainFrom)), slog.String("correlation_id", corr),
+			slog.String("error", e.Error()))
+		return ex, e
+	}
+	if err != nil {
+		e := c.newError(ex.status, attempts, corr, cleanTransportError(err, c.endpoint))
+		if resp != nil {
+			e.Message, e.Problem = readProblem(resp)
+		}
+		return fail(e)
+	}
+	defer resp.Body.Close()
+	if !ok(resp.StatusCode) {
+		e := c.newError(resp.StatusCode, attempts, corr, nil)
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			e.Err = ErrUnexpectedStatus
+		}
+		e.Message, e.Problem = readProblem(resp)
+		return fail(e)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		ct := resp.Header.Get("Content-Type")
+		if len(ct) > 64 {
+			ct = ct[:64]
+		}
+		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("%w (got %q)", ErrContentType, ct)))
+	}
+	if resp.ContentLength > c.maxBytes {
+		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)))
+	}
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBytes+1))
+	if err != nil {
+		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("reading answer: %w", err)))
+	}
+	if n > c.maxBytes {
+		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)))
+	}
+	ex.body = buf.Bytes()
+	c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: answered",
+		slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", ex.status),
+		slog.Duration("duration", time.Since(chainFrom)), slog.String("correlation_id", corr))
+	return ex, nil
+}
+
+// keepErrorBody replaces go-retryablehttp's default error handler, which
+// drains and drops the body: the producer's {"message"} or problem is kept
+// (bounded) for the *Error.
+func keepErrorBody(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	return resp, err
+}
+
+// readProblem reads an error body: the standard's {"message"} or an RFC
+// 7807 problem. Any other body is ignored: it may be a gateway's HTML page,
+// and nothing from it is worth a log line.
+func readProblem(resp *http.Response) (string, *Problem) {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "application/json" && mt != "application/problem+json" {
+		return "", nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var w struct {
+		Message string `json:"message"`
+		Problem
+	}
+	if json.Unmarshal(b, &w) != nil {
+		return "", nil
+	}
+	msg := redact(w.Message)
+	if mt != "application/problem+json" && w.Type == "" && w.Title == "" && w.Detail == "" {
+		return msg, nil
+	}
+	p := &Problem{Type: redact(w.Type), Title: redact(w.Title), Status: w.Status, Detail: redact(w.Detail), Instance: redact(w.Instance)}
+	if msg == "" {
+		msg = p.Detail
+	}
+	if msg == "" {
+		msg = p.Title
+	}
+	return msg, p
+}
+
+// cleanTransportError keeps a *url.Error (for callers that check Timeout)
+// but names the endpoint without its query string.
+func cleanTransportError(err error, endpoint string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: endpoint, Err: ue.Err}
+	}
+	return err
+}
+
+func (c *Client) newError(status, attempts int, corr string, err error) *Error {
+	return &Error{Endpoint: c.endpoint, Producent: c.name, Status: status, Attempts: attempts, CorrelationID: corr, Err: err}
+}
