@@ -107,6 +107,12 @@ func decode(data []byte) (*Catalog, error) {
 		if errors.As(err, &se) {
 			return nil, fmt.Errorf("catalog: invalid JSON at byte %d: %w", se.Offset, err)
 		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// encoding/json names our unexported alias types; say where in
+			// the document instead.
+			return nil, fmt.Errorf("catalog: %s: a JSON %s where %s belongs", te.Field, te.Value, te.Type)
+		}
 		if strings.HasPrefix(err.Error(), "catalog: ") {
 			return nil, err
 		}

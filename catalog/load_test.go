@@ -1,0 +1,275 @@
+package catalog
+
+import (
+	"embed"
+	"encoding/json"
+	"slices"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aterkoppling/minaarenden"
+)
+
+func ids(ns []minaarenden.Kundhandelsetyp) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = string(n)
+	}
+	return out
+}
+
+func TestLoadTestdata(t *testing.T) {
+	c, err := Load("../testdata/catalog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, typ := range c.Producentarendetyper {
+		got = append(got, typ.ID)
+	}
+	// Types come in file-name order; varmdo_kommun.json only extends.
+	want := []string{"BV.VERKLIG_HUVUDMAN", "KOMMUN.BYGGLOV", "KOMMUN.FETTAVSKILJARE", "PRV.VARUMARKE", "SKV.ARBETSGIVARE", "SKV.MOMS"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("types mismatch (-want +got):\n%s", diff)
+	}
+	bygglov, _ := c.Type("KOMMUN.BYGGLOV")
+	if diff := cmp.Diff([]string{"Stockholms stad", "Värmdö kommun"}, bygglov.Producenter); diff != "" {
+		t.Errorf("merged producenter mismatch (-want +got):\n%s", diff)
+	}
+	if s, ok := c.Step("PRV.VARUMARKE.KOMPLETTERING"); !ok || !s.Kundatgard {
+		t.Errorf("Step(PRV.VARUMARKE.KOMPLETTERING) = %+v, %v; want a kundatgard step", s, ok)
+	}
+	arb, _ := c.Type("SKV.ARBETSGIVARE")
+	if diff := cmp.Diff(json.RawMessage(`["foretagande"]`), arb.Extra["taggar"]); diff != "" {
+		t.Errorf("unknown key taggar mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	c, err := Load("../testdata/catalog/skv_moms.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Producentarendetyper) != 1 || c.Producentarendetyper[0].ID != "SKV.MOMS" {
+		t.Errorf("Load(skv_moms.json) gave %d types, want SKV.MOMS alone", len(c.Producentarendetyper))
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	fsys := fstest.MapFS{
+		"empty/README.md":  {Data: []byte("no catalog here")},
+		"broken/a.json":    {Data: []byte(`{"producentarendetyper": [`)},
+		"orphan/ext.json":  {Data: []byte(`{"producentarendetyper": [{"id": "X.T", "producenter": ["P"]}]}`)},
+		"twice/a.json":     {Data: doc(validType)},
+		"twice/b.json":     {Data: doc(validType)},
+		"twice/c.txt":      {Data: []byte("ignored")},
+		"twice/sub/d.json": {Data: []byte("not read: only the directory itself")},
+	}
+	tests := []struct {
+		root, want string
+	}{
+		{"missing", "catalog: open missing: file does not exist"},
+		{"empty", "catalog: no *.json files in empty"},
+		{"broken", "catalog: broken/a.json: catalog: invalid JSON at byte 26: unexpected end of JSON input"},
+		{"orphan", "catalog: type \"X.T\": has no start\ncatalog: type \"X.T\": has no end (slut)"},
+		{"twice", "catalog: type \"X.T\": duplicate id (entry 1 defines the type again)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.root, func(t *testing.T) {
+			_, err := LoadFS(fsys, tt.root)
+			if err == nil {
+				t.Fatal("LoadFS succeeded, want an error")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A later file may add a producer's variant to a type another file defines,
+// whichever file sorts first.
+func TestLoadMergesExtensions(t *testing.T) {
+	ext := `{"id": "X.T", "producenter": ["P3"], "x-kalla": "p3.json",
+	  "varianter": [{"producent": "P3", "kundhandelsetyper": ["X.T.A", "X.T.C"], "overgangar": [["X.T.A", "X.T.C"]]}]}`
+	for _, names := range [][2]string{{"a_def.json", "b_ext.json"}, {"b_def.json", "a_ext.json"}} {
+		t.Run(names[0], func(t *testing.T) {
+			c, err := LoadFS(fstest.MapFS{names[0]: {Data: doc(validType)}, names[1]: {Data: doc(ext)}}, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			typ, _ := c.Type("X.T")
+			if diff := cmp.Diff([]string{"P1", "P2", "P3"}, typ.Producenter); diff != "" {
+				t.Errorf("producenter mismatch (-want +got):\n%s", diff)
+			}
+			g := typ.Graph("P3")
+			if diff := cmp.Diff([]Overgang{{"X.T.A", "X.T.C"}}, g.Edges); diff != "" {
+				t.Errorf("P3 edges mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(json.RawMessage(`"p3.json"`), typ.Extra["x-kalla"]); diff != "" {
+				t.Errorf("extension's unknown key mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+//go:embed testdata/embedded
+var embedded embed.FS
+
+func TestLoadFSEmbed(t *testing.T) {
+	c, err := LoadFS(embedded, "testdata/embedded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Type("X.T"); !ok {
+		t.Error("embedded catalog lacks X.T")
+	}
+}
+
+func TestGraphs(t *testing.T) {
+	c, err := Load("../testdata/catalog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bygglov, _ := c.Type("KOMMUN.BYGGLOV")
+	tests := []struct {
+		producent  string
+		nodes      []string
+		edges      []Overgang
+		succ       [][]int
+		start, end []int
+	}{
+		{
+			producent: "",
+			nodes:     []string{"KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.KOMPLETTERING", "KOMMUN.BYGGLOV.HANDLAGGNING", "KOMMUN.BYGGLOV.GRANNEHORANDE", "KOMMUN.BYGGLOV.REMISS", "KOMMUN.BYGGLOV.BESLUT"},
+			edges:     bygglov.Flode.Overgangar,
+			succ:      [][]int{{2, 1, 4}, {2, 4}, {3, 5}, {5}, {5}, nil},
+			start:     []int{0}, end: []int{5},
+		},
+		{
+			producent: "Stockholms stad", // the union's edges between its nodes
+			nodes:     []string{"KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.HANDLAGGNING", "KOMMUN.BYGGLOV.GRANNEHORANDE", "KOMMUN.BYGGLOV.BESLUT"},
+			edges: []Overgang{
+				{"KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.HANDLAGGNING"},
+				{"KOMMUN.BYGGLOV.HANDLAGGNING", "KOMMUN.BYGGLOV.GRANNEHORANDE"},
+				{"KOMMUN.BYGGLOV.HANDLAGGNING", "KOMMUN.BYGGLOV.BESLUT"},
+				{"KOMMUN.BYGGLOV.GRANNEHORANDE", "KOMMUN.BYGGLOV.BESLUT"},
+			},
+			succ:  [][]int{{1}, {2, 3}, {3}, nil},
+			start: []int{0}, end: []int{3},
+		},
+		{
+			producent: "Värmdö kommun", // its own edges
+			nodes:     []string{"KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.KOMPLETTERING", "KOMMUN.BYGGLOV.REMISS", "KOMMUN.BYGGLOV.BESLUT"},
+			edges: []Overgang{
+				{"KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.REMISS"},
+				{"KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.KOMPLETTERING"},
+				{"KOMMUN.BYGGLOV.KOMPLETTERING", "KOMMUN.BYGGLOV.REMISS"},
+				{"KOMMUN.BYGGLOV.REMISS", "KOMMUN.BYGGLOV.BESLUT"},
+			},
+			succ:  [][]int{{2, 1}, {2}, {3}, nil},
+			start: []int{0}, end: []int{3},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.producent, func(t *testing.T) {
+			g := bygglov.Graph(tt.producent)
+			if g.Producent != tt.producent {
+				t.Errorf("Producent = %q, want %q", g.Producent, tt.producent)
+			}
+			if diff := cmp.Diff(tt.nodes, ids(g.Nodes)); diff != "" {
+				t.Errorf("nodes mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.edges, g.Edges); diff != "" {
+				t.Errorf("edges mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.succ, g.Succ); diff != "" {
+				t.Errorf("succ mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.start, g.Start); diff != "" {
+				t.Errorf("start mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.end, g.End); diff != "" {
+				t.Errorf("end mismatch (-want +got):\n%s", diff)
+			}
+			for i, n := range g.Nodes {
+				if s := g.Step(i); s == nil || s.ID != n {
+					t.Errorf("Step(%d) = %v, want %s", i, s, n)
+				}
+				if j, ok := g.Index(n); !ok || j != i {
+					t.Errorf("Index(%s) = %d, %v; want %d", n, j, ok, i)
+				}
+				if got, want := g.IsStart(i), slices.Contains(tt.start, i); got != want {
+					t.Errorf("IsStart(%d) = %v, want %v", i, got, want)
+				}
+				if got, want := g.IsEnd(i), slices.Contains(tt.end, i); got != want {
+					t.Errorf("IsEnd(%d) = %v, want %v", i, got, want)
+				}
+			}
+		})
+	}
+	// A producer the type lists but without a variant follows the union.
+	fett, _ := c.Type("KOMMUN.FETTAVSKILJARE")
+	if g := fett.Graph("Stockholms stad"); g.Producent != "" || len(g.Nodes) != 3 {
+		t.Errorf("Graph(Stockholms stad) = %q with %d nodes, want the 3-node union", g.Producent, len(g.Nodes))
+	}
+}
+
+// flow resolves a graph per instance: a loaded catalog answers from its
+// cache, the same graph every time, allocating nothing.
+func TestGraphCached(t *testing.T) {
+	c, err := Load("../testdata/catalog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bygglov, _ := c.Type("KOMMUN.BYGGLOV")
+	if bygglov.Graph("Värmdö kommun") != bygglov.Graph("Värmdö kommun") || bygglov.Graph("") != bygglov.Graph("okänd") {
+		t.Error("Graph built anew on a loaded catalog, want the cached graph")
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		_ = bygglov.Graph("Värmdö kommun")
+		_ = bygglov.Graph("")
+	}); n != 0 {
+		t.Errorf("Graph allocates %v times per call pair, want 0", n)
+	}
+}
+
+// A type built by hand (not loaded) still resolves its graphs.
+func TestGraphUncached(t *testing.T) {
+	c, err := Parse(doc(validType))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, _ := c.Type("X.T")
+	byHand := &Producentarendetyp{ID: loaded.ID, Kundhandelsetyper: loaded.Kundhandelsetyper, Flode: loaded.Flode, Varianter: loaded.Varianter}
+	for _, p := range []string{"", "P1", "P2"} {
+		want, got := loaded.Graph(p), byHand.Graph(p)
+		if diff := cmp.Diff(want.Nodes, got.Nodes); diff != "" {
+			t.Errorf("Graph(%q) nodes mismatch (-want +got):\n%s", p, diff)
+		}
+		if diff := cmp.Diff(want.Succ, got.Succ); diff != "" {
+			t.Errorf("Graph(%q) succ mismatch (-want +got):\n%s", p, diff)
+		}
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load("../testdata/catalog"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGraph(b *testing.B) {
+	c, err := Load("../testdata/catalog")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bygglov, _ := c.Type("KOMMUN.BYGGLOV")
+	for b.Loop() {
+		_ = bygglov.Graph("Värmdö kommun")
+	}
+}
