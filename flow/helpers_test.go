@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,65 +15,34 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// readCatalog reads catalog files and merges types that several files
-// declare (a kommun's file adding its variant to a shared type), the way a
-// catalog directory is meant to be read.
-func readCatalog(tb testing.TB, paths ...string) *catalog.Catalog {
+// loadCatalog loads a catalog file or directory, failing the test on error.
+func loadCatalog(tb testing.TB, name string) *catalog.Catalog {
 	tb.Helper()
-	c := &catalog.Catalog{}
-	byID := map[string]*catalog.Producentarendetyp{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var part catalog.Catalog
-		if err := json.Unmarshal(data, &part); err != nil {
-			tb.Fatalf("%s: %v", p, err)
-		}
-		for _, t := range part.Producentarendetyper {
-			have, ok := byID[t.ID]
-			if !ok {
-				byID[t.ID] = t
-				c.Producentarendetyper = append(c.Producentarendetyper, t)
-				continue
-			}
-			have.Producenter = append(have.Producenter, t.Producenter...)
-			have.Varianter = append(have.Varianter, t.Varianter...)
-			if len(have.Kundhandelsetyper) == 0 {
-				have.Kundhandelsetyper, have.Flode, have.Namn = t.Kundhandelsetyper, t.Flode, t.Namn
-			}
-		}
+	c, err := catalog.Load(name)
+	if err != nil {
+		tb.Fatalf("loading %s: %v", name, err)
 	}
 	return c
 }
 
-var rules = sync.OnceValue(func() *catalog.Catalog {
-	return readCatalog(fatalTB{}, "testdata/rules.json")
-})
+var rules = sync.OnceValues(func() (*catalog.Catalog, error) { return catalog.Load("testdata/rules.json") })
 
 // rulesCatalog is the small catalog the rule tests walk: X.ENKEL (three
 // steps in a row), X.MOMS (a komplettering loop), X.TVA (two ends) and
 // KOMMUN.BYGG (shared by Alfa and Beta kommun with different slices).
 func rulesCatalog(tb testing.TB) *catalog.Catalog {
 	tb.Helper()
-	return rules()
+	c, err := rules()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }
 
-// fatalTB lets a sync.OnceValue fail loudly outside a test's goroutine.
-type fatalTB struct{ testing.TB }
-
-func (fatalTB) Helper()                      {}
-func (fatalTB) Fatal(args ...any)            { panic(args) }
-func (fatalTB) Fatalf(f string, args ...any) { panic(f) }
-
+// piaCatalog is the project's realistic catalog, testdata/catalog.
 func piaCatalog(tb testing.TB) *catalog.Catalog {
 	tb.Helper()
-	paths, err := filepath.Glob("../testdata/catalog/*.json")
-	if err != nil || len(paths) == 0 {
-		tb.Fatalf("no catalog in ../testdata/catalog: %v", err)
-	}
-	return readCatalog(tb, paths...)
+	return loadCatalog(tb, "../testdata/catalog")
 }
 
 func piaEvents(tb testing.TB) []minaarenden.Kundhandelse {
@@ -104,14 +72,9 @@ func ev(id string, minute int, typ minaarenden.Kundhandelsetyp, opts ...func(*mi
 	if typ.ProducentPrefix() == "KOMMUN" {
 		e.Producent = "Alfa kommun"
 	}
-	for _, t := range rules().Producentarendetyper {
-		if t.ID != typ.Producentarendetyp() {
-			continue
-		}
-		for _, s := range t.Kundhandelsetyper {
-			if s.ID == typ {
-				e.Klart, e.KraverKundatgard = s.Klart, s.Kundatgard
-			}
+	if c, err := rules(); err == nil {
+		if s, ok := c.Step(typ); ok {
+			e.Klart, e.KraverKundatgard = s.Klart, s.Kundatgard
 		}
 	}
 	for _, o := range opts {

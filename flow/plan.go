@@ -37,12 +37,10 @@ func newPlan(g *catalog.Graph) *plan {
 	for _, i := range g.End {
 		p.isEnd[i] = true
 	}
-	byID := make(map[string]bool, n)
-	for _, s := range g.Typ.Kundhandelsetyper {
-		byID[string(s.ID)] = s.Kundatgard
-	}
-	for i, id := range g.Nodes {
-		p.kundatgard[i] = byID[string(id)]
+	for i := range n {
+		if s := g.Step(i); s != nil {
+			p.kundatgard[i] = s.Kundatgard
+		}
 	}
 	queue := make([]int, 0, n)
 	for s := range n {

@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/flow"
 )
 
@@ -37,7 +39,9 @@ func TestRule1InstanceKey(t *testing.T) {
 		e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Array: true,
 			Varden: []minaarenden.ReferensVarde{{URL: "https://x.invalid/arende/9", Lanktext: "Ärende 9"}, {Text: "andra"}}}}
 	}
-	arende := func(e *K) { e.Part.Arende = &minaarenden.Arende{Identifierare: "D-2026-17", Typ: minaarenden.Diarienummer} }
+	arende := func(e *K) {
+		e.Part.Arende = &minaarenden.Arende{Identifierare: "D-2026-17", Typ: minaarenden.Diarienummer}
+	}
 	type inst struct {
 		Typ, Producent, Referens string
 		Status                   flow.Status
@@ -516,6 +520,23 @@ func TestNilCatalog(t *testing.T) {
 	got := flow.Place(nil, []K{ev("a", 0, "X.ENKEL.ANSOKAN", flags(false, true))}, nil)
 	if len(got) != 1 || got[0].Status != flow.VantarPaKund || got[0].Avvikelser[0].Kind != flow.UnknownType {
 		t.Errorf("got %+v, want one vantar_pa_kund instance of unknown type", got)
+	}
+}
+
+// TestHandBuiltCatalog: a catalog decoded or built in Go, never loaded, has
+// no index; Place still finds its types.
+func TestHandBuiltCatalog(t *testing.T) {
+	data, err := os.ReadFile("testdata/rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c catalog.Catalog
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	in := find(t, flow.Place(&c, []K{ev("d", 0, "X.MOMS.DEKL"), ev("c", 1, "X.MOMS.KOMPL")}, nil), "X.MOMS")
+	if diff := cmp.Diff(typs("X.MOMS.KONTROLL", "X.MOMS.BESLUT", "X.MOMS.BETALNING", "X.MOMS.BETALD"), in.Aterstar); diff != "" {
+		t.Errorf("aterstar mismatch (-want +got):\n%s", diff)
 	}
 }
 
