@@ -1,0 +1,530 @@
+package aggregate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/client"
+)
+
+// Defaults for the zero Options.
+const (
+	// DefaultConcurrency is enough for every kommun and agency at once
+	// without a queue: the work is waiting on the network, not the CPU.
+	DefaultConcurrency = 128
+	// DefaultSourceTimeout bounds one source when the caller's context has
+	// no earlier deadline, so a stalled producer cannot hang Run.
+	DefaultSourceTimeout = 10 * time.Second
+)
+
+// Options configures an Aggregator. The zero value (or nil) is a safe
+// default: 128 requests in flight, a 10 s timeout per source, no hedging.
+type Options struct {
+	// Concurrency bounds the requests in flight, one per (producer source,
+	// part) or per forwarding source. Zero means DefaultConcurrency. A
+	// hedge runs inside its request's slot and does not count.
+	Concurrency int
+	// SourceTimeout bounds each (source, part) from its first request to
+	// its answer, hedge included; the caller's context bounds the whole
+	// Run. Zero means DefaultSourceTimeout, negative no per-source limit.
+	SourceTimeout time.Duration
+	// HedgeDelay, when positive, sends a second identical request to a
+	// source that has not answered after this long. The first answer wins
+	// and the other request is cancelled; Outcome.Hedges counts them. Use
+	// it only for sources whose Query is a read without side effects (every
+	// Mina ärenden query is).
+	HedgeDelay time.Duration
+	// ProcessConcurrency bounds how many answers are processed at once
+	// (spoof guard, event copying, outcome building) once their Query has
+	// returned. Zero means GOMAXPROCS. Decoding the HTTP body happens inside
+	// the Source's Query and is not bounded here.
+	ProcessConcurrency int
+	// Producers registers, for the spoof guard of forwarding sources, the
+	// prefixes each producer (as named in delfragor and in events'
+	// producent) may emit: {"Skatteverket": {"SKV"}}. An event from a
+	// producer not listed is dropped unless AllowAnyPrefix is set.
+	Producers map[string][]minaarenden.Kundhandelsetyp
+	// AllowAnyPrefix turns the spoof guard off for sources that register no
+	// prefixes and for forwarded producers missing from Producers. Without
+	// it New refuses a producer source with no prefixes, and a forwarding
+	// source when Producers is empty: an unguarded source must be a
+	// decision, not an oversight.
+	AllowAnyPrefix bool
+	// Observer, if set, sees every request start and finish.
+	Observer Observer
+	// Logger receives one record per outcome (Debug when ok, Warn
+	// otherwise) with the keys producer, status, duration, attempt. Nil
+	// is silent. Parts and identifiers are never logged.
+	Logger *slog.Logger
+}
+
+// Aggregator asks many sources the same question and merges what they say.
+// Build it once with New and reuse it; Run is safe for concurrent use.
+type Aggregator struct {
+	sources    []Source
+	names      []string
+	prefixes   [][]minaarenden.Kundhandelsetyp
+	forwarding []bool
+
+	concurrency int
+	timeout     time.Duration
+	hedge       time.Duration
+	process     chan struct{} // a token per answer being processed
+	producers   map[string][]minaarenden.Kundhandelsetyp
+	anyPrefix   bool
+	obs         Observer
+	log         *slog.Logger
+}
+
+// New returns an Aggregator over sources. It reads each source's Name,
+// Prefixes and dialect once, here. It fails on a nil source, two sources
+// with the same name, a malformed prefix, or a source the spoof guard
+// could not check (see Options.AllowAnyPrefix).
+func New(sources []Source, opts *Options) (*Aggregator, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	a := &Aggregator{
+		concurrency: o.Concurrency,
+		timeout:     o.SourceTimeout,
+		hedge:       o.HedgeDelay,
+		producers:   o.Producers,
+		anyPrefix:   o.AllowAnyPrefix,
+		obs:         o.Observer,
+		log:         o.Logger,
+	}
+	if a.concurrency <= 0 {
+		a.concurrency = DefaultConcurrency
+	}
+	if a.timeout == 0 {
+		a.timeout = DefaultSourceTimeout
+	}
+	n := o.ProcessConcurrency
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	a.process = make(chan struct{}, n)
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	for typ, ps := range o.Producers {
+		for _, p := range ps {
+			if err := p.ValidatePrefix(); err != nil {
+				return nil, fmt.Errorf("aggregate: Options.Producers[%q]: %w", typ, err)
+			}
+		}
+	}
+	seen := make(map[string]bool)
+	for i, s := range sources {
+		if s == nil {
+			return nil, fmt.Errorf("aggregate: source %d is nil", i)
+		}
+		name := s.Name()
+		if seen[name] {
+			return nil, fmt.Errorf("aggregate: two sources are named %q; outcomes could not tell them apart", name)
+		}
+		seen[name] = true
+		ps := append([]minaarenden.Kundhandelsetyp(nil), s.Prefixes()...)
+		for _, p := range ps {
+			if err := p.ValidatePrefix(); err != nil {
+				return nil, fmt.Errorf("aggregate: source %q: %w", name, err)
+			}
+		}
+		fwd := isForwarding(s)
+		switch {
+		case o.AllowAnyPrefix:
+		case fwd && len(o.Producers) == 0:
+			return nil, fmt.Errorf("aggregate: forwarding source %q needs Options.Producers for the spoof guard (or Options.AllowAnyPrefix)", name)
+		case !fwd && len(ps) == 0:
+			return nil, fmt.Errorf("aggregate: source %q registers no prefixes; the spoof guard would drop all its events (set Options.AllowAnyPrefix to accept any)", name)
+		}
+		a.sources = append(a.sources, s)
+		a.names = append(a.names, name)
+		a.prefixes = append(a.prefixes, ps)
+		a.forwarding = append(a.forwarding, fwd)
+	}
+	return a, nil
+}
+
+// task is one unit of the pool: a producer source asked about one part, or
+// a forwarding source asked about all of them.
+type task struct {
+	src   int
+	part  int // index into the Fraga's parter; -1 for a forwarding source
+	fraga minaarenden.Fraga
+	slot  int // index of the slot it fills
+}
+
+// slot is what one task leaves behind. Each task writes only its own slot,
+// so the pool needs no lock and the merge reads slots in task order.
+type slot struct {
+	outcomes []Outcome
+	events   []tagged
+}
+
+// tagged is an accepted event and the index of the part it answered
+// (len(parter) when a forwarding source named a part that was not asked).
+type tagged struct {
+	ev   minaarenden.Kundhandelse
+	part int
+}
+
+// Run asks every routed source about f and returns what they said. It
+// returns an error only for an invalid Fraga or a nil Aggregator: a source
+// that fails, times out or misbehaves is an Outcome in the Result, and never
+// cancels the others or loses their events. When ctx's deadline comes, Run
+// returns promptly with every answer that arrived and a timeout outcome for
+// each that did not. Run waits for every Query it started, so no goroutine
+// of it outlives the call.
+func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, error) {
+	if a == nil {
+		return nil, errors.New("aggregate: Run on a nil Aggregator; use New")
+	}
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	// One slot per task, and one for each skipped source, in the order of
+	// the sources: the merge reads them in this order.
+	var tasks []task
+	var slots []slot
+	for si := range a.sources {
+		filter, ask := route(a.prefixes[si], f.KundhandelseTyper)
+		if !ask {
+			var s slot
+			for _, p := range f.Parter {
+				s.outcomes = append(s.outcomes, Outcome{Source: a.names[si], Producent: a.names[si], Part: p, Status: StatusSkipped})
+			}
+			slots = append(slots, s)
+			continue
+		}
+		q := f
+		q.KundhandelseTyper = filter
+		if a.forwarding[si] {
+			tasks = append(tasks, task{src: si, part: -1, fraga: q, slot: len(slots)})
+			slots = append(slots, slot{})
+			continue
+		}
+		for pi, p := range f.Parter {
+			q.Parter = []minaarenden.Part{p}
+			tasks = append(tasks, task{src: si, part: pi, fraga: q, slot: len(slots)})
+			slots = append(slots, slot{})
+		}
+	}
+
+	// A zero Group, not WithContext: one failing source must not cancel the
+	// others. Each goroutine fills its own slot and returns nil.
+	var g errgroup.Group
+	g.SetLimit(a.concurrency)
+	for i := range tasks {
+		t := &tasks[i]
+		if err := ctx.Err(); err != nil {
+			// The deadline has passed: no goroutine needed to say the
+			// source was not asked.
+			slots[t.slot] = a.notAsked(t, f, err)
+			continue
+		}
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				// The deadline came while this task waited for the pool.
+				slots[t.slot] = a.notAsked(t, f, err)
+				return nil
+			}
+			a.do(ctx, t, f, &slots[t.slot])
+			return nil
+		})
+	}
+	g.Wait()
+
+	res := merge(f, slots)
+	for i := range res.Outcomes {
+		a.logOutcome(ctx, &res.Outcomes[i])
+	}
+	return res, nil
+}
+
+func (a *Aggregator) logOutcome(ctx context.Context, o *Outcome) {
+	level := slog.LevelDebug
+	if o.Status != StatusOK && o.Status != StatusSkipped {
+		level = slog.LevelWarn
+	}
+	if !a.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("source", o.Source),
+		slog.String("producer", o.Producent),
+		slog.String("status", string(o.Status)),
+		slog.Duration("duration", o.Duration),
+		slog.Int("attempt", o.Attempts),
+		slog.Int("events", o.Events),
+	}
+	if o.HTTPCode != 0 {
+		attrs = append(attrs, slog.Int("http_code", o.HTTPCode))
+	}
+	if o.Err != nil {
+		attrs = append(attrs, slog.String("error", o.Err.Error()))
+	}
+	a.log.LogAttrs(ctx, level, "aggregate: outcome", attrs...)
+}
+
+// notAsked is the slot of a task the deadline overtook before it started.
+func (a *Aggregator) notAsked(t *task, f minaarenden.Fraga, cause error) slot {
+	err := fmt.Errorf("aggregate: %s not asked before the deadline: %w", a.names[t.src], cause)
+	var s slot
+	for _, p := range t.parts(f) {
+		s.outcomes = append(s.outcomes, Outcome{
+			Source: a.names[t.src], Producent: a.names[t.src], Part: p,
+			Status: statusOf(cause), Err: err,
+		})
+	}
+	return s
+}
+
+func (t *task) parts(f minaarenden.Fraga) []minaarenden.Part {
+	if t.part < 0 {
+		return f.Parter
+	}
+	return f.Parter[t.part : t.part+1]
+}
+
+// do runs one task: the request (and its hedge) under the per-source
+// timeout, then the answer's processing under the process bound.
+func (a *Aggregator) do(ctx context.Context, t *task, f minaarenden.Fraga, out *slot) {
+	if a.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.timeout)
+		defer cancel()
+	}
+	start := time.Now()
+	r := a.race(ctx, t)
+	dur := time.Since(start)
+
+	// Bound the CPU-side work of many answers landing at once to about
+	// the number of CPUs, so a burst does not stretch every answer's
+	// processing to the time of the slowest.
+	a.process <- struct{}{}
+	defer func() { <-a.process }()
+	if t.part < 0 {
+		*out = a.settleForwarding(t, f, r, dur)
+	} else {
+		*out = a.settleProducer(t, f, r, dur)
+	}
+}
+
+// reply is one request's result.
+type reply struct {
+	ans *client.Answer
+	err error
+	at  Attempt
+	ctx context.Context // as SourceStart returned it
+}
+
+// answered reports whether r brought an answer worth using: no error, or
+// (forwarding) at least one delfråga answered.
+func (r *reply) answered() bool {
+	if r.err == nil {
+		return true
+	}
+	if r.ans != nil {
+		for _, o := range r.ans.Outcomes {
+			if o.Err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// raceResult is the reply used and the number of hedges sent.
+type raceResult struct {
+	reply
+	hedges int
+}
+
+// race sends the request and, if HedgeDelay passes without an answer, a
+// second one. The first answer wins and the other request is cancelled. A
+// failure does not end the race while the other request may still answer;
+// when both fail, the first failure is reported. race returns only when
+// every request it started has returned.
+func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
+	replies := make(chan reply, 2)
+	var cancels []context.CancelFunc
+	launch := func(hedge bool) {
+		qctx, cancel := context.WithCancel(ctx)
+		cancels = append(cancels, cancel)
+		go a.attempt(qctx, t, hedge, replies)
+	}
+	cancelAll := func() {
+		for _, c := range cancels {
+			c()
+		}
+	}
+	defer cancelAll()
+
+	launch(false)
+	inflight, hedges := 1, 0
+	var hedgeC <-chan time.Time
+	if a.hedge > 0 {
+		tm := time.NewTimer(a.hedge)
+		defer tm.Stop()
+		hedgeC = tm.C
+	}
+	var got [2]reply // the first request, then the hedge
+	winner := -1
+	for inflight > 0 {
+		select {
+		case r := <-replies:
+			inflight--
+			i := 0
+			if r.at.Hedge {
+				i = 1
+			}
+			got[i] = r
+			if winner < 0 && r.answered() {
+				winner = i
+				cancelAll() // the loser, if any
+			}
+		case <-hedgeC:
+			hedgeC = nil
+			if winner < 0 && ctx.Err() == nil {
+				launch(true)
+				inflight++
+				hedges++
+			}
+		}
+	}
+	if winner < 0 {
+		// Both failed: report the first request's failure, whatever order
+		// the two failures came in.
+		winner = 0
+	}
+	if a.obs != nil {
+		for i := range hedges + 1 {
+			got[i].at.Won = i == winner
+			a.obs.SourceDone(got[i].ctx, got[i].at)
+		}
+	}
+	return raceResult{reply: got[winner], hedges: hedges}
+}
+
+// attempt runs one Query and sends its reply. It recovers a panicking
+// Source into an error: errgroup deliberately does not, and one broken
+// adapter must not take the process down with everyone's answers.
+func (a *Aggregator) attempt(ctx context.Context, t *task, hedge bool, replies chan<- reply) {
+	r := reply{ctx: ctx, at: Attempt{Source: a.names[t.src], Hedge: hedge, Start: time.Now()}}
+	if t.part >= 0 {
+		r.at.Part = t.fraga.Parter[0]
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.ans, r.err = nil, &PanicError{Source: a.names[t.src], Value: v, Stack: debug.Stack()}
+		}
+		r.at.Duration = time.Since(r.at.Start)
+		r.at.Status = statusOf(r.err)
+		if r.ans != nil && len(r.ans.Outcomes) > 0 {
+			r.at.HTTPCode = r.ans.Outcomes[0].HTTPStatus
+		}
+		r.at.Err = r.err
+		replies <- r
+	}()
+	if a.obs != nil {
+		r.ctx = a.obs.SourceStart(ctx, r.at)
+	}
+	r.ans, r.err = a.sources[t.src].Query(r.ctx, t.fraga)
+}
+
+// settleProducer turns a producer source's answer to one part into its
+// outcome and accepted events.
+func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, dur time.Duration) slot {
+	name := a.names[t.src]
+	part := f.Parter[t.part]
+	o := Outcome{Source: name, Producent: name, Part: part, Hedges: r.hedges, Duration: dur, Attempts: 1}
+	cause := r.err
+	if r.ans != nil && len(r.ans.Outcomes) > 0 {
+		co := r.ans.Outcomes[0]
+		if co.Producent != "" {
+			o.Producent = co.Producent
+		}
+		o.HTTPCode = co.HTTPStatus
+		if co.Attempts > 0 {
+			o.Attempts = co.Attempts
+		}
+		if co.Err != nil {
+			cause = co.Err
+		}
+	}
+	var s slot
+	if r.ans != nil {
+		g := guard{prefixes: a.prefixes[t.src], any: a.anyPrefix && len(a.prefixes[t.src]) == 0}
+		seen := make(map[string]bool)
+		for _, ev := range r.ans.Events {
+			// Asked about one part, every event answers that part,
+			// whatever the source wrote.
+			ev.Part = part
+			if !g.check(ev.Typ) {
+				continue
+			}
+			if ev.KundhandelseID != "" {
+				k := ev.Producent + "\x00" + ev.KundhandelseID
+				if seen[k] {
+					o.Duplicates++
+				}
+				seen[k] = true
+			}
+			o.Events++
+			s.events = append(s.events, tagged{ev: ev, part: t.part})
+		}
+		o.Rejected = g.rejected
+		if g.rejected > 0 {
+			o.Err = &RejectedError{Source: name, Producent: o.Producent, Count: g.rejected, Types: g.types}
+		}
+	}
+	switch {
+	case cause != nil:
+		o.Status, o.Err = statusOf(cause), cause
+	case o.Rejected > 0:
+		o.Status = StatusRejected
+	default:
+		o.Status = StatusOK
+	}
+	s.outcomes = []Outcome{o}
+	return s
+}
+
+// guard is the spoof guard for one answer (or one producer within a
+// forwarding answer): it counts what it rejects and remembers a few types.
+type guard struct {
+	prefixes []minaarenden.Kundhandelsetyp
+	any      bool
+	rejected int
+	types    []minaarenden.Kundhandelsetyp
+}
+
+func (g *guard) check(typ minaarenden.Kundhandelsetyp) bool {
+	if g.any || allowed(typ, g.prefixes) {
+		return true
+	}
+	g.rejected++
+	if len(g.types) < 5 && !containsTyp(g.types, typ) {
+		g.types = append(g.types, typ)
+	}
+	return false
+}
+
+func containsTyp(ts []minaarenden.Kundhandelsetyp, t minaarenden.Kundhandelsetyp) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}

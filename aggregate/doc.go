@@ -1,0 +1,93 @@
+// Package aggregate asks many Mina ärenden sources the same question at once
+// and merges what they say, losing nothing and reporting everything.
+//
+// A företagstjänst asks 4–40 producers about one company, a portal asks every
+// kommun's and agency's endpoint about one person. Some are slow, some down,
+// some misbehave. Run returns at the deadline with every event that arrived
+// and one Outcome per (source, part) saying exactly what happened to the
+// rest. Partial failure is data, not an error.
+//
+// Neighbours: package client asks one endpoint (a *client.Client is a
+// Source); package flow places the merged events into cases and takes
+// Result.Unanswered so it never claims a case has not started when its
+// producer could not be asked.
+//
+// # Worked usage
+//
+//	hc := aggregate.NewHTTPClient() // one tuned, shared connection pool
+//	skv, _ := client.New("https://skv.example/minaarenden/v6", &client.Options{
+//		Name: "Skatteverket", Prefixes: []minaarenden.Kundhandelsetyp{"SKV"}, HTTPClient: hc})
+//	prv, _ := client.New("https://prv.example/api", &client.Options{
+//		Name: "PRV", Version: minaarenden.V5_0, Prefixes: []minaarenden.Kundhandelsetyp{"PRV"}, HTTPClient: hc})
+//	agg, err := aggregate.New([]aggregate.Source{skv, prv}, &aggregate.Options{
+//		SourceTimeout: 3 * time.Second,
+//		HedgeDelay:    500 * time.Millisecond,
+//	})
+//	...
+//	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+//	defer cancel()
+//	res, err := agg.Run(ctx, minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &kund}}})
+//	if err != nil { ... } // only an invalid Fraga
+//	for _, o := range res.Outcomes {
+//		fmt.Println(o.Source, o.Producent, o.Status, o.HTTPCode, o.Events, o.Err)
+//	}
+//	placed := flow.Place(cat, res.Events, &flow.Options{Unanswered: res.Unanswered()})
+//
+// # How a question is asked
+//
+// A producer source (the standard's producer API, or any Source that does
+// not say it is client.Forwarding) is asked once per part, so every (source,
+// part) has its own timeout, hedge and outcome. A forwarding source
+// (Skatteverket's vidareförmedlingstjänst) is asked once with every part;
+// its delfragor, in a 200 or a 206, become one outcome per producer and part.
+//
+// Routing asks a source only when one of its registered prefixes overlaps
+// the question's kundhandelseTyper (segment-wise, so "SKV" is asked about
+// "SKV.MOMS" but "SKV.MO" is not); it is sent only the filters that
+// overlap. Sources not asked get a StatusSkipped outcome.
+//
+// Requests run on a bounded pool: Options.Concurrency requests in flight
+// (an errgroup.Group with SetLimit; never WithContext, as one failure must
+// not cancel the others). Each is bounded by Options.SourceTimeout and all
+// by the caller's context: at its deadline Run returns promptly, sources
+// not yet asked reporting StatusTimeout with no attempts. A panicking
+// Source becomes an error outcome carrying a *PanicError.
+//
+// With Options.HedgeDelay set, a request that has not answered after the
+// delay gets a twin; the first answer wins, the other is cancelled, and
+// Outcome.Hedges counts it. Hedging trims the tail a few slow answers cause
+// at the cost of extra requests to exactly those sources.
+//
+// When answers land at once, their processing (spoof guard, copying,
+// outcome building) runs at most Options.ProcessConcurrency (GOMAXPROCS) at
+// a time. Reading and decoding the HTTP body happen inside client.Query,
+// before Run sees the answer, and are not bounded here.
+//
+// # Trust
+//
+// The spoof guard lets a source emit events only under the prefixes it is
+// registered for: Source.Prefixes for a producer source, Options.Producers
+// for each producer behind a forwarding source. Anything else is dropped
+// and counted: the outcome is StatusRejected with Outcome.Rejected and a
+// *RejectedError naming the offending types, never a silent loss. A source
+// that registers no prefixes can only be used with Options.AllowAnyPrefix.
+//
+// # Merging
+//
+// Events are deduplicated on (producent, kundhandelseId): the same event
+// found for a person and for their ärende appears once, Result.Parter
+// listing both parts. They are ordered by instant, ties broken by producent,
+// kundhandelseId and finally the event's JSON form, so the Result is the
+// same byte for byte whatever order and speed the answers came in.
+//
+// # Connections
+//
+// Build the clients with Transport or NewHTTPClient: one shared transport
+// keeping enough idle connections per host for the fan-out, so steady load
+// does not dial. http.DefaultTransport keeps two per host.
+//
+// # Adapters
+//
+// Anything that can list events can be a Source: package filesource serves a
+// kommun without an API from a JSON file.
+package aggregate

@@ -1,0 +1,119 @@
+package aggregate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aterkoppling/minaarenden"
+)
+
+// Status says how one (source, part) fared.
+type Status string
+
+// The statuses of an Outcome. Only StatusOK and StatusSkipped count as
+// complete.
+const (
+	// StatusOK: the source answered and every event it sent was accepted.
+	StatusOK Status = "ok"
+	// StatusError: the source failed (HTTP error, broken body, panic).
+	StatusError Status = "error"
+	// StatusTimeout: no answer before the per-source timeout or the
+	// overall deadline, including a source never asked because the
+	// deadline came first.
+	StatusTimeout Status = "timeout"
+	// StatusRejected: the source answered, but sent events outside its
+	// registered prefixes; those were dropped and counted in Rejected, the
+	// others kept.
+	StatusRejected Status = "rejected"
+	// StatusSkipped: routing did not ask the source, because none of its
+	// prefixes can match the question's kundhandelseTyper.
+	StatusSkipped Status = "skipped"
+)
+
+// Outcome is how one part fared at one source: for a producer source one
+// Outcome per part asked, for a forwarding source one per delfråga (producer
+// and part) it reported.
+type Outcome struct {
+	// Source is the Source's Name.
+	Source string
+	// Producent is the producer that answered: the client's name for a
+	// producer source, delfragor[].producent for a forwarding source.
+	Producent string
+	Part      minaarenden.Part
+	Status    Status
+	// HTTPCode is the final HTTP status, 0 when no response arrived.
+	HTTPCode int
+	// Err is nil for StatusOK and StatusSkipped. It wraps the cause, so
+	// errors.Is(o.Err, context.DeadlineExceeded) and errors.As with a
+	// *client.Error work; for StatusRejected it is a *RejectedError.
+	Err error
+	// Attempts counts the HTTP attempts of the answer used (retries
+	// included), as the source reported them.
+	Attempts int
+	// Hedges counts the extra requests sent because the first was slow.
+	Hedges int
+	// Duration runs from the first request to the answer used (or the
+	// failure); 0 for a source never asked.
+	Duration time.Duration
+	// Events counts the events accepted from this answer, before
+	// deduplication across parter and sources.
+	Events int
+	// Rejected counts the events dropped by the spoof guard.
+	Rejected int
+	// Duplicates counts events this answer repeated within itself (same
+	// producent and kundhandelseId); they are merged, not dropped.
+	Duplicates int
+}
+
+// ErrSpoofed is the cause inside every *RejectedError.
+var ErrSpoofed = errors.New("event outside the producer's registered prefixes")
+
+// RejectedError reports events the spoof guard dropped.
+type RejectedError struct {
+	Source, Producent string
+	Count             int
+	// Types lists the distinct offending kundhandelseTyper, in first-seen
+	// order, at most five.
+	Types []minaarenden.Kundhandelsetyp
+}
+
+func (e *RejectedError) Error() string {
+	ts := make([]string, len(e.Types))
+	for i, t := range e.Types {
+		ts[i] = string(t)
+	}
+	return fmt.Sprintf("aggregate: %s (producent %q) sent %d event(s) outside its registered prefixes (%s): dropped",
+		e.Source, e.Producent, e.Count, strings.Join(ts, ", "))
+}
+
+// Unwrap returns ErrSpoofed.
+func (e *RejectedError) Unwrap() error { return ErrSpoofed }
+
+// PanicError is the Err of an outcome whose Source panicked. errgroup does not
+// recover panics; Run does, so one broken adapter cannot take down the
+// process or the other sources' answers.
+type PanicError struct {
+	Source string
+	Value  any
+	Stack  []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("aggregate: source %s panicked: %v", e.Source, e.Value)
+}
+
+// statusOf classifies a failure: a deadline (the per-source timeout or the
+// caller's) is a timeout, anything else an error.
+func statusOf(err error) Status {
+	switch {
+	case err == nil:
+		return StatusOK
+	case errors.Is(err, context.DeadlineExceeded):
+		return StatusTimeout
+	default:
+		return StatusError
+	}
+}

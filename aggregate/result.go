@@ -1,0 +1,171 @@
+package aggregate
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/aterkoppling/minaarenden"
+)
+
+// Result is what Run found: the merged events and how every (source, part)
+// fared.
+type Result struct {
+	// Events are deduplicated on (producent, kundhandelseId) and ordered by
+	// instant, ties broken by producent, then kundhandelseId, then the
+	// event's JSON form, so the same answers give the same slice whatever
+	// order they arrived in. Each event's Part is the first part (in the
+	// Fraga's order) it answered; Parter lists them all. The slice can go
+	// straight to flow placement.
+	Events []minaarenden.Kundhandelse
+	// Outcomes has one entry per (producer source, part) and per
+	// forwarded delfråga, in the order of the sources given to New, then
+	// part, then producer. Skipped sources are included.
+	Outcomes []Outcome
+
+	parter [][]minaarenden.Part // parallel to Events
+}
+
+// Parter returns every part Events[i] answered, in the Fraga's order: one
+// event found for both a person and their ärende is one event, answered for
+// two parter.
+func (r *Result) Parter(i int) []minaarenden.Part { return r.parter[i] }
+
+// Complete reports whether every source asked answered fully: every outcome
+// is ok or skipped by routing.
+func (r *Result) Complete() bool {
+	for _, o := range r.Outcomes {
+		if o.Status != StatusOK && o.Status != StatusSkipped {
+			return false
+		}
+	}
+	return true
+}
+
+// Err joins the failures, each naming its source, producer and part
+// (masked), for callers who want one error. It is nil when Complete.
+func (r *Result) Err() error {
+	var errs []error
+	for _, o := range r.Outcomes {
+		if o.Status == StatusOK || o.Status == StatusSkipped {
+			continue
+		}
+		cause := o.Err
+		if cause == nil {
+			cause = errors.New(string(o.Status))
+		}
+		errs = append(errs, fmt.Errorf("%s (producent %q, %s): %s: %w", o.Source, o.Producent, o.Part, o.Status, cause))
+	}
+	return errors.Join(errs...)
+}
+
+// Unanswered returns the sorted, distinct producers with an outcome that is
+// neither ok nor skipped, for flow placement: a case of such a producer that
+// has no events is unknown, not "not started". A producer that answered one
+// part but not another is listed, as is one that sent spoofed events.
+func (r *Result) Unanswered() []string {
+	var names []string
+	for _, o := range r.Outcomes {
+		if o.Status != StatusOK && o.Status != StatusSkipped {
+			names = append(names, o.Producent)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// merged is one distinct event while merging.
+type merged struct {
+	ev      minaarenden.Kundhandelse
+	parts   []int              // indices into the Fraga's parter, sorted
+	extra   []minaarenden.Part // parts the Fraga did not ask (forwarding)
+	content []byte             // the JSON form, computed only for ties
+}
+
+func (m *merged) json() []byte {
+	if m.content == nil {
+		b, err := json.Marshal(m.ev)
+		if err != nil {
+			b = []byte(fmt.Sprintf("%#v", m.ev))
+		}
+		m.content = b
+	}
+	return m.content
+}
+
+// compare orders by instant, producent, kundhandelseId, then content.
+func compare(x, y *merged) int {
+	if c := x.ev.Tidpunkt.Compare(y.ev.Tidpunkt); c != 0 {
+		return c
+	}
+	if c := cmp.Or(cmp.Compare(x.ev.Producent, y.ev.Producent), cmp.Compare(x.ev.KundhandelseID, y.ev.KundhandelseID)); c != 0 {
+		return c
+	}
+	return bytes.Compare(x.json(), y.json())
+}
+
+// merge builds the Result from the slots, in source order.
+func merge(f minaarenden.Fraga, slots []slot) *Result {
+	res := &Result{}
+	type key struct{ producent, id string }
+	byKey := make(map[key]*merged)
+	var all []*merged
+	for si := range slots {
+		res.Outcomes = append(res.Outcomes, slots[si].outcomes...)
+		for _, t := range slots[si].events {
+			m := &merged{ev: t.ev}
+			if t.part < len(f.Parter) {
+				m.parts = []int{t.part}
+			} else {
+				m.extra = []minaarenden.Part{t.ev.Part}
+			}
+			if t.ev.KundhandelseID == "" {
+				// Without an id there is nothing to deduplicate on.
+				all = append(all, m)
+				continue
+			}
+			k := key{t.ev.Producent, t.ev.KundhandelseID}
+			prev := byKey[k]
+			if prev == nil {
+				byKey[k] = m
+				all = append(all, m)
+				continue
+			}
+			// The same event again. If the two copies differ, keep the
+			// one that sorts first, so the choice does not depend on
+			// arrival order.
+			if compare(m, prev) < 0 {
+				prev.ev, prev.content = m.ev, m.content
+			}
+			for _, p := range m.parts {
+				if !slices.Contains(prev.parts, p) {
+					prev.parts = append(prev.parts, p)
+				}
+			}
+			for _, p := range m.extra {
+				if !slices.ContainsFunc(prev.extra, func(q minaarenden.Part) bool { return q.Key() == p.Key() }) {
+					prev.extra = append(prev.extra, p)
+				}
+			}
+		}
+	}
+	slices.SortFunc(all, compare)
+
+	res.Events = make([]minaarenden.Kundhandelse, len(all))
+	res.parter = make([][]minaarenden.Part, len(all))
+	for i, m := range all {
+		slices.Sort(m.parts)
+		ps := make([]minaarenden.Part, 0, len(m.parts)+len(m.extra))
+		for _, pi := range m.parts {
+			ps = append(ps, f.Parter[pi])
+		}
+		ps = append(ps, m.extra...)
+		m.ev.Part = ps[0]
+		res.Events[i] = m.ev
+		res.parter[i] = ps
+	}
+	return res
+}
