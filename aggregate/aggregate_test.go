@@ -165,7 +165,7 @@ func TestForwarding(t *testing.T) {
 			withPart(ev("Skatteverket", "s1", "SKV.ARBETSGIVARE.ANSOKAN", 1), pia),
 			withPart(ev("Skatteverket", "s1", "SKV.ARBETSGIVARE.ANSOKAN", 1), person), // same event, other part
 			withPart(ev("Skatteverket", "s2", "PRV.VARUMARKE.BESLUT", 2), pia),        // spoofed
-			withPart(ev("Okand", "o1", "OKAND.X.Y", 3), person),                      // no delfråga, not registered
+			withPart(ev("Okand", "o1", "OKAND.X.Y", 3), person),                       // no delfråga, not registered
 		},
 		// The service's order; outcomes come by part, then producer.
 		Outcomes: []client.Outcome{
