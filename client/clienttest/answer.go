@@ -82,26 +82,29 @@ type ramlEvent struct {
 	Taggar            []string                   `json:"taggar,omitempty"`
 }
 
-// v1Event is an event before 2.0: attribute names with ä and one
-// kundhändelsekategori instead of the two booleans.
+// v1Event is an event before 2.0: attribute names with ä and å
+// (kundhändelseId, språk) and one kundhandelsekategori instead of the two
+// booleans. The names are the ones package client's testdata/answers uses;
+// the category keeps the spelling the changelog gives it.
 type v1Event struct {
 	KundhandelseID string `json:"kundhändelseId"`
 	Rubrik         string `json:"rubrik"`
 	Beskrivning    string `json:"beskrivning"`
-	Sprak          string `json:"sprak"`
+	Sprak          string `json:"språk"`
 	Producent      string `json:"producent"`
 	Tidpunkt       string `json:"tidpunkt"`
 	Typ            string `json:"kundhändelseTyp"`
-	Kategori       string `json:"kundhändelsekategori"`
+	Kategori       string `json:"kundhandelsekategori"`
 }
 
-// The kundhändelsekategori values this stand-in writes for 1.x. The real
-// values are not recoverable (standard.md §3.4); the category said who has
-// the ball, so these three carry exactly what 2.0's two booleans do.
+// The kundhandelsekategori values this stand-in writes for 1.x. The real
+// values were never published (standard.md §3.4); the category said who has
+// the ball, so these three carry exactly what 2.0's two booleans do, in
+// words package client's mapping reads.
 const (
-	KategoriKundatgard  = "KUNDATGARD"  // producentarendetKraverKundatgard
-	KategoriKlart       = "KLART"       // producentarendetKlart
-	KategoriInformation = "INFORMATION" // neither
+	KategoriKundatgard  = "Åtgärd krävs" // producentarendetKraverKundatgard
+	KategoriKlart       = "Avslutat"     // producentarendetKlart
+	KategoriInformation = "Information"  // neither
 )
 
 func kategori(k minaarenden.Kundhandelse) string {
