@@ -1,0 +1,323 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/answers/*.want.json from what the decoder reads")
+
+const answersDir = "../testdata/answers"
+
+// decodedForm is what a *.want.json holds: the detected version and the
+// events in the 6.1 wire form (tidpunkt in UTC).
+type decodedForm struct {
+	Version minaarenden.Version        `json:"version"`
+	Events  []minaarenden.Kundhandelse `json:"events"`
+}
+
+func answerFiles(t testing.TB) []string {
+	files, err := filepath.Glob(filepath.Join(answersDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answers []string
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".want.json") {
+			answers = append(answers, f)
+		}
+	}
+	if len(answers) == 0 {
+		t.Fatal("no answers in " + answersDir)
+	}
+	return answers
+}
+
+// TestDecodeAnswers reads every answer shape in testdata/answers and
+// compares the events with the paired *.want.json.
+func TestDecodeAnswers(t *testing.T) {
+	for _, file := range answerFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := decodeAnswer(body, minaarenden.Stockholm())
+			if err != nil {
+				t.Fatalf("decodeAnswer: %v", err)
+			}
+			if d.bad != nil {
+				t.Fatalf("decodeAnswer reported unreadable events: %v", d.bad)
+			}
+			got := decodedForm{Version: d.version, Events: []minaarenden.Kundhandelse{}}
+			for _, g := range d.groups {
+				got.Events = append(got.Events, g.events...)
+			}
+			gotJSON, err := json.MarshalIndent(got, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFile := strings.TrimSuffix(file, ".json") + ".want.json"
+			if *update {
+				if err := os.WriteFile(wantFile, append(gotJSON, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantJSON, err := os.ReadFile(wantFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(normalize(t, wantJSON), normalize(t, gotJSON)); diff != "" {
+				t.Errorf("decoded %s mismatch (-want +got):\n%s", name, diff)
+			}
+		})
+	}
+}
+
+func normalize(t testing.TB, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	return v
+}
+
+// TestDecodeZonelessTidpunkt pins the times the 6.0 answer must decode to,
+// independent of the golden file: hours 01–09 (which the RAML's own pattern
+// rejects) and a DST-overlap pair whose instants order opposite to their
+// text.
+func TestDecodeZonelessTidpunkt(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(answersDir, "producer-6.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := decodeAnswer(body, minaarenden.Stockholm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]time.Time{}
+	for _, e := range d.groups[0].events {
+		got[e.KundhandelseID[len(e.KundhandelseID)-2:]] = e.Tidpunkt.UTC()
+	}
+	want := map[string]time.Time{
+		"01": time.Date(2025, 8, 12, 3, 12, 0, 0, time.UTC),     // 05:12 summer time
+		"02": time.Date(2025, 1, 9, 8, 59, 59, 990e6, time.UTC), // 09:59:59.99 winter time
+		"03": time.Date(2025, 10, 26, 0, 30, 0, 0, time.UTC),    // 02:30 in the overlap: the first, summer time
+		"04": time.Date(2025, 10, 26, 1, 15, 0, 0, time.UTC),    // 02:15+01:00: the second pass
+		"05": time.Date(2025, 3, 4, 0, 2, 3, 0, time.UTC),       // 1:02:03, one-digit fields
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tidpunkt mismatch (-want +got):\n%s", diff)
+	}
+	if !got["03"].Before(got["04"]) {
+		t.Error("02:30 (first pass) must be before 02:15+01:00 (second pass) although its text sorts after")
+	}
+}
+
+func TestDecodeZoneOption(t *testing.T) {
+	body := []byte(`{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-08-12 05:12:00.00","kundhandelseTyp":"A.B.C"}]}`)
+	d, err := decodeAnswer(body, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2025, 8, 12, 5, 12, 0, 0, time.UTC)
+	if got := d.groups[0].events[0].Tidpunkt; !got.Equal(want) {
+		t.Errorf("zoneless tidpunkt in UTC = %v, want %v", got, want)
+	}
+}
+
+func TestDecodeShapes(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		wantVersion minaarenden.Version
+		wantEvents  int
+		wantBad     bool
+		wantErr     error
+	}{
+		{"absent kundhandelser is empty", `{"metadata":{"version":"6.0"}}`, "6.0", 0, false, nil},
+		{"null kundhandelser is empty", `{"metadata":{"version":"5.0"},"kundhandelser":null}`, "5.0", 0, false, nil},
+		{"3.0 version beside the events", `{"version":"3.0","kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2022-12-22 10:00:00.00"}]}`, "3.0", 1, false, nil},
+		{"unknown version kept", `{"metadata":{"version":"7.2"},"kundhandelser":[]}`, "7.2", 0, false, nil},
+		{"not JSON", `<html>`, "", 0, false, ErrMalformedAnswer},
+		{"truncated", `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a"`, "", 0, false, ErrMalformedAnswer},
+		{"one unreadable tidpunkt keeps the other event", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"igår"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
+		{"missing tidpunkt", `{"kundhandelser":[{"kundhandelseId":"a"}]}`, "", 0, true, nil},
+		{"wrong type keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","producentarendetKlart":"ja"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 2, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := decodeAnswer([]byte(tt.body), nil)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if d.version != tt.wantVersion || d.count() != tt.wantEvents || (d.bad != nil) != tt.wantBad {
+				t.Errorf("version %q, %d events, bad %v; want %q, %d, bad %v", d.version, d.count(), d.bad, tt.wantVersion, tt.wantEvents, tt.wantBad)
+			}
+			if d.bad != nil && !errors.Is(d.bad, ErrMalformedAnswer) {
+				t.Errorf("bad = %v, want it to wrap ErrMalformedAnswer", d.bad)
+			}
+		})
+	}
+}
+
+func TestKategoriFlags(t *testing.T) {
+	tests := []struct {
+		kategori          string
+		kundatgard, klart bool
+	}{
+		{"Information", false, false},
+		{"INFORMATION", false, false},
+		{"Åtgärd krävs", true, false},
+		{"KUNDATGARD", true, false},
+		{"Komplettering", true, false},
+		{"Väntar på kund", true, false},
+		{"Bollen hos kund", true, false},
+		{"Pågående", false, false},
+		{"KLART", false, true},
+		{"Avslutad", false, true},
+		{"Färdigbehandlad", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kategori, func(t *testing.T) {
+			kundatgard, klart := kategoriFlags(tt.kategori)
+			if kundatgard != tt.kundatgard || klart != tt.klart {
+				t.Errorf("kategoriFlags(%q) = %v, %v; want %v, %v", tt.kategori, kundatgard, klart, tt.kundatgard, tt.klart)
+			}
+		})
+	}
+}
+
+func FuzzDecodeAnswer(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(answersDir, "*.json"))
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := decodeAnswer(body, nil)
+		if err != nil {
+			if !errors.Is(err, ErrMalformedAnswer) {
+				t.Fatalf("error %v does not wrap ErrMalformedAnswer", err)
+			}
+			return
+		}
+		if len(d.groups) == 0 {
+			t.Fatal("no groups: every answer has at least the empty one")
+		}
+		for _, g := range d.groups {
+			for _, e := range g.events {
+				if e.Tidpunkt.IsZero() {
+					t.Fatalf("event %q decoded without tidpunkt", e.KundhandelseID)
+				}
+				// What was read must re-encode in the 6.1 form and read back.
+				b, err := json.Marshal(e)
+				if err != nil {
+					t.Fatalf("re-encoding: %v", err)
+				}
+				var back minaarenden.Kundhandelse
+				if err := json.Unmarshal(b, &back); err != nil {
+					t.Fatalf("reading back %s: %v", b, err)
+				}
+				if !back.Tidpunkt.Equal(e.Tidpunkt) {
+					t.Fatalf("tidpunkt %v came back as %v", e.Tidpunkt, back.Tidpunkt)
+				}
+			}
+		}
+	})
+}
+
+// benchBody is a 6.0 producer answer with n events, in the shapes real
+// producers send (zoneless tidpunkt, referenser, utokadInformation).
+func benchBody(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"metadata":{"kund":{"identifierare":"199001012385","typ":"Personnummer"},"anvandare":"199001012385","version":"6.0"},"kundhandelser":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"kundhandelseId":"6f1c2a8e-0b7e-4c55-9a40-%012d","rubrik":"Momsdeklaration mottagen","beskrivning":"Vi har tagit emot din momsdeklaration för perioden 2025-07.","sprak":"sv","producent":"Skatteverket","tidpunkt":"2025-08-%02d %02d:%02d:55.00","kundhandelseTyp":"SKV.MOMS.DEKL_INLAMAD","producentarendetKraverKundatgard":false,"producentarendetKlart":%t,"utokadInformation":{"servicelofte":"30 dagar"},"referenser":{"producentarende":"MOMS-%d","etjanst":{"url":"https://example.invalid/moms","lanktext":"Se din deklaration"}}}`,
+			i, i%28+1, i%24, i%60, i%7 == 0, i)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// plainEvent is what a hand-written client would decode into: the fields
+// as they come, tidpunkt left as text, referenser left raw.
+type plainEvent struct {
+	KundhandelseID    string                     `json:"kundhandelseId"`
+	Rubrik            string                     `json:"rubrik"`
+	Beskrivning       string                     `json:"beskrivning"`
+	Sprak             string                     `json:"sprak"`
+	Producent         string                     `json:"producent"`
+	Tidpunkt          string                     `json:"tidpunkt"`
+	KundhandelseTyp   string                     `json:"kundhandelseTyp"`
+	KraverKundatgard  bool                       `json:"producentarendetKraverKundatgard"`
+	Klart             bool                       `json:"producentarendetKlart"`
+	UtokadInformation map[string]json.RawMessage `json:"utokadInformation"`
+	Referenser        map[string]json.RawMessage `json:"referenser"`
+}
+
+func BenchmarkDecode(b *testing.B) {
+	const n = 1000
+	body := benchBody(n)
+	b.Run("sdk", func(b *testing.B) {
+		zone := minaarenden.Stockholm()
+		perEvent(b, n, body, func() int {
+			d, err := decodeAnswer(body, zone)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return d.count()
+		})
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		perEvent(b, n, body, func() int {
+			var v struct {
+				Kundhandelser []plainEvent `json:"kundhandelser"`
+			}
+			if err := json.Unmarshal(body, &v); err != nil {
+				b.Fatal(err)
+			}
+			return len(v.Kundhandelser)
+		})
+	})
+}
+
+// perEvent runs decode in the benchmark loop and reports ns, bytes and
+// allocations per event besides the usual per-op figures.
+func perEvent(b *testing.B, n int, body []byte, decode func() int) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		if got := decode(); got != n {
+			b.Fatalf("decoded %d events, want %d", got, n)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	events := float64(b.N * n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/events, "B/event")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
+}
