@@ -49,7 +49,7 @@ func writeAnswer(w http.ResponseWriter, r *http.Request, status int, body []byte
 	}
 	piece := send
 	if f.SlowBody > 0 {
-		piece = max(send/slowPieces, 1)
+		piece = max((send+slowPieces-1)/slowPieces, 1) // at most ten pieces
 	}
 	rc := http.NewResponseController(w)
 	for sent := int64(0); sent < send; {
