@@ -1,0 +1,716 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	pnr     = "199001012385" // a valid personnummer used throughout
+	pnr2    = "198112189876"
+	orgnr   = "165560360793"
+	base    = "/api/mina-arenden/v6" // every test server lives under a non-empty base path
+	jsonCT  = "application/json"
+	okEmpty = `{"metadata":{"version":"6.1"},"kundhandelser":[]}`
+)
+
+// recorded is one request a test server received.
+type recorded struct {
+	Path   string
+	Header http.Header
+	Body   map[string]any
+}
+
+type recorder struct {
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+func (r *recorder) all() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.reqs)
+}
+
+// serve starts a server under base that records each request and answers
+// with answer(n) for the n-th request (0-based).
+func serve(t *testing.T, answer func(n int, w http.ResponseWriter, r *http.Request, body map[string]any)) (string, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		var body map[string]any
+		_ = json.Unmarshal(raw, &body)
+		rec.mu.Lock()
+		n := len(rec.reqs)
+		rec.reqs = append(rec.reqs, recorded{Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+		rec.mu.Unlock()
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, base+"/") {
+			http.NotFound(w, r)
+			return
+		}
+		answer(n, w, r, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + base, rec
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", jsonCT)
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+func always(status int, body string) func(int, http.ResponseWriter, *http.Request, map[string]any) {
+	return func(_ int, w http.ResponseWriter, _ *http.Request, _ map[string]any) { writeJSON(w, status, body) }
+}
+
+func newClient(t *testing.T, url string, opts *Options) *Client {
+	t.Helper()
+	c, err := New(url, opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+func kundPart(id string) minaarenden.Part {
+	return minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: minaarenden.Identifierare(id), Typ: minaarenden.Personnummer}}
+}
+
+func keys(m map[string]any) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// allowedBody lists, per spoken version, the request body fields its
+// schema allows (additionalProperties:false): RAML 3.1 → 6.0, with 1.1–3.0
+// as 3.1 without kund.tillagg (and without arende before 2.0).
+func allowedBody(v minaarenden.Version) (top, kund []string) {
+	top = []string{"kund", "kundhandelseTyper", "startDatum", "slutDatum"}
+	kund = []string{"identifierare", "typ"}
+	if v.AtLeast(minaarenden.V2_0) {
+		top = append(top, "arende")
+	}
+	if v.AtLeast(minaarenden.V3_1) {
+		kund = append(kund, "tillagg")
+	}
+	if v.AtLeast(minaarenden.V4_0) {
+		top = append(top, "taggar")
+	}
+	if v.AtLeast(minaarenden.V5_0) {
+		top = append(top, "anvandare", "konsument", "konsumenttjanst")
+	}
+	if v == minaarenden.V5_0 {
+		top = append(top, "sessionID")
+	}
+	sort.Strings(top)
+	sort.Strings(kund)
+	return top, kund
+}
+
+// TestProducerRequestShape sends a question using every feature the
+// spoken version has and checks headers and body against that version.
+func TestProducerRequestShape(t *testing.T) {
+	for _, v := range []minaarenden.Version{minaarenden.V1_1, minaarenden.V2_0, minaarenden.V3_0, minaarenden.V3_1, minaarenden.V4_0, minaarenden.V4_1, minaarenden.V5_0, minaarenden.V6_0, minaarenden.V6_1} {
+		t.Run(string(v), func(t *testing.T) {
+			url, rec := serve(t, always(200, okEmpty))
+			c := newClient(t, url, &Options{
+				Version: v, AnropandeOrganisation: orgnr, AcceptLanguage: "en",
+				Konsument: "Exempelbolaget AB", Konsumenttjanst: "Min företagstjänst",
+			})
+			f := minaarenden.Fraga{
+				Parter:            []minaarenden.Part{kundPart(pnr)},
+				KundhandelseTyper: []minaarenden.Kundhandelsetyp{"SKV.MOMS.DEKL_INLAMAD"},
+				StartDatum:        minaarenden.Datum{Year: 2025, Month: 1, Day: 1},
+				SlutDatum:         minaarenden.Datum{Year: 2025, Month: 12, Day: 31},
+				Anvandare:         pnr2,
+			}
+			if v.AtLeast(minaarenden.V3_1) {
+				f.Parter[0].Kund.Tillagg = "2"
+			}
+			if v.AtLeast(minaarenden.V2_0) {
+				f.Parter = append(f.Parter, minaarenden.Part{Arende: &minaarenden.Arende{Identifierare: "PRV-1", Typ: minaarenden.ProducentarendeReferens}})
+			}
+			if v.AtLeast(minaarenden.V4_0) {
+				f.Taggar = []string{"foretagande"}
+				f.KundhandelseTyper = []minaarenden.Kundhandelsetyp{"SKV.MOMS"}
+			}
+			ctx := WithCorrelationID(t.Context(), "9b2f6c1e-3a4d-4e5f-8a7b-1c2d3e4f5a6b")
+			if _, err := c.Query(ctx, f); err != nil {
+				t.Fatalf("Query: %v", err)
+			}
+			reqs := rec.all()
+			if len(reqs) != len(f.Parter) {
+				t.Fatalf("%d requests, want one per part (%d)", len(reqs), len(f.Parter))
+			}
+			wantTop, wantKund := allowedBody(v)
+			requestIDs := map[string]bool{}
+			for _, r := range reqs {
+				if r.Path != base+"/kundhandelser" {
+					t.Errorf("path %q, want %q", r.Path, base+"/kundhandelser")
+				}
+				for _, k := range keys(r.Body) {
+					if !slices.Contains(wantTop, k) {
+						t.Errorf("body field %q is not in the %s schema %v", k, v, wantTop)
+					}
+				}
+				if k, ok := r.Body["kund"].(map[string]any); ok {
+					if diff := cmp.Diff(wantKund, keys(k)); diff != "" {
+						t.Errorf("kund fields mismatch (-want +got):\n%s", diff)
+					}
+				}
+				if a, ok := r.Body["arende"].(map[string]any); ok && a["typ"] != "Producentärendereferens" {
+					t.Errorf("arende.typ = %v, want the RAML spelling Producentärendereferens", a["typ"])
+				}
+				h := r.Header
+				if got := h.Get("Accept-Language"); got != "en" {
+					t.Errorf("Accept-Language = %q", got)
+				}
+				if got := h.Get("Content-Type"); got != jsonCT {
+					t.Errorf("Content-Type = %q", got)
+				}
+				switch {
+				case !v.AtLeast(minaarenden.V5_0):
+					if h.Get("anropandeOrganisation") != orgnr || h.Get("anvandare") != pnr2 {
+						t.Errorf("headers anropandeOrganisation/anvandare = %q/%q", h.Get("anropandeOrganisation"), h.Get("anvandare"))
+					}
+					for _, k := range []string{"x-request-id", "x-correlation-id"} {
+						if h.Get(k) != "" {
+							t.Errorf("%s sent to a %s producer", k, v)
+						}
+					}
+				default:
+					if h.Get("anropandeOrganisation") != "" || h.Get("anvandare") != "" {
+						t.Errorf("5.0 removed the anropandeOrganisation/anvandare headers; got %q/%q", h.Get("anropandeOrganisation"), h.Get("anvandare"))
+					}
+					if r.Body["anvandare"] != pnr2 || r.Body["konsument"] != "Exempelbolaget AB" || r.Body["konsumenttjanst"] != "Min företagstjänst" {
+						t.Errorf("body anvandare/konsument/konsumenttjanst = %v/%v/%v", r.Body["anvandare"], r.Body["konsument"], r.Body["konsumenttjanst"])
+					}
+					id := h.Get("x-request-id")
+					if !uuidPattern.MatchString(id) || requestIDs[id] {
+						t.Errorf("x-request-id %q: want a fresh UUID per part", id)
+					}
+					requestIDs[id] = true
+					wantCorr := ""
+					if v.AtLeast(minaarenden.V6_0) {
+						wantCorr = "9b2f6c1e-3a4d-4e5f-8a7b-1c2d3e4f5a6b"
+					} else if r.Body["sessionID"] != "9b2f6c1e-3a4d-4e5f-8a7b-1c2d3e4f5a6b" {
+						t.Errorf("5.0 sessionID = %v, want the correlation id", r.Body["sessionID"])
+					}
+					if got := h.Get("x-correlation-id"); got != wantCorr {
+						t.Errorf("x-correlation-id = %q, want %q", got, wantCorr)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestProducerVersionLimits(t *testing.T) {
+	tests := []struct {
+		name    string
+		version minaarenden.Version
+		fraga   minaarenden.Fraga
+		wantErr error
+	}{
+		{"taggar before 4.0", minaarenden.V3_1, minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}, Taggar: []string{"x"}}, ErrNotInVersion},
+		{"tillagg before 3.1", minaarenden.V3_0, minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &minaarenden.Kund{Identifierare: pnr, Typ: minaarenden.Personnummer, Tillagg: "1"}}}}, ErrNotInVersion},
+		{"arende before 2.0", minaarenden.V1_1, minaarenden.Fraga{Parter: []minaarenden.Part{{Arende: &minaarenden.Arende{Identifierare: "A", Typ: minaarenden.Diarienummer}}}, Anvandare: pnr}, ErrNotInVersion},
+		{"no anvandare for the 4.1 header", minaarenden.V4_1, minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &minaarenden.Kund{Identifierare: orgnr, Typ: minaarenden.Organisationsnummer}}}}, ErrAnvandareRequired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, rec := serve(t, always(200, okEmpty))
+			c := newClient(t, url, &Options{Version: tt.version, AnropandeOrganisation: orgnr})
+			a, err := c.Query(t.Context(), tt.fraga)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if n := len(rec.all()); n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+			if len(a.Outcomes) != 1 || !errors.Is(a.Outcomes[0].Err, tt.wantErr) {
+				t.Errorf("outcomes %+v, want one failed with %v", a.Outcomes, tt.wantErr)
+			}
+		})
+	}
+}
+
+// Before 4.0 a prefix could not be sent: the client asks for every type
+// and keeps the matching events itself.
+func TestPrefixFilterBefore40(t *testing.T) {
+	answer := `{"metadata":{"version":"3.1"},"kundhandelser":[
+		{"kundhandelseId":"a","tidpunkt":"2023-05-02 10:00:00.00","kundhandelseTyp":"SKV.MOMS.DEKL_INLAMAD"},
+		{"kundhandelseId":"b","tidpunkt":"2023-05-02 10:00:00.00","kundhandelseTyp":"SKV.MOMSX.DEKL"},
+		{"kundhandelseId":"c","tidpunkt":"2023-05-02 10:00:00.00","kundhandelseTyp":"SKV.ARBETSGIVARE.BESLUT"}]}`
+	url, rec := serve(t, always(200, answer))
+	c := newClient(t, url, &Options{Version: minaarenden.V3_1, AnropandeOrganisation: orgnr})
+	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}, KundhandelseTyper: []minaarenden.Kundhandelsetyp{"SKV.MOMS"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, sent := rec.all()[0].Body["kundhandelseTyper"]; sent {
+		t.Error("a prefix was sent to a 3.1 producer")
+	}
+	var ids []string
+	for _, e := range a.Events {
+		ids = append(ids, e.KundhandelseID)
+	}
+	if diff := cmp.Diff([]string{"a"}, ids); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestForwardingRequestShape(t *testing.T) {
+	url, rec := serve(t, always(200, `{"kundhandelser":[],"delfragor":[]}`))
+	c := newClient(t, url, &Options{Dialect: Forwarding, Konsument: "X", AcceptLanguage: "sv"})
+	f := minaarenden.Fraga{
+		Parter: []minaarenden.Part{kundPart(pnr), {
+			Kund:   &minaarenden.Kund{Identifierare: orgnr, Typ: minaarenden.Organisationsnummer},
+			Arende: &minaarenden.Arende{Identifierare: "BYGG-1", Typ: minaarenden.ProducentarendeReferens},
+		}},
+		KundhandelseTyper: []minaarenden.Kundhandelsetyp{"REFKOM.BYGGLOV"},
+		Taggar:            []string{"bygglov"},
+		StartDatum:        minaarenden.Datum{Year: 2026, Month: 8, Day: 1},
+	}
+	ctx := WithCorrelationID(t.Context(), "corr-1")
+	if _, err := c.Query(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rec.all()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want one for all parter", len(reqs))
+	}
+	r := reqs[0]
+	if r.Path != base+"/kundhandelseFragaSynkron" {
+		t.Errorf("path %q", r.Path)
+	}
+	if got := r.Header.Get("skv_client_correlation_id"); got != "corr-1" {
+		t.Errorf("skv_client_correlation_id = %q", got)
+	}
+	if diff := cmp.Diff([]string{"anvandare", "fraga"}, keys(r.Body)); diff != "" {
+		t.Errorf("body fields mismatch (-want +got):\n%s", diff)
+	}
+	fr := r.Body["fraga"].(map[string]any)
+	if diff := cmp.Diff([]string{"behandling", "kundhandelseTyper", "parter", "startDatum", "taggar"}, keys(fr)); diff != "" {
+		t.Errorf("fraga fields mismatch (-want +got):\n%s", diff)
+	}
+	if r.Body["anvandare"] != pnr {
+		t.Errorf("anvandare = %v, want the first personnummer kund", r.Body["anvandare"])
+	}
+	parter := fr["parter"].([]any)
+	arende := parter[1].(map[string]any)["arende"].(map[string]any)
+	if arende["typ"] != "Producentarendereferens" {
+		t.Errorf("arende.typ = %v, want the forwarding spelling without ä", arende["typ"])
+	}
+	beh := fr["behandling"].(map[string]any)
+	if pag := beh["paginering"].(map[string]any); pag["offset"] != 0.0 || pag["limit"] != float64(defaultPageSize) {
+		t.Errorf("paginering = %v", pag)
+	}
+	if s := beh["sortering"].([]any); len(s) == 0 {
+		t.Error("paginering without sortering: the service answers 400")
+	}
+}
+
+func TestQueryDecodesEveryVersion(t *testing.T) {
+	for _, file := range answerFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		if strings.HasPrefix(name, "forwarding") {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			url, _ := serve(t, always(200, string(body)))
+			c := newClient(t, url, &Options{Name: "P"})
+			part := kundPart(pnr)
+			a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{part}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want decodedForm
+			b, _ := os.ReadFile(strings.TrimSuffix(file, ".json") + ".want.json")
+			if err := json.Unmarshal(b, &want); err != nil {
+				t.Fatal(err)
+			}
+			if a.Version != want.Version {
+				t.Errorf("Answer.Version = %q, want %q", a.Version, want.Version)
+			}
+			if len(a.Events) != len(want.Events) {
+				t.Fatalf("%d events, want %d", len(a.Events), len(want.Events))
+			}
+			for _, e := range a.Events {
+				if e.Part.Key() != part.Key() {
+					t.Errorf("event %s: Part not set to the asked part", e.KundhandelseID)
+				}
+			}
+			wantOutcome := []Outcome{{Producent: "P", Part: part, HTTPStatus: 200, Attempts: 1, Events: len(want.Events)}}
+			if diff := cmp.Diff(wantOutcome, a.Outcomes); diff != "" {
+				t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestForwarding206(t *testing.T) {
+	body, err := os.ReadFile("../testdata/answers/forwarding-206.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, _ := serve(t, always(206, string(body)))
+	c := newClient(t, url, &Options{Dialect: Forwarding, Name: "Vidareförmedling"})
+	part := kundPart(pnr)
+	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{part}})
+	if !errors.Is(err, ErrDelfraga) {
+		t.Fatalf("err = %v, want ErrDelfraga", err)
+	}
+	if strings.Contains(err.Error(), pnr) {
+		t.Errorf("error text holds the personnummer: %v", err)
+	}
+	if len(a.Events) != 2 {
+		t.Errorf("%d events, want the 2 the working producer sent", len(a.Events))
+	}
+	type short struct {
+		Producent  string
+		HTTPStatus int
+		Status     string
+		Events     int
+		Total      int
+		Failed     bool
+	}
+	var got []short
+	for _, o := range a.Outcomes {
+		if o.Part.Key() != part.Key() {
+			t.Errorf("outcome of %s: Part is not the asked part", o.Producent)
+		}
+		got = append(got, short{o.Producent, o.HTTPStatus, o.Status, o.Events, o.Total, o.Err != nil})
+	}
+	want := []short{
+		{"Testköpings kommun", 200, "OK", 2, 2, false},
+		{"Skatteverket", 500, "FEL", 0, 2, true},
+		{"Bolagsverket", 504, "TIMEOUT", 0, 2, true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+	}
+	var e *Error
+	if !errors.As(a.Outcomes[1].Err, &e) || e.Producent != "Skatteverket" || e.Status != 500 || !strings.Contains(e.Message, "************") {
+		t.Errorf("Skatteverket's error = %#v, want its status and redacted message", e)
+	}
+}
+
+// pagingService answers forwarding questions from per-part event lists,
+// honouring offset and limit as the reference implementation does.
+func pagingService(t *testing.T, events map[string][]string) func(int, http.ResponseWriter, *http.Request, map[string]any) {
+	return func(_ int, w http.ResponseWriter, _ *http.Request, body map[string]any) {
+		fr := body["fraga"].(map[string]any)
+		pag := fr["behandling"].(map[string]any)["paginering"].(map[string]any)
+		offset, limit := int(pag["offset"].(float64)), int(pag["limit"].(float64))
+		var out []map[string]any
+		for _, p := range fr["parter"].([]any) {
+			id := p.(map[string]any)["kund"].(map[string]any)["identifierare"].(string)
+			all := events[id]
+			page := []map[string]any{}
+			for i := offset; i < len(all) && i < offset+limit; i++ {
+				page = append(page, map[string]any{"kundhandelseId": all[i], "producent": "P", "tidpunkt": "2026-01-01T10:00:00Z", "kundhandelseTyp": "P.A.B", "version": "6.1"})
+			}
+			out = append(out, map[string]any{"part": p, "totaltAntalKundhandelser": len(all), "kundhandelserForPart": page})
+		}
+		b, _ := json.Marshal(map[string]any{"kundhandelser": out, "delfragor": []any{}})
+		writeJSON(w, 200, string(b))
+	}
+}
+
+func TestForwardingPaging(t *testing.T) {
+	events := map[string][]string{pnr: {"a1", "a2", "a3", "a4", "a5"}, pnr2: {"b1", "b2"}}
+	url, rec := serve(t, pagingService(t, events))
+	c := newClient(t, url, &Options{Dialect: Forwarding, PageSize: 2})
+	f := minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr), kundPart(pnr2)}}
+
+	var got []string
+	for e, err := range c.Events(t.Context(), f) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(e.Part.Kund.Identifierare)[:4]+":"+e.KundhandelseID)
+	}
+	want := []string{"1990:a1", "1990:a2", "1981:b1", "1981:b2", "1990:a3", "1990:a4", "1990:a5"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+	// offset 0 (both parts), 2 (first part only: the second is complete), 4.
+	var parts []int
+	for _, r := range rec.all() {
+		parts = append(parts, len(r.Body["fraga"].(map[string]any)["parter"].([]any)))
+	}
+	if diff := cmp.Diff([]int{2, 1, 1}, parts); diff != "" {
+		t.Errorf("parter per page mismatch (-want +got):\n%s", diff)
+	}
+
+	a, err := c.Query(t.Context(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Events) != 7 || a.Version != "6.1" {
+		t.Errorf("Query: %d events, version %q; want 7, 6.1", len(a.Events), a.Version)
+	}
+	if len(a.Outcomes) != 2 || a.Outcomes[0].Events != 5 || a.Outcomes[0].Total != 5 || a.Outcomes[1].Events != 2 {
+		t.Errorf("outcomes %+v", a.Outcomes)
+	}
+}
+
+func TestEventsStopsWhenAsked(t *testing.T) {
+	url, rec := serve(t, pagingService(t, map[string][]string{pnr: {"1", "2", "3", "4", "5", "6"}}))
+	c := newClient(t, url, &Options{Dialect: Forwarding, PageSize: 2})
+	n := 0
+	for range c.Events(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}}) {
+		n++
+		if n == 3 {
+			break
+		}
+	}
+	if got := len(rec.all()); got != 2 {
+		t.Errorf("%d pages fetched for 3 events, want 2", got)
+	}
+}
+
+func TestInvalidFragaSendsNothing(t *testing.T) {
+	url, rec := serve(t, always(200, okEmpty))
+	c := newClient(t, url, nil)
+	bad := minaarenden.Fraga{Parter: []minaarenden.Part{kundPart("199001012386")}} // wrong check digit
+	a, err := c.Query(t.Context(), bad)
+	if err == nil {
+		t.Fatal("no error for an invalid personnummer")
+	}
+	if strings.Contains(err.Error(), "199001012386") {
+		t.Errorf("error holds the identifier: %v", err)
+	}
+	if len(rec.all()) != 0 {
+		t.Error("a request was sent for an invalid fraga")
+	}
+	if a == nil || len(a.Outcomes) != 1 || a.Outcomes[0].Err == nil {
+		t.Errorf("answer %+v, want one failed outcome", a)
+	}
+}
+
+func TestCorrelationID(t *testing.T) {
+	url, rec := serve(t, always(200, okEmpty))
+	c := newClient(t, url, nil)
+	f := minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr), kundPart(pnr2)}}
+	if _, err := c.Query(t.Context(), f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Query(t.Context(), f); err != nil {
+		t.Fatal(err)
+	}
+	r := rec.all()
+	ids := []string{r[0].Header.Get("x-correlation-id"), r[1].Header.Get("x-correlation-id"), r[2].Header.Get("x-correlation-id")}
+	if !uuidPattern.MatchString(ids[0]) || ids[0] != ids[1] || ids[2] == ids[0] {
+		t.Errorf("correlation ids %q: want one fresh UUID per Query, shared by its parts", ids)
+	}
+	_, err := c.Query(WithCorrelationID(t.Context(), "bad\nid"), f)
+	if err == nil {
+		t.Error("a correlation id with a newline was accepted")
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		url  string
+		opts *Options
+	}{
+		{"relative URL", "/api", nil},
+		{"ftp", "ftp://example.invalid/", nil},
+		{"version 1.0", "https://example.invalid", &Options{Version: minaarenden.V1_0}},
+		{"3.1 without anropandeOrganisation", "https://example.invalid", &Options{Version: minaarenden.V3_1}},
+		{"invalid anropandeOrganisation", "https://example.invalid", &Options{Version: minaarenden.V4_1, AnropandeOrganisation: "165560360794"}},
+		{"invalid prefix", "https://example.invalid", &Options{Prefixes: []minaarenden.Kundhandelsetyp{"skv"}}},
+		{"unknown dialect", "https://example.invalid", &Options{Dialect: Dialect(7)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := New(tt.url, tt.opts); err == nil {
+				t.Error("New accepted it")
+			}
+		})
+	}
+}
+
+func TestNewPaths(t *testing.T) {
+	tests := []struct{ base, want string }{
+		{"https://h.invalid/api", "https://h.invalid/api/kundhandelser"},
+		{"https://h.invalid/api/", "https://h.invalid/api/kundhandelser"},
+		{"https://h.invalid/api/kundhandelser", "https://h.invalid/api/kundhandelser"},
+		{"https://user:pw@h.invalid/api?code=secret", "https://h.invalid/api/kundhandelser"},
+	}
+	for _, tt := range tests {
+		c := newClient(t, tt.base, &Options{Prefixes: []minaarenden.Kundhandelsetyp{"SKV"}})
+		if c.endpoint != tt.want {
+			t.Errorf("New(%q) endpoint %q, want %q", tt.base, c.endpoint, tt.want)
+		}
+		if c.Name() != "h.invalid" || !slices.Equal(c.Prefixes(), []minaarenden.Kundhandelsetyp{"SKV"}) {
+			t.Errorf("Name %q, Prefixes %v", c.Name(), c.Prefixes())
+		}
+	}
+}
+
+func TestErrorBodies(t *testing.T) {
+	tests := []struct {
+		name        string
+		ct, body    string
+		wantMessage string
+		wantProblem *Problem
+	}{
+		{"standard message", jsonCT, `{"message":"Bad request: kundhandelseTyper"}`, "Bad request: kundhandelseTyper", nil},
+		{"message with an identifier", jsonCT, `{"message":"Not found: kund 199001012385"}`, "Not found: kund ************", nil},
+		{"problem+json", "application/problem+json", `{"type":"about:blank","title":"Bad Request","status":400,"detail":"typ saknas"}`, "typ saknas",
+			&Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "typ saknas"}},
+		{"html from a gateway", "text/html", `<h1>Bad gateway 199001012385</h1>`, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _ := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+				w.Header().Set("Content-Type", tt.ct)
+				w.WriteHeader(400)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			c := newClient(t, url, nil)
+			_, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, want a *Error", err)
+			}
+			if e.Status != 400 || e.Message != tt.wantMessage {
+				t.Errorf("status %d message %q; want 400 %q", e.Status, e.Message, tt.wantMessage)
+			}
+			if diff := cmp.Diff(tt.wantProblem, e.Problem); diff != "" {
+				t.Errorf("problem mismatch (-want +got):\n%s", diff)
+			}
+			if strings.Contains(err.Error(), pnr) {
+				t.Errorf("error text holds the personnummer: %v", err)
+			}
+		})
+	}
+}
+
+func TestContentType(t *testing.T) {
+	tests := []struct {
+		ct      string
+		wantErr error
+	}{
+		{"application/json", nil},
+		{"application/json; charset=utf-8", nil},
+		{"application/JSON;charset=UTF-8", nil},
+		{"text/html; charset=utf-8", ErrContentType},
+		{"text/plain", ErrContentType},
+		{"", ErrContentType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ct, func(t *testing.T) {
+			url, _ := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+				w.Header()["Content-Type"] = []string{tt.ct}
+				_, _ = io.WriteString(w, okEmpty)
+			})
+			c := newClient(t, url, nil)
+			_, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestResponseTooLarge(t *testing.T) {
+	big := `{"metadata":{"version":"6.1"},"kundhandelser":[]` + strings.Repeat(" ", 4096) + `}`
+	for _, chunked := range []bool{false, true} {
+		name := "content-length"
+		if chunked {
+			name = "chunked"
+		}
+		t.Run(name, func(t *testing.T) {
+			url, _ := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+				w.Header().Set("Content-Type", jsonCT)
+				if chunked {
+					_, _ = io.WriteString(w, big[:10])
+					w.(http.Flusher).Flush()
+					_, _ = io.WriteString(w, big[10:])
+					return
+				}
+				_, _ = io.WriteString(w, big)
+			})
+			c := newClient(t, url, &Options{MaxResponseBytes: 1024})
+			_, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+			if !errors.Is(err, ErrResponseTooLarge) {
+				t.Fatalf("err = %v, want ErrResponseTooLarge", err)
+			}
+			// The same body passes under the default limit.
+			c = newClient(t, url, nil)
+			if _, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}}); err != nil {
+				t.Errorf("default limit: %v", err)
+			}
+		})
+	}
+}
+
+func TestUnexpectedSuccessStatus(t *testing.T) {
+	url, _ := serve(t, always(204, ""))
+	c := newClient(t, url, nil)
+	_, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+	if !errors.Is(err, ErrUnexpectedStatus) {
+		t.Errorf("err = %v, want ErrUnexpectedStatus", err)
+	}
+}
+
+func TestPartsAskedIndependently(t *testing.T) {
+	// The second part fails; the first part's events are kept.
+	url, _ := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request, body map[string]any) {
+		if body["kund"].(map[string]any)["identifierare"] == pnr2 {
+			writeJSON(w, 404, `{"message":"Not found"}`)
+			return
+		}
+		writeJSON(w, 200, `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"x","tidpunkt":"2025-01-01T00:00:00Z"}]}`)
+	})
+	c := newClient(t, url, &Options{Name: "P"})
+	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr), kundPart(pnr2)}})
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 404 || e.Attempts != 1 {
+		t.Fatalf("err = %v, want one *Error with 404 after 1 attempt", err)
+	}
+	if len(a.Events) != 1 || a.Version != "6.0" {
+		t.Errorf("events %d version %q; want the first part's event", len(a.Events), a.Version)
+	}
+	if a.Outcomes[0].Err != nil || a.Outcomes[1].Err == nil || a.Outcomes[1].HTTPStatus != 404 || a.Outcomes[1].Message != "Not found" {
+		t.Errorf("outcomes %+v", a.Outcomes)
+	}
+}
+
+func TestContextDeadlineUnwraps(t *testing.T) {
+	url, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request, _ map[string]any) {
+		<-r.Context().Done()
+	})
+	c := newClient(t, url, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := c.Query(ctx, minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
