@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"slices"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/aggregate"
+	"github.com/aterkoppling/minaarenden/catalog"
+	"github.com/aterkoppling/minaarenden/client"
+	"github.com/aterkoppling/minaarenden/flow"
+)
+
+// service is the whole path a företagstjänst runs per question: ask every
+// endpoint (aggregate over clients), place the events with the catalog
+// (flow). It is built once and safe for concurrent use, so -serve shares it
+// between requests.
+type service struct {
+	cat    *catalog.Catalog
+	agg    *aggregate.Aggregator
+	expect []flow.Expected // when a question names none
+	// forwarding maps a forwarding source's name to the producers it may
+	// relay for, so a forwarding service that failed as a whole still marks
+	// each of them unanswered.
+	forwarding map[string][]string
+}
+
+func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, error) {
+	registered := producerPrefixes(cat)
+	sources := make([]aggregate.Source, 0, len(eps))
+	forwarding := map[string][]string{}
+	for _, ep := range eps {
+		var rt http.RoundTripper = aggregate.Transport()
+		if ep.APIKeyEnv != "" {
+			rt = client.APIKey(ep.APIKeyHeader, os.Getenv(ep.APIKeyEnv), rt)
+		}
+		zone, err := ep.zone()
+		if err != nil {
+			return nil, usagef("-producers: %s: %v", ep.Name, err)
+		}
+		opts := &client.Options{
+			Name:                  ep.Name,
+			Version:               minaarenden.Version(ep.Version),
+			Prefixes:              ep.prefixes(),
+			Transport:             rt,
+			Zone:                  zone,
+			AnropandeOrganisation: cfg.organisation,
+			Konsumenttjanst:       "minaarenden foretagstjanst",
+		}
+		if ep.Dialect == "forwarding" {
+			opts.Dialect = client.Forwarding
+			forwarding[ep.Name] = relayed(registered, opts.Prefixes)
+		} else {
+			// A producer may answer for what the file registers, and for
+			// what the catalog says it produces.
+			registered[ep.Name] = append(registered[ep.Name], opts.Prefixes...)
+		}
+		c, err := client.New(ep.URL, opts)
+		if err != nil {
+			hint := ""
+			if cfg.organisation == "" && ep.Version != "" && !minaarenden.Version(ep.Version).AtLeast(minaarenden.V5_0) {
+				hint = " (give -organisation)"
+			}
+			return nil, usagef("-producers: %s: %v%s", ep.Name, err, hint)
+		}
+		sources = append(sources, c)
+	}
+	agg, err := aggregate.New(sources, &aggregate.Options{
+		SourceTimeout: cfg.timeout,
+		Producers:     registered,
+	})
+	if err != nil {
+		return nil, usagef("-producers: %v", err)
+	}
+	return &service{cat: cat, agg: agg, expect: cfg.expect, forwarding: forwarding}, nil
+}
+
+// producerPrefixes reads from the catalog which producentärendetyper each
+// producer reports on: the registry the spoof guard checks the events a
+// forwarding service relays against. The kundhändelsetypskatalog is where
+// the standard keeps exactly this routing information.
+func producerPrefixes(cat *catalog.Catalog) map[string][]minaarenden.Kundhandelsetyp {
+	m := map[string][]minaarenden.Kundhandelsetyp{}
+	add := func(producent, typ string) {
+		t := minaarenden.Kundhandelsetyp(typ)
+		if !slices.Contains(m[producent], t) {
+			m[producent] = append(m[producent], t)
+		}
+	}
+	for _, t := range cat.Producentarendetyper {
+		for _, p := range t.Producenter {
+			add(p, t.ID)
+		}
+		for _, v := range t.Varianter {
+			add(v.Producent, t.ID)
+		}
+	}
+	return m
+}
+
+// relayed returns the producers whose registered prefixes overlap a
+// forwarding source's prefixes (all of them when it has none), sorted.
+func relayed(registered map[string][]minaarenden.Kundhandelsetyp, prefixes []minaarenden.Kundhandelsetyp) []string {
+	var out []string
+	for producent, ps := range registered {
+		if len(prefixes) == 0 || overlapsAny(ps, prefixes) {
+			out = append(out, producent)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func overlapsAny(a, b []minaarenden.Kundhandelsetyp) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Overlaps(y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// report is the -json contract of design.md §7.
+type report struct {
+	Complete bool             `json:"complete"`
+	Sources  []source         `json:"sources"`
+	Arenden  []*flow.Instance `json:"arenden"`
+}
+
+// source is how one (source, part) fared.
+type source struct {
+	Producent string `json:"producent"`
+	Status    string `json:"status"`
+	HTTPCode  int    `json:"httpCode"`
+	Events    int    `json:"events"`
+	Error     string `json:"error"`
+}
+
+func (r *report) failed() int {
+	n := 0
+	for _, s := range r.Sources {
+		if s.Status != string(aggregate.StatusOK) && s.Status != string(aggregate.StatusSkipped) {
+			n++
+		}
+	}
+	return n
+}
+
+// ask asks every endpoint about kund and places what they say. An error is
+// a question that could not be asked at all; sources that fail are in the
+// report.
+func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare minaarenden.Identifierare, expect []flow.Expected) (*report, error) {
+	if expect == nil {
+		expect = s.expect
+	}
+	f := minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &kund}}, Anvandare: anvandare}
+	res, err := s.agg.Run(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	rep := &report{
+		Complete: res.Complete(),
+		Sources:  make([]source, 0, len(res.Outcomes)),
+		Arenden:  flow.Place(s.cat, res.Events, &flow.Options{Expected: expect, Unanswered: s.unanswered(res)}),
+	}
+	for _, o := range res.Outcomes {
+		src := source{Producent: o.Producent, Status: string(o.Status), HTTPCode: o.HTTPCode, Events: o.Events}
+		if o.Err != nil {
+			src.Error = redact(o.Err.Error())
+		}
+		rep.Sources = append(rep.Sources, src)
+	}
+	if rep.Arenden == nil {
+		rep.Arenden = []*flow.Instance{}
+	}
+	return rep, nil
+}
+
+// unanswered is Result.Unanswered plus, for a forwarding service that
+// failed before naming any delfråga, every producer it relays for: the
+// program never says a case has not started when it could not ask.
+func (s *service) unanswered(res *aggregate.Result) []string {
+	failed := res.Unanswered()
+	out := slices.Clone(failed)
+	for _, name := range failed {
+		out = append(out, s.forwarding[name]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
