@@ -16,8 +16,10 @@ import (
 // event is one producer event with everything an answer needs computed
 // once: its Swedish calendar day for the date filters, and its encodings.
 type event struct {
-	k   minaarenden.Kundhandelse
-	day minaarenden.Datum
+	k        minaarenden.Kundhandelse
+	day      minaarenden.Datum
+	producer int // index in Handler.producers
+	order    int // index in Handler.ordered
 	// raml is the event as the producer writes it in its own version.
 	raml []byte
 	// fwd is the event as the forwarding service passes it on: RFC 3339
@@ -241,15 +243,13 @@ type producerMeta struct {
 // version: events in the order configured, kundhandelser left out when
 // none match (the schema allows it and clients must cope), and for 1.x
 // only {"kundhändelser": [...]}.
-func (h *Handler) answerProducer(r *http.Request, body []byte) ([]byte, *httpError) {
+func (h *Handler) answerProducer(r *http.Request, body []byte, b *bytes.Buffer) *httpError {
 	p := h.producers[0]
 	v := p.version
 	q, echo, e := parseProducer(r, body, v)
 	if e != nil {
-		return nil, e
+		return e
 	}
-	var b bytes.Buffer
-	b.Grow(256 + 512*len(p.events))
 	n := 0
 	events := func() {
 		for _, ev := range p.events {
@@ -266,7 +266,7 @@ func (h *Handler) answerProducer(r *http.Request, body []byte) ([]byte, *httpErr
 		b.WriteString(`{"kundhändelser":[`)
 		events()
 		b.WriteString("]}")
-		return b.Bytes(), nil
+		return nil
 	}
 	meta := producerMeta{Kund: echo.kund, Arende: echo.arende, StartDatum: dayString(q.start), SlutDatum: dayString(q.slut)}
 	meta.KundhandelseTyper = typeStrings(q.typer)
@@ -286,7 +286,7 @@ func (h *Handler) answerProducer(r *http.Request, body []byte) ([]byte, *httpErr
 	}
 	m, err := marshal(meta)
 	if err != nil {
-		return nil, &httpError{status: http.StatusInternalServerError}
+		return &httpError{status: http.StatusInternalServerError}
 	}
 	b.WriteString(`{"metadata":`)
 	b.Write(m)
@@ -299,7 +299,7 @@ func (h *Handler) answerProducer(r *http.Request, body []byte) ([]byte, *httpErr
 	} else {
 		b.WriteString("]}")
 	}
-	return b.Bytes(), nil
+	return nil
 }
 
 func dayString(d minaarenden.Datum) string {
@@ -363,10 +363,10 @@ type fwdMeta struct {
 // answerForwarding answers POST {base}/kundhandelseFragaSynkron: per part,
 // the events of every producer that answered, sorted and paged; 206 when
 // any delfråga failed.
-func (h *Handler) answerForwarding(r *http.Request, body []byte) (int, []byte, *httpError) {
+func (h *Handler) answerForwarding(r *http.Request, body []byte, b *bytes.Buffer) (int, *httpError) {
 	q, e := parseForwarding(r, body)
 	if e != nil {
-		return 0, nil, e
+		return 0, e
 	}
 	// Which producers fail or are slow is decided once per request, so a
 	// producer's fault counts one request however many parts it serves.
@@ -382,7 +382,7 @@ func (h *Handler) answerForwarding(r *http.Request, body []byte) (int, []byte, *
 		case fs.Stall || (h.timeout > 0 && d > h.timeout):
 			if h.timeout == 0 {
 				<-r.Context().Done()
-				return 0, nil, &httpError{status: http.StatusGatewayTimeout}
+				return 0, &httpError{status: http.StatusGatewayTimeout}
 			}
 			delay = max(delay, h.timeout)
 			failed[i] = &delfraga{Status: StatusTimeout, HTTPCode: http.StatusGatewayTimeout, Message: "Gateway timeout"}
@@ -403,29 +403,28 @@ func (h *Handler) answerForwarding(r *http.Request, body []byte) (int, []byte, *
 		}
 	}
 	if !wait(r, delay) {
-		return 0, nil, &httpError{status: http.StatusGatewayTimeout}
+		return 0, &httpError{status: http.StatusGatewayTimeout}
 	}
 
 	status := http.StatusOK
-	var b bytes.Buffer
 	b.WriteString(`{"kundhandelser":[`)
 	var delfragor []delfraga
 	var hits []*event
 	for pi, part := range q.parter {
-		hits = hits[:0]
 		for i, p := range h.producers {
 			d := delfraga{Producent: p.name, Part: q.rawParter[pi], Status: StatusOK, HTTPCode: http.StatusOK}
 			if f := failed[i]; f != nil {
 				d.Status, d.HTTPCode, d.Message = f.Status, f.HTTPCode, f.Message
 				status = http.StatusPartialContent
-				delfragor = append(delfragor, d)
-				continue
 			}
 			delfragor = append(delfragor, d)
-			for _, ev := range p.events {
-				if p.matches(ev, part, q) {
-					hits = append(hits, ev)
-				}
+		}
+		// h.ordered is every producer's events in the base order already,
+		// so only behandling.sortering is left to sort by.
+		hits = hits[:0]
+		for _, ev := range h.ordered {
+			if failed[ev.producer] == nil && h.producers[ev.producer].matches(ev, part, q) {
+				hits = append(hits, ev)
 			}
 		}
 		total := len(hits)
@@ -459,18 +458,18 @@ func (h *Handler) answerForwarding(r *http.Request, body []byte) (int, []byte, *
 	}
 	m, err := marshal(meta)
 	if err != nil {
-		return 0, nil, &httpError{status: http.StatusInternalServerError}
+		return 0, &httpError{status: http.StatusInternalServerError}
 	}
 	d, err := marshal(delfragor)
 	if err != nil {
-		return 0, nil, &httpError{status: http.StatusInternalServerError}
+		return 0, &httpError{status: http.StatusInternalServerError}
 	}
 	b.WriteString(`],"metadata":`)
 	b.Write(m)
 	b.WriteString(`,"delfragor":`)
 	b.Write(d)
 	b.WriteString("}")
-	return status, b.Bytes(), nil
+	return status, nil
 }
 
 // behandlingEcho returns fraga.behandling exactly as sent.
@@ -486,19 +485,23 @@ func behandlingEcho(body []byte) json.RawMessage {
 	return req.Fraga.Behandling
 }
 
-// sortHits orders events newest first (the reference implementation's
-// order without sortering; ties by producent and kundhandelseId so pages
-// are stable), then stably by each sortering key in priority order.
+// baseOrder is the forwarding service's order without sortering: newest
+// first, as the reference implementation answers, with ties broken by
+// producent and kundhandelseId so that pages are stable.
+func baseOrder(a, b *event) int {
+	return cmp.Or(b.k.Tidpunkt.Compare(a.k.Tidpunkt),
+		strings.Compare(a.k.Producent, b.k.Producent),
+		strings.Compare(a.k.KundhandelseID, b.k.KundhandelseID))
+}
+
+// sortHits sorts hits, which are in baseOrder, by each sortering key in
+// priority order. Ties keep the base order through each event's position
+// in it, which makes the sort stable without the cost of a stable sort.
 func sortHits(hits []*event, keys []sortKey) {
-	slices.SortFunc(hits, func(a, b *event) int {
-		return cmp.Or(b.k.Tidpunkt.Compare(a.k.Tidpunkt),
-			strings.Compare(a.k.Producent, b.k.Producent),
-			strings.Compare(a.k.KundhandelseID, b.k.KundhandelseID))
-	})
 	if len(keys) == 0 {
 		return
 	}
-	slices.SortStableFunc(hits, func(a, b *event) int {
+	slices.SortFunc(hits, func(a, b *event) int {
 		for _, k := range keys {
 			c := compareBy(a, b, k.attribut)
 			if !k.stigande {
@@ -508,7 +511,7 @@ func sortHits(hits []*event, keys []sortKey) {
 				return c
 			}
 		}
-		return 0
+		return a.order - b.order
 	})
 }
 

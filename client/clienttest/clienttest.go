@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,6 +116,7 @@ type Handler struct {
 	basePath  string
 	producers []*producer
 	byName    map[string]*producer
+	ordered   []*event // forwarding: every producer's events in baseOrder
 	timeout   time.Duration
 	limit     int
 
@@ -203,8 +205,16 @@ func NewHandler(cfg Config) (*Handler, error) {
 	default:
 		return nil, fmt.Errorf("clienttest: unknown dialect %v", cfg.Dialect)
 	}
-	for _, p := range h.producers {
+	for i, p := range h.producers {
 		h.byName[p.name] = p
+		for _, e := range p.events {
+			e.producer = i
+			h.ordered = append(h.ordered, e)
+		}
+	}
+	slices.SortFunc(h.ordered, baseOrder)
+	for i, e := range h.ordered {
+		e.order = i
 	}
 	return h, nil
 }
@@ -308,6 +318,11 @@ func (h *Handler) record(r *http.Request, body []byte) {
 	h.requests = append(h.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 }
 
+// buffers holds answer buffers between requests: answers are built by
+// copying pre-encoded events, and a hundred concurrent clients should not
+// mean a hundred fresh buffers per round.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // maxRequestBody bounds what a handler reads of a request.
 const maxRequestBody = 1 << 20
 
@@ -343,15 +358,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest("the body is larger than %d bytes", maxRequestBody))
 		return
 	}
+	answer := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		answer.Reset()
+		buffers.Put(answer)
+	}()
 	var (
 		status = http.StatusOK
-		answer []byte
 		e      *httpError
 	)
 	if h.dialect == client.Producer {
-		answer, e = h.answerProducer(r, body)
+		e = h.answerProducer(r, body, answer)
 	} else {
-		status, answer, e = h.answerForwarding(r, body)
+		status, e = h.answerForwarding(r, body, answer)
 	}
 	if e != nil {
 		writeError(w, e)
@@ -363,7 +382,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(name, id)
 		}
 	}
-	writeAnswer(w, r, status, answer, f)
+	writeAnswer(w, r, status, answer.Bytes(), f)
 }
 
 // route checks path, method and Content-Type, in the order a gateway does.
