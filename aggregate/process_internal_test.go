@@ -1,0 +1,65 @@
+package aggregate
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/client"
+)
+
+type instant struct{ name string }
+
+func (s instant) Name() string                            { return s.name }
+func (s instant) Prefixes() []minaarenden.Kundhandelsetyp { return []minaarenden.Kundhandelsetyp{"X"} }
+func (s instant) Query(ctx context.Context, f minaarenden.Fraga) (*client.Answer, error) {
+	return &client.Answer{Outcomes: []client.Outcome{{Producent: s.name, Part: f.Parter[0], HTTPStatus: 200}}}, nil
+}
+
+// TestProcessBound holds every processing token and checks that answers
+// wait for one: processing is bounded by Options.ProcessConcurrency.
+func TestProcessBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, err := New([]Source{instant{"A"}, instant{"B"}, instant{"C"}}, &Options{ProcessConcurrency: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cap(a.process) != 2 {
+			t.Fatalf("process bound = %d, want 2", cap(a.process))
+		}
+		a.process <- struct{}{}
+		a.process <- struct{}{}
+		done := make(chan *Result)
+		kund := minaarenden.Kund{Identifierare: "199001012385", Typ: minaarenden.Personnummer}
+		go func() {
+			res, _ := a.Run(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &kund}}})
+			done <- res
+		}()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		select {
+		case <-done:
+			t.Fatal("Run finished while every processing token was held")
+		default:
+		}
+		<-a.process // one token free: the three answers go through it in turn
+		res := <-done
+		if !res.Complete() || len(res.Outcomes) != 3 {
+			t.Fatalf("result after release: %+v", res.Outcomes)
+		}
+		<-a.process
+	})
+}
+
+func TestProcessBoundDefault(t *testing.T) {
+	a, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap(a.process) != runtime.GOMAXPROCS(0) {
+		t.Fatalf("default process bound = %d, want GOMAXPROCS (%d)", cap(a.process), runtime.GOMAXPROCS(0))
+	}
+}
