@@ -173,8 +173,10 @@ func (t *Producentarendetyp) slice(v *Variant) *Graph {
 			nodes = append(nodes, s.ID)
 		}
 	}
+	// An empty list means the same as a missing one: the JSON form cannot
+	// tell them apart once written with omitempty.
 	edges := v.Overgangar
-	if edges == nil {
+	if len(edges) == 0 {
 		for _, e := range t.Flode.Overgangar {
 			if slices.Contains(nodes, e[0]) && slices.Contains(nodes, e[1]) {
 				edges = append(edges, e)

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -271,5 +272,68 @@ func BenchmarkGraph(b *testing.B) {
 	bygglov, _ := c.Type("KOMMUN.BYGGLOV")
 	for b.Loop() {
 		_ = bygglov.Graph("Värmdö kommun")
+	}
+}
+
+// A loaded catalog written out as one document reads back the same, merged
+// variants and unknown keys included.
+func TestMarshalRoundTrip(t *testing.T) {
+	c := loadTestdata(t)
+	out, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse(out)
+	if err != nil {
+		t.Fatalf("re-parsing the written catalog: %v", err)
+	}
+	if diff := cmp.Diff(c, again, catalogEqual...); diff != "" {
+		t.Errorf("round trip mismatch (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(out), `"taggar":["foretagande"]`) {
+		t.Error("written catalog lost the unknown key taggar")
+	}
+}
+
+func TestUnknownKeys(t *testing.T) {
+	c, err := Parse([]byte(`{"version": 2, "producentarendetyper": [{"id": "Y.U", "ID": "X.T",
+	  "agare": {"namn": "Team Ärenden"},
+	  "kundhandelsetyper": [{"id": "X.T.A", "klart": true, "ikon": "check", "Namn": "A"}],
+	  "flode": {"start": ["X.T.A"], "slut": ["X.T.A"], "layout": "TD"},
+	  "producenter": ["P"], "varianter": [{"producent": "P", "kundhandelsetyper": ["X.T.A"], "kommentar": "alla steg"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := c.Producentarendetyper[0]
+	step := typ.Kundhandelsetyper[0]
+	tests := []struct {
+		name string
+		got  map[string]json.RawMessage
+		want map[string]json.RawMessage
+	}{
+		{"catalog", c.Extra, map[string]json.RawMessage{"version": json.RawMessage(`2`)}},
+		// "ID" is the id, as encoding/json matches keys case-insensitively;
+		// the later spelling wins.
+		{"type", typ.Extra, map[string]json.RawMessage{"agare": json.RawMessage(`{"namn":"Team Ärenden"}`)}},
+		{"step", step.Extra, map[string]json.RawMessage{"ikon": json.RawMessage(`"check"`)}},
+		{"flode", typ.Flode.Extra, map[string]json.RawMessage{"layout": json.RawMessage(`"TD"`)}},
+		{"variant", typ.Varianter[0].Extra, map[string]json.RawMessage{"kommentar": json.RawMessage(`"alla steg"`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Errorf("Extra mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if typ.ID != "X.T" || step.Namn != "A" {
+		t.Errorf("ID = %q, Namn = %q; want the case-folded keys read", typ.ID, step.Namn)
+	}
+	out, err := json.Marshal(step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"id":"X.T.A","namn":"A","kundatgard":false,"klart":true,"ikon":"check"}`; string(out) != want {
+		t.Errorf("Marshal = %s, want %s", out, want)
 	}
 }
