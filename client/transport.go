@@ -120,8 +120,14 @@ func retryableError(err error) bool {
 		alert            tls.AlertError
 		record           tls.RecordHeaderError
 		token            *tokenError
+		op               *net.OpError
 	)
 	switch {
+	case errors.As(err, &op) && op.Op == "remote error":
+		// crypto/tls reports an alert from the peer this way: over TCP a
+		// refused client certificate is "remote error: tls: certificate
+		// required", not a tls.AlertError.
+		return false
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, ErrRedirect),
 		errors.As(err, &unknownAuthority), errors.As(err, &invalidCert), errors.As(err, &hostname),
@@ -186,8 +192,10 @@ type exchange struct {
 	attempts int
 }
 
-func okProducer(status int) bool   { return status == http.StatusOK }
-func okForwarding(status int) bool { return status == http.StatusOK || status == http.StatusPartialContent }
+func okProducer(status int) bool { return status == http.StatusOK }
+func okForwarding(status int) bool {
+	return status == http.StatusOK || status == http.StatusPartialContent
+}
 
 const maxErrorBody = 64 << 10
 
