@@ -1,0 +1,130 @@
+// Package catalog is the kundhändelsetypskatalog (customer-event type
+// catalogue) of Mina ärenden: which producentärendetyper (kinds of case) a
+// producer reports on, the kundhändelsetyper (steps) in each, and the flow
+// that says which step may follow which. Package flow uses it to place
+// events into cases; this package loads, validates, serves and draws it.
+//
+// Neighbours: the root package minaarenden gives the Kundhandelsetyp
+// strings this package describes; package flow builds on Graph.
+//
+// # Worked usage
+//
+//	c, err := catalog.Load("testdata/catalog") // a file or a directory
+//	if err != nil {
+//		log.Fatal(err) // every problem, each naming the type and node
+//	}
+//	typ, _ := c.Type("KOMMUN.BYGGLOV")
+//	g := typ.Graph("Värmdö kommun") // the kommun's slice of the shared type
+//	fmt.Println(catalog.Mermaid(g, nil))
+//
+//	// Serve the catalog API, and read it elsewhere.
+//	http.Handle("/katalog/", http.StripPrefix("/katalog", catalog.Handler(c)))
+//	cl := catalog.NewClient("https://katalog.example.se/katalog", nil)
+//	g, err = cl.Flode(ctx, "KOMMUN.BYGGLOV", "Värmdö kommun")
+//
+// # The JSON format
+//
+// The standard names what a catalogue must hold but not its format; this is
+// the project's (design §6.1). Keys are Swedish, as the catalogue is the
+// standard's concept:
+//
+//	{"producentarendetyper": [{
+//	   "id": "SKV.ARBETSGIVARE",              // PRODUCENT.ARENDETYP
+//	   "namn": "Registrera arbetsgivare",
+//	   "beskrivning": "…",                    // optional
+//	   "producenter": ["Skatteverket"],       // who reports on the type
+//	   "kundhandelsetyper": [                 // the steps, in display order
+//	     {"id": "SKV.ARBETSGIVARE.ANSOKAN",   // PRODUCENT.ARENDETYP.STEG
+//	      "namn": "Ansökan mottagen",         // SKALL
+//	      "rubrik": "…", "beskrivning": "…",  // KAN
+//	      "kundatgard": false,                // the customer has the ball
+//	      "klart": false,                     // the step finishes the case
+//	      "behorighet": "…",                  // SKALL: who may see such events
+//	      "api": "https://…",                 // SKALL: the producer API serving them
+//	      "dokumentation": "https://…"}],     // KAN
+//	   "flode": {"start": ["SKV.ARBETSGIVARE.ANSOKAN"],
+//	             "overgangar": [["SKV.ARBETSGIVARE.ANSOKAN", "SKV.ARBETSGIVARE.HANDLAGGNING"]],
+//	             "slut": ["SKV.ARBETSGIVARE.BESLUT"]},
+//	   "varianter": [{"producent": "Stockholms stad",
+//	                  "kundhandelsetyper": ["KOMMUN.BYGGLOV.ANSOKAN", "…"],
+//	                  "overgangar": [["…", "…"]]}]
+//	}]}
+//
+// flode is the union flow across every producer of the type; cycles are
+// allowed (a komplettering loop). A variant is one producer's slice: a subset
+// of the steps and, optionally, its own transitions (a missing or empty
+// overgangar means the union's transitions between its steps). A slice's
+// start and end steps are the union's that it contains. Unknown keys at any
+// level are kept in Extra, written back by MarshalJSON, and otherwise
+// ignored. The SKALL fields namn, behorighet and api are not enforced, so a
+// catalogue can be built up step by step.
+//
+// # Files and merging
+//
+// Load takes one file or a directory; from a directory it reads every
+// *.json file directly in it (not subdirectories) in file-name order, one
+// type or one producer per file by convention, as if they were one document.
+// LoadFS does the same on an fs.FS, such as an embed.FS.
+//
+// The same type id may appear more than once, so a producer's file can add
+// its slice to a type defined in another file. The first entry that has
+// kundhandelsetyper or a flode is the definition; every other entry is an
+// extension that may only add producenter and varianter (and unknown keys),
+// appended after the definition's own in document order, producenter without
+// repeats. An extension that sets namn or beskrivning, or a second
+// definition, is an error. testdata/catalog/varmdo_kommun.json adds Värmdö
+// kommun's variant of KOMMUN.BYGGLOV this way.
+//
+// # Validation
+//
+// Loading fails, joining every problem as a *ValidationError in catalog
+// order (errors.Join), for: a malformed or duplicate id of a type or a step;
+// a step id outside its type's prefix; a start, slut or transition naming an
+// unknown node, or listing one twice; a node unreachable from every start; a
+// node from which no end is reachable; a type with no start or no end; a
+// null type or step; and, per variant, a missing or repeated producent, a
+// producent the type does not list, an unknown or repeated node, a
+// transition outside the variant's nodes, and a slice with no start, no end
+// or a node it cannot reach or leave. A Catalog that loaded is read-only and
+// safe for concurrent use.
+//
+// # The catalog API
+//
+// The standard's material proposes three open, read-only operations (design
+// §6.3). Handler serves them and Client reads them; paths are relative to a
+// base URL, path segments percent-escaped:
+//
+//	GET {base}/producenter/{producent}/producentarendetyper
+//	  200 {"producent": "Värmdö kommun",
+//	       "producentarendetyper": [{"id": "KOMMUN.BYGGLOV", "namn": "…",
+//	         "beskrivning": "…", "producenter": ["…"], "variant": true}]}
+//	  404 when no type lists the producer.
+//
+//	GET {base}/producentarendetyper/{id}/flode[?producent=…]
+//	  200 {"id": "KOMMUN.BYGGLOV", "namn": "…", "beskrivning": "…",
+//	       "producent": "Värmdö kommun",   // absent for the union
+//	       "kundhandelsetyper": [{…step as in the file…}],
+//	       "flode": {"start": […], "overgangar": […], "slut": […]}}
+//	  The answer is a type entry of the file format cut to one flow: the
+//	  union, or the producer's slice (the union for a listed producer
+//	  without a variant). 404 for an unknown type or an unlisted producer.
+//
+//	GET {base}/kundhandelsetyper?id=…&id=…   (1 to 100 ids)
+//	  200 {"kundhandelsetyper": [{…step…}], "saknas": ["unknown ids"]}
+//	  Steps in the order asked, repeats dropped; 400 for a malformed id.
+//
+// Every error is JSON {"message": "…"} with 400, 404 or 405 (Allow: GET,
+// HEAD). The Client bounds answers to MaxAnswerBytes, reports non-200
+// answers as *APIError (a 404 matches ErrNotFound), and validates a fetched
+// flow as loading would before resolving it to a Graph.
+//
+// # Pictures
+//
+// Mermaid and DOT draw a Graph deterministically: start steps as stadiums
+// (Mermaid) or bold boxes (DOT), end steps as double-bordered boxes,
+// kundåtgärd steps as hexagons, each labelled with its namn over its step
+// segment. Given one instance's step states (step → "done", "current",
+// "skipped", "expected" or "unvisited", the strings package flow uses) the
+// steps are coloured by state instead of by kind. Labels are escaped for
+// each format, so catalogue text cannot break out of a picture.
+package catalog
