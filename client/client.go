@@ -24,7 +24,9 @@ type Options struct {
 	Dialect Dialect
 	// Version is the version of the standard to speak to a Producer
 	// endpoint; zero is 6.1. Answers are read whatever version they carry.
-	//   - 1.1–4.1: anropandeOrganisation and anvandare as headers;
+	//   - 3.1–4.1: anropandeOrganisation and anvandare as (required) headers;
+	//     1.1–3.0 had no published schema and are spoken as 3.1 without
+	//     what came later, the headers sent when known;
 	//   - 5.0: anvandare, konsument, konsumenttjanst and sessionID in the body;
 	//   - 6.0, 6.1: x-correlation-id header, no sessionID.
 	// 1.0 asked with GET and the identifier in the URL; it is refused.
@@ -56,7 +58,7 @@ type Options struct {
 	// none and producers answer in Swedish.
 	AcceptLanguage string
 	// AnropandeOrganisation is the consumer's organisationsnummer, the
-	// header 1.1–4.1 require; New refuses those versions without it.
+	// header 3.1–4.1 require; New refuses those versions without it.
 	AnropandeOrganisation minaarenden.Identifierare
 	// Konsument and Konsumenttjanst name the consumer organisation and
 	// service, sent in the body from 5.0 on when set.
@@ -165,10 +167,14 @@ func New(baseURL string, opts *Options) (*Client, error) {
 		if !c.version.AtLeast(minaarenden.V1_1) {
 			return nil, errors.New("client: version 1.0 asks with GET and the identifier in the URL; speak 1.1 or newer")
 		}
-		if !c.version.AtLeast(minaarenden.V5_0) {
+		// 3.1–4.1 require the anropandeOrganisation header; before 3.1 there
+		// is no published schema, so it is sent when set.
+		if c.version.AtLeast(minaarenden.V3_1) && !c.version.AtLeast(minaarenden.V5_0) {
 			if c.org == "" {
 				return nil, fmt.Errorf("client: version %s requires Options.AnropandeOrganisation", c.version)
 			}
+		}
+		if c.org != "" {
 			if err := c.org.Validate(minaarenden.Organisationsnummer); err != nil {
 				return nil, fmt.Errorf("client: anropandeOrganisation: %w", err)
 			}

@@ -105,7 +105,7 @@ func (c *Client) producerBody(f minaarenden.Fraga, part minaarenden.Part, corr s
 				r.SessionID = newUUID()
 			}
 		}
-	} else if f.User() == "" {
+	} else if f.User() == "" && v.AtLeast(minaarenden.V3_1) {
 		return nil, nil, fmt.Errorf("%w (header anvandare, %s)", ErrAnvandareRequired, v)
 	}
 	body, err = json.Marshal(r)
@@ -118,8 +118,12 @@ func (c *Client) producerHeaders(f minaarenden.Fraga, corr string) func(http.Hea
 	v := c.version
 	return func(h http.Header) {
 		if !v.AtLeast(minaarenden.V5_0) {
-			h.Set("anropandeOrganisation", string(c.org))
-			h.Set("anvandare", string(f.User()))
+			if c.org != "" {
+				h.Set("anropandeOrganisation", string(c.org))
+			}
+			if u := f.User(); u != "" {
+				h.Set("anvandare", string(u))
+			}
 			return
 		}
 		h.Set("x-request-id", newUUID())
@@ -150,7 +154,7 @@ type wirePart struct {
 }
 
 type behandling struct {
-	Sortering  []sortering  `json:"sortering"`
+	Sortering  []sortering `json:"sortering"`
 	Paginering *paginering `json:"paginering,omitempty"`
 }
 
