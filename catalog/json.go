@@ -24,6 +24,7 @@ var (
 	keysVariant            = []string{"producent", "kundhandelsetyper", "overgangar"}
 )
 
+// UnmarshalJSON reads a Catalog, keeping unknown keys in Extra.
 func (c *Catalog) UnmarshalJSON(data []byte) error {
 	type plain Catalog
 	var p plain
@@ -39,11 +40,13 @@ func (c *Catalog) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// MarshalJSON writes a Catalog with its Extra keys after the known ones.
 func (c Catalog) MarshalJSON() ([]byte, error) {
 	type plain Catalog
 	return withExtra(plain(c), c.Extra, keysCatalog)
 }
 
+// UnmarshalJSON reads a Producentarendetyp, keeping unknown keys in Extra.
 func (t *Producentarendetyp) UnmarshalJSON(data []byte) error {
 	type plain Producentarendetyp
 	var p plain
@@ -59,11 +62,13 @@ func (t *Producentarendetyp) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// MarshalJSON writes a Producentarendetyp with its Extra keys after the known ones.
 func (t Producentarendetyp) MarshalJSON() ([]byte, error) {
 	type plain Producentarendetyp
 	return withExtra(plain(t), t.Extra, keysProducentarendetyp)
 }
 
+// UnmarshalJSON reads a Kundhandelsetyp, keeping unknown keys in Extra.
 func (s *Kundhandelsetyp) UnmarshalJSON(data []byte) error {
 	type plain Kundhandelsetyp
 	var p plain
@@ -79,11 +84,13 @@ func (s *Kundhandelsetyp) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// MarshalJSON writes a Kundhandelsetyp with its Extra keys after the known ones.
 func (s Kundhandelsetyp) MarshalJSON() ([]byte, error) {
 	type plain Kundhandelsetyp
 	return withExtra(plain(s), s.Extra, keysKundhandelsetyp)
 }
 
+// UnmarshalJSON reads a Flode, keeping unknown keys in Extra.
 func (f *Flode) UnmarshalJSON(data []byte) error {
 	type plain Flode
 	var p plain
@@ -99,11 +106,13 @@ func (f *Flode) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// MarshalJSON writes a Flode with its Extra keys after the known ones.
 func (f Flode) MarshalJSON() ([]byte, error) {
 	type plain Flode
 	return withExtra(plain(f), f.Extra, keysFlode)
 }
 
+// UnmarshalJSON reads a Variant, keeping unknown keys in Extra.
 func (v *Variant) UnmarshalJSON(data []byte) error {
 	type plain Variant
 	var p plain
@@ -119,6 +128,7 @@ func (v *Variant) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// MarshalJSON writes a Variant with its Extra keys after the known ones.
 func (v Variant) MarshalJSON() ([]byte, error) {
 	type plain Variant
 	return withExtra(plain(v), v.Extra, keysVariant)

@@ -33,14 +33,19 @@ func Load(name string) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	if fi.IsDir() {
-		return LoadFS(os.DirFS(name), ".")
+		return loadFS(os.DirFS(name), ".", name)
 	}
-	return LoadFS(os.DirFS(filepath.Dir(name)), filepath.Base(name))
+	return loadFS(os.DirFS(filepath.Dir(name)), filepath.Base(name), filepath.Dir(name))
 }
 
 // LoadFS is Load on a file system, such as an embed.FS: root names a file
 // or a directory of *.json files in fsys.
 func LoadFS(fsys fs.FS, root string) (*Catalog, error) {
+	return loadFS(fsys, root, "")
+}
+
+// loadFS names files in errors under dir, the directory fsys stands for.
+func loadFS(fsys fs.FS, root, dir string) (*Catalog, error) {
 	fi, err := fs.Stat(fsys, root)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
@@ -60,7 +65,7 @@ func LoadFS(fsys fs.FS, root string) (*Catalog, error) {
 		}
 		c, err := decode(data)
 		if err != nil {
-			return nil, fmt.Errorf("catalog: %s: %w", name, err)
+			return nil, &fileError{name: filepath.Join(dir, filepath.FromSlash(name)), err: err}
 		}
 		merged.Producentarendetyper = append(merged.Producentarendetyper, c.Producentarendetyper...)
 		for k, v := range c.Extra {
@@ -74,6 +79,18 @@ func LoadFS(fsys fs.FS, root string) (*Catalog, error) {
 	}
 	return build(&merged)
 }
+
+// fileError names the file a decoding error is in.
+type fileError struct {
+	name string
+	err  error
+}
+
+func (e *fileError) Error() string {
+	return "catalog: " + e.name + ": " + strings.TrimPrefix(e.err.Error(), "catalog: ")
+}
+
+func (e *fileError) Unwrap() error { return e.err }
 
 // jsonFiles lists the *.json regular files directly in dir, in name order
 // (fs.ReadDir sorts).

@@ -3,6 +3,8 @@ package catalog
 import (
 	"embed"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -73,7 +75,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"missing", "catalog: open missing: file does not exist"},
 		{"empty", "catalog: no *.json files in empty"},
-		{"broken", "catalog: broken/a.json: catalog: invalid JSON at byte 26: unexpected end of JSON input"},
+		{"broken", "catalog: broken/a.json: invalid JSON at byte 26: unexpected end of JSON input"},
 		{"orphan", "catalog: type \"X.T\": has no start\ncatalog: type \"X.T\": has no end (slut)"},
 		{"twice", "catalog: type \"X.T\": duplicate id (entry 1 defines the type again)"},
 	}
@@ -335,5 +337,18 @@ func TestUnknownKeys(t *testing.T) {
 	}
 	if want := `{"id":"X.T.A","namn":"A","kundatgard":false,"klart":true,"ikon":"check"}`; string(out) != want {
 		t.Errorf("Marshal = %s, want %s", out, want)
+	}
+}
+
+// Load names the broken file with the directory it was given.
+func TestLoadNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "trasig.json"), []byte(`{"producentarendetyper": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(dir)
+	want := "catalog: " + filepath.Join(dir, "trasig.json") + ": producentarendetyper: a JSON number where []*catalog.Producentarendetyp belongs"
+	if err == nil || err.Error() != want {
+		t.Errorf("Load error = %v, want %s", err, want)
 	}
 }
