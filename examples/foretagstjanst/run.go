@@ -48,6 +48,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	// Usage problems first: a bad -producers file is exit 2 whatever else
+	// is wrong.
+	var endpoints []endpoint
+	if cfg.producersFile != "" {
+		endpoints, err = readProducers(cfg.producersFile)
+		if err != nil {
+			errorf(stderr, "%v", err)
+			return exitUsage
+		}
+	}
+
 	cat, err := catalog.Load(cfg.catalogPath)
 	if err != nil {
 		if cfg.catalogPath == defaultCatalog {
@@ -58,21 +69,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 
-	var endpoints []endpoint
 	if cfg.producersFile == "" {
-		standIns, err := startStandIns(cfg.kund)
+		standIns, err := startStandIns(cfg.kund, piaEvents)
 		if err != nil {
 			errorf(stderr, "%v", err)
 			return exitFailure
 		}
 		defer standIns.Close()
 		endpoints = standIns.endpoints
-	} else {
-		endpoints, err = readProducers(cfg.producersFile)
-		if err != nil {
-			errorf(stderr, "%v", err)
-			return exitUsage
-		}
 	}
 
 	svc, err := newService(cat, endpoints, cfg)
@@ -124,6 +128,10 @@ const (
 	standInOrganisation = minaarenden.Identifierare("165566778899")
 )
 
+func piaKund() minaarenden.Kund {
+	return minaarenden.Kund{Identifierare: piaOrganisation, Typ: minaarenden.Organisationsnummer}
+}
+
 // piaExpected are the four producentärendetyper of the worked example.
 var piaExpected = []string{"BV.VERKLIG_HUVUDMAN", "SKV.ARBETSGIVARE", "PRV.VARUMARKE", "KOMMUN.FETTAVSKILJARE"}
 
@@ -174,7 +182,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	case *kundtyp != "":
 		return nil, usagef("-kundtyp needs -kund")
 	case standIn:
-		cfg.kund = minaarenden.Kund{Identifierare: piaOrganisation, Typ: minaarenden.Organisationsnummer}
+		cfg.kund = piaKund()
 	case cfg.serve == "": // with -serve, each request says whom it asks about
 		return nil, usagef("-kund is required with -producers")
 	}

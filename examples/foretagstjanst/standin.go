@@ -40,19 +40,19 @@ var standInProducers = []struct {
 // forwardingName names the forwarding-service stand-in.
 const forwardingName = "Vidareförmedlingstjänsten"
 
-// startStandIns starts the stand-ins on loopback with Pia's events, each
-// event belonging to kund. Close them when done.
-func startStandIns(kund minaarenden.Kund) (*standIns, error) {
-	data, err := os.ReadFile(piaEvents)
+// startStandIns starts the stand-ins on loopback with the events in
+// eventsFile, each event belonging to kund. Close them when done.
+func startStandIns(kund minaarenden.Kund, eventsFile string) (*standIns, error) {
+	data, err := os.ReadFile(eventsFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no stand-in events at %s: run from the repository root, or ask real producers with -producers FILE", piaEvents)
+			return nil, fmt.Errorf("no stand-in events at %s: run from the repository root, or ask real producers with -producers FILE", eventsFile)
 		}
 		return nil, err
 	}
 	var events []minaarenden.Kundhandelse
 	if err := json.Unmarshal(data, &events); err != nil {
-		return nil, fmt.Errorf("%s: %w", piaEvents, err)
+		return nil, fmt.Errorf("%s: %w", eventsFile, err)
 	}
 	byProducer := map[string][]minaarenden.Kundhandelse{}
 	for _, e := range events {
