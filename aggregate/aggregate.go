@@ -465,7 +465,8 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 	var s slot
 	if r.ans != nil {
 		g := guard{prefixes: a.prefixes[t.src], any: a.anyPrefix && len(a.prefixes[t.src]) == 0}
-		seen := make(map[string]bool)
+		seenKey := make(map[[2]string]bool, len(r.ans.Events))
+		s.events = make([]tagged, 0, len(r.ans.Events))
 		for _, ev := range r.ans.Events {
 			// Asked about one part, every event answers that part,
 			// whatever the source wrote.
@@ -474,11 +475,13 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 				continue
 			}
 			if ev.KundhandelseID != "" {
-				k := ev.Producent + "\x00" + ev.KundhandelseID
-				if seen[k] {
+				// Within one producer's answer the producent is (nearly
+				// always) the same: key on both all the same.
+				k := [2]string{ev.Producent, ev.KundhandelseID}
+				if seenKey[k] {
 					o.Duplicates++
 				}
-				seen[k] = true
+				seenKey[k] = true
 			}
 			o.Events++
 			s.events = append(s.events, tagged{ev: ev, part: t.part})

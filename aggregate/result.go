@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/aterkoppling/minaarenden"
@@ -107,6 +108,14 @@ func compare(x, y *merged) int {
 	return bytes.Compare(x.json(), y.json())
 }
 
+// sameEvent reports whether a and b are equal but for the part they
+// answered.
+func sameEvent(a, b *minaarenden.Kundhandelse) bool {
+	x, y := *a, *b
+	x.Part, y.Part = minaarenden.Part{}, minaarenden.Part{}
+	return reflect.DeepEqual(x, y)
+}
+
 // merge builds the Result from the slots, in source order.
 func merge(f minaarenden.Fraga, slots []slot) *Result {
 	res := &Result{}
@@ -136,8 +145,9 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 			}
 			// The same event again. If the two copies differ, keep the
 			// one that sorts first, so the choice does not depend on
-			// arrival order.
-			if compare(m, prev) < 0 {
+			// arrival order. Most repeats are the same event for another
+			// part: equal copies skip the costly content comparison.
+			if !sameEvent(&m.ev, &prev.ev) && compare(m, prev) < 0 {
 				prev.ev, prev.content = m.ev, m.content
 			}
 			for _, p := range m.parts {

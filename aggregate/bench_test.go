@@ -1,0 +1,289 @@
+package aggregate_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/aggregate"
+	"github.com/aterkoppling/minaarenden/client"
+	"github.com/aterkoppling/minaarenden/client/clienttest"
+)
+
+// The benchmarks run real HTTP over loopback (no synctest: they measure
+// the wall clock), against clienttest producers behind a latency wrapper.
+
+// latencyFunc returns how long one request to producer i waits; negative
+// means it stalls until the request is cancelled.
+type latencyFunc func(i int) time.Duration
+
+// captured is a request as the SDK sent it, replayed by the baseline.
+type captured struct {
+	header http.Header
+	body   []byte
+}
+
+type benchFleet struct {
+	urls    []string // each producer's operation URL
+	sources []aggregate.Source
+	last    atomic.Pointer[captured]
+	dials   atomic.Int64
+	tr      *http.Transport
+}
+
+// newFleet starts n producers of 10 events each for person, behind
+// latency. Its clients share a clone of aggregate.Transport whose dials
+// are counted.
+func newFleet(b *testing.B, n int, latency latencyFunc) *benchFleet {
+	b.Helper()
+	fl := &benchFleet{}
+	fl.tr = aggregate.Transport().Clone()
+	var d net.Dialer
+	fl.tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		fl.dials.Add(1)
+		return d.DialContext(ctx, network, addr)
+	}
+	b.Cleanup(fl.tr.CloseIdleConnections)
+	for i := range n {
+		name := fmt.Sprintf("Producent %03d", i)
+		prefix := "PROD" + string(rune('A'+i/26%26)) + string(rune('A'+i%26))
+		var evs []minaarenden.Kundhandelse
+		for j := range 10 {
+			e := ev(name, fmt.Sprintf("%s-%d", prefix, j), minaarenden.Kundhandelsetyp(prefix+".ARENDE.STEG"), j)
+			e.Beskrivning = "Vi har tagit emot din ansökan och handlägger den i turordning."
+			e.Part = person
+			evs = append(evs, e)
+		}
+		h, err := clienttest.NewHandler(clienttest.Config{Producent: name, Events: evs, RecordLimit: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if fl.last.Load() == nil {
+				fl.last.Store(&captured{header: r.Header.Clone(), body: body})
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if d := latency(i); d < 0 {
+				<-r.Context().Done()
+				return
+			} else if d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		}))
+		ts.Config.ErrorLog = nil
+		b.Cleanup(ts.Close)
+		c, err := client.New(ts.URL+clienttest.DefaultBasePath, &client.Options{
+			Name: name, Prefixes: []minaarenden.Kundhandelsetyp{minaarenden.Kundhandelsetyp(prefix)},
+			Transport: fl.tr, Retry: client.NoRetry,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		fl.urls = append(fl.urls, ts.URL+clienttest.DefaultBasePath+"/kundhandelser")
+		fl.sources = append(fl.sources, c)
+	}
+	return fl
+}
+
+// baseline is the hand-written fan-out a careful engineer would write
+// without the SDK: net/http, an errgroup, decode, collect. It replays the
+// SDK's request so both do the same work on the wire.
+func (fl *benchFleet) baseline(ctx context.Context, hc *http.Client) (int, error) {
+	req := fl.last.Load()
+	results := make([][]minaarenden.Kundhandelse, len(fl.urls))
+	var g errgroup.Group
+	g.SetLimit(aggregate.DefaultConcurrency)
+	for i, u := range fl.urls {
+		g.Go(func() error {
+			r, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(req.body))
+			if err != nil {
+				return err
+			}
+			r.Header = req.header.Clone()
+			resp, err := hc.Do(r)
+			if err != nil {
+				return nil
+			}
+			defer resp.Body.Close()
+			var body struct {
+				Kundhandelser []minaarenden.Kundhandelse `json:"kundhandelser"`
+			}
+			if resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&body) == nil {
+				results[i] = body.Kundhandelser
+			}
+			return nil
+		})
+	}
+	err := g.Wait()
+	n := 0
+	for _, r := range results {
+		n += len(r)
+	}
+	return n, err
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkFanOut asks 100 producers × 10 events at 50 ms latency, with the
+// SDK and with the hand-written baseline in the same loop, and reports the
+// wall time above the 50 ms every answer costs, and the SDK/baseline ratio.
+// It also counts dials per request once the pool is warm.
+func BenchmarkFanOut(b *testing.B) {
+	const latency = 50 * time.Millisecond
+	fl := newFleet(b, 100, func(int) time.Duration { return latency })
+	agg := mustNew(b, fl.sources, &aggregate.Options{SourceTimeout: 5 * time.Second})
+	hc := &http.Client{Transport: fl.tr}
+	f := minaarenda(person)
+	ctx := context.Background()
+	// Warm the pool and capture the request the baseline replays.
+	if res := mustRun(b, agg, ctx, f); len(res.Events) != 1000 || !res.Complete() {
+		b.Fatalf("warm-up: %d events, complete %v: %v", len(res.Events), res.Complete(), res.Err())
+	}
+	if n, _ := fl.baseline(ctx, hc); n != 1000 {
+		b.Fatalf("baseline warm-up: %d events", n)
+	}
+	dials0 := fl.dials.Load()
+	var sdk, base []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		res := mustRun(b, agg, ctx, f)
+		sdk = append(sdk, time.Since(start))
+		if len(res.Events) != 1000 {
+			b.Fatalf("%d events, want 1000: %v", len(res.Events), res.Err())
+		}
+		start = time.Now()
+		if n, _ := fl.baseline(ctx, hc); n != 1000 {
+			b.Fatalf("baseline: %d events", n)
+		}
+		base = append(base, time.Since(start))
+	}
+	b.ReportMetric(ms(percentile(sdk, .5)-latency), "sdk-over-p50-ms")
+	b.ReportMetric(ms(percentile(sdk, .9)-latency), "sdk-over-p90-ms")
+	b.ReportMetric(ms(percentile(base, .5)-latency), "base-over-p50-ms")
+	b.ReportMetric(ms(percentile(base, .9)-latency), "base-over-p90-ms")
+	b.ReportMetric(float64(percentile(sdk, .5))/float64(percentile(base, .5)), "sdk/base")
+	b.ReportMetric(float64(fl.dials.Load()-dials0)/float64(2*100*len(sdk)), "dials/req")
+}
+
+// BenchmarkStalledProducer has one producer of 100 that never answers and a
+// 200 ms deadline: Run must return the other 99 answers at the deadline.
+func BenchmarkStalledProducer(b *testing.B) {
+	const deadline = 200 * time.Millisecond
+	fl := newFleet(b, 100, func(i int) time.Duration {
+		if i == 42 {
+			return -1
+		}
+		return 10 * time.Millisecond
+	})
+	agg := mustNew(b, fl.sources, nil)
+	f := minaarenda(person)
+	var over []time.Duration
+	for b.Loop() {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		start := time.Now()
+		res := mustRun(b, agg, ctx, f)
+		over = append(over, time.Since(start)-deadline)
+		cancel()
+		if len(res.Events) != 990 || res.Outcomes[42].Status != aggregate.StatusTimeout {
+			b.Fatalf("%d events, stalled outcome %s", len(res.Events), res.Outcomes[42].Status)
+		}
+	}
+	b.ReportMetric(ms(percentile(over, .5)), "past-deadline-p50-ms")
+	b.ReportMetric(ms(percentile(over, .9)), "past-deadline-p90-ms")
+}
+
+// BenchmarkHeavyTail: 1 % of answers take 20× the usual 10 ms. It reports
+// the p99 of one (source, part)'s answer time and of a whole Run, with and
+// without hedging at 25 ms, and the extra requests hedging costs.
+func BenchmarkHeavyTail(b *testing.B) {
+	const fast, slow = 10 * time.Millisecond, 200 * time.Millisecond
+	for _, hedge := range []time.Duration{0, 25 * time.Millisecond} {
+		b.Run(fmt.Sprintf("hedge=%v", hedge), func(b *testing.B) {
+			var mu sync.Mutex
+			rng := rand.New(rand.NewPCG(1, 2))
+			fl := newFleet(b, 100, func(int) time.Duration {
+				mu.Lock()
+				defer mu.Unlock()
+				if rng.IntN(100) == 0 {
+					return slow
+				}
+				return fast
+			})
+			agg := mustNew(b, fl.sources, &aggregate.Options{HedgeDelay: hedge})
+			f := minaarenda(person)
+			var answers, runs []time.Duration
+			hedges, requests := 0, 0
+			for b.Loop() {
+				start := time.Now()
+				res := mustRun(b, agg, context.Background(), f)
+				runs = append(runs, time.Since(start))
+				if !res.Complete() {
+					b.Fatal(res.Err())
+				}
+				for _, o := range res.Outcomes {
+					answers = append(answers, o.Duration)
+					hedges += o.Hedges
+					requests++
+				}
+			}
+			b.ReportMetric(ms(percentile(answers, .99)), "answer-p99-ms")
+			b.ReportMetric(ms(percentile(runs, .5)), "run-p50-ms")
+			b.ReportMetric(ms(percentile(runs, .99)), "run-p99-ms")
+			b.ReportMetric(float64(hedges)/float64(requests), "extra-req/req")
+		})
+	}
+}
+
+// BenchmarkMerge measures merging alone: 100 sources × 10 events for two
+// parter, answered instantly in memory.
+func BenchmarkMerge(b *testing.B) {
+	var sources []aggregate.Source
+	for s := range 100 {
+		name := fmt.Sprintf("Producent %03d", s)
+		prefix := "PROD" + string(rune('A'+s/26%26)) + string(rune('A'+s%26))
+		var evs []minaarenden.Kundhandelse
+		for j := range 10 {
+			evs = append(evs, ev(name, fmt.Sprintf("%s-%d", prefix, j), minaarenden.Kundhandelsetyp(prefix+".ARENDE.STEG"), (s*7+j)%50))
+		}
+		sources = append(sources, &fake{name: name, prefixes: typs{minaarenden.Kundhandelsetyp(prefix)}, events: evs})
+	}
+	agg := mustNew(b, sources, nil)
+	f := minaarenda(pia, person)
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := mustRun(b, agg, context.Background(), f); len(res.Events) != 1000 {
+			b.Fatalf("%d events", len(res.Events))
+		}
+	}
+}
