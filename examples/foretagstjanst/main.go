@@ -58,8 +58,8 @@
 //
 // sources has one entry per (source, part) asked. complete is false when any
 // of them failed, timed out or was rejected; the events of the others are
-// still placed, and an expected case of a producer that did not answer is
-// okand, never ej_paborjad.
+// still placed. An expected case of a producer that did not answer, or that
+// no endpoint in -producers asks, is okand, never ej_paborjad.
 //
 // Exit status: 0 complete, 3 partial (the output is still printed), 2 usage
 // error (a bad flag, an invalid identifier — the message names the rule,

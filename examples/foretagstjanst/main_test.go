@@ -263,6 +263,33 @@ func TestPartialFailure(t *testing.T) {
 	}
 }
 
+// TestExpectedProducerNotAsked leaves Skatteverket out of the -producers
+// file: its expected case is okand, since nobody asked it, not ej_paborjad.
+func TestExpectedProducerNotAsked(t *testing.T) {
+	s := startPia(t)
+	var kept []endpoint
+	for _, ep := range s.endpoints {
+		if ep.Name != "Skatteverket" {
+			kept = append(kept, ep)
+		}
+	}
+	s.endpoints = kept
+	code, out, errOut := runCmd(t, "-producers", s.file(t), "-catalog", "../../testdata/catalog",
+		"-kund", string(piaOrganisation), "-anvandare", string(piaPersonnummer), "-organisation", string(standInOrganisation),
+		"-expect", strings.Join(piaExpected, ","), "-json")
+	if code != exitComplete {
+		t.Fatalf("exit %d, want 0 (every source asked answered); stderr:\n%s", code, errOut)
+	}
+	want := map[string]summary{}
+	for typ, s := range piaCases {
+		want[typ] = s
+	}
+	want["SKV.ARBETSGIVARE"] = summary{"Skatteverket", "okand", "ingen"}
+	if diff := cmp.Diff(want, cases(decodeContract(t, out))); diff != "" {
+		t.Errorf("cases mismatch (-want +got):\n%s", diff)
+	}
+}
+
 // TestProducersFileAPIKey checks that apiKeyHeader and apiKeyEnv send the
 // key from the environment.
 func TestProducersFileAPIKey(t *testing.T) {

@@ -25,12 +25,16 @@ type service struct {
 	// relay for, so a forwarding service that failed as a whole still marks
 	// each of them unanswered.
 	forwarding map[string][]string
+	// reachable are the producers some source asks: the producer entries
+	// and those a forwarding entry relays for.
+	reachable map[string]bool
 }
 
 func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, error) {
 	registered := producerPrefixes(cat)
 	sources := make([]aggregate.Source, 0, len(eps))
 	forwarding := map[string][]string{}
+	reachable := map[string]bool{}
 	for _, ep := range eps {
 		var rt http.RoundTripper = aggregate.Transport()
 		if ep.APIKeyEnv != "" {
@@ -52,7 +56,11 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 		if ep.Dialect == "forwarding" {
 			opts.Dialect = client.Forwarding
 			forwarding[ep.Name] = relayed(registered, opts.Prefixes)
+			for _, p := range forwarding[ep.Name] {
+				reachable[p] = true
+			}
 		} else {
+			reachable[ep.Name] = true
 			// A producer may answer for what the file registers, and for
 			// what the catalog says it produces.
 			registered[ep.Name] = append(registered[ep.Name], opts.Prefixes...)
@@ -74,7 +82,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 	if err != nil {
 		return nil, usagef("-producers: %v", err)
 	}
-	return &service{cat: cat, agg: agg, expect: cfg.expect, forwarding: forwarding}, nil
+	return &service{cat: cat, agg: agg, expect: cfg.expect, forwarding: forwarding, reachable: reachable}, nil
 }
 
 // producerPrefixes reads from the catalog which producentärendetyper each
@@ -165,7 +173,7 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 	rep := &report{
 		Complete: res.Complete(),
 		Sources:  make([]source, 0, len(res.Outcomes)),
-		Arenden:  flow.Place(s.cat, res.Events, &flow.Options{Expected: expect, Unanswered: s.unanswered(res)}),
+		Arenden:  flow.Place(s.cat, res.Events, &flow.Options{Expected: expect, Unanswered: s.unanswered(res, expect)}),
 	}
 	for _, o := range res.Outcomes {
 		src := source{Producent: o.Producent, Status: string(o.Status), HTTPCode: o.HTTPCode, Events: o.Events}
@@ -180,14 +188,30 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 	return rep, nil
 }
 
-// unanswered is Result.Unanswered plus, for a forwarding service that
-// failed before naming any delfråga, every producer it relays for: the
-// program never says a case has not started when it could not ask.
-func (s *service) unanswered(res *aggregate.Result) []string {
+// unanswered is Result.Unanswered, plus every producer of an expected type
+// no source asks, plus, for a forwarding service that failed before naming
+// any delfråga, every producer it relays for: the program never says a case
+// has not started when it could not ask.
+func (s *service) unanswered(res *aggregate.Result, expect []flow.Expected) []string {
 	failed := res.Unanswered()
 	out := slices.Clone(failed)
 	for _, name := range failed {
 		out = append(out, s.forwarding[name]...)
+	}
+	for _, ex := range expect {
+		// A type the catalog lacks has no known producer: "" makes flow
+		// call it okand, as no source can be said to have been asked.
+		producers := []string{ex.Producent}
+		if ex.Producent == "" {
+			if t, ok := s.cat.Type(ex.Typ); ok {
+				producers = t.Producenter
+			}
+		}
+		for _, p := range producers {
+			if !s.reachable[p] {
+				out = append(out, p)
+			}
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
