@@ -1,0 +1,94 @@
+// Package client asks one Mina ärenden endpoint for kundhändelser
+// (customer events): a producer's own API, or Skatteverket's forwarding
+// service (vidareförmedlingstjänsten) that asks many producers at once.
+//
+// It is the HTTP layer of the SDK: request shapes per version of the
+// standard, retries, auth, limits and the decoding of every answer shape.
+// Its neighbours: the root package minaarenden holds the vocabulary
+// (Kundhandelse, Fraga, Part); package aggregate fans a question out over
+// many clients and merges what they answer; package clienttest is an
+// in-memory producer to test against.
+//
+// # Asking
+//
+// Build one Client per endpoint and reuse it; it is safe for concurrent
+// use:
+//
+//	skv, err := client.New("https://api.example.se/minaarenden/v6", &client.Options{
+//		Name:      "Skatteverket",
+//		Version:   minaarenden.V6_0,                      // what to speak
+//		Prefixes:  []minaarenden.Kundhandelsetyp{"SKV"},
+//		Transport: client.APIKey("X-API-Key", key, nil),
+//		Logger:    logger,                                 // nil is silent
+//	})
+//	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+//	defer cancel()
+//	answer, err := skv.Query(ctx, minaarenden.Fraga{
+//		Parter: []minaarenden.Part{{Kund: &minaarenden.Kund{
+//			Identifierare: "199001012385", Typ: minaarenden.Personnummer}}},
+//		KundhandelseTyper: []minaarenden.Kundhandelsetyp{"SKV.MOMS"},
+//	})
+//	for _, e := range answer.Events { … }       // whatever was answered
+//	for _, o := range answer.Outcomes { … }     // how each part fared
+//	if err != nil { … }                          // errors.Join of *Error
+//
+// Query never loses an answered part because another failed: the Answer
+// holds every event received and one Outcome per part (per delfråga from
+// the forwarding service); err only summarises the failures.
+//
+// # Dialects and versions
+//
+// Producer speaks the standard's RAML API, POST {base}/kundhandelser, one
+// request per part, in the version set in Options.Version: up to 4.1 with
+// the anropandeOrganisation and anvandare headers, 5.0 with anvandare,
+// konsument, konsumenttjanst and sessionID in the body, 6.0 on with the
+// x-correlation-id header. Each version's schema forbids unknown fields,
+// so the body carries exactly the fields of the spoken version; a question
+// the version cannot express (taggar before 4.0) fails with ErrNotInVersion
+// before anything is sent, and a prefix filter sent to a pre-4.0 producer is
+// applied by the client to the answer instead.
+//
+// Forwarding speaks POST {base}/kundhandelseFragaSynkron with every part in
+// one request, sorted stably and paged (Options.PageSize) until each
+// part's totaltAntalKundhandelser is reached. A 206 answer yields the
+// events of the producers that answered and a failed Outcome, wrapping
+// ErrDelfraga, for each that did not. Events iterates the pages lazily.
+//
+// Answers are read whatever version they carry: RAML 3.1 to 6.x, the
+// forwarding shape, answers before 3.0 without version or referenser, and
+// answers before 2.0 with ä in their names (kundhändelser,
+// kundhändelseId, kundhändelseTyp, språk) and a kundhandelsekategori in
+// place of the two flags. The category's values were never published, so
+// it is mapped by its words, case and å/ä/ö ignored:
+//
+//	"åtgärd", "komplettera", "väntar på kund", "hos kund" → KraverKundatgard
+//	"klar", "avslut", "färdig"                            → Klart
+//	anything else ("Information", "Pågående")              → neither
+//
+// Answer.Version is the version the answer said it speaks ("" before 3.0).
+// A tidpunkt without offset is read in Options.Zone (Europe/Stockholm by
+// default). Unknown fields are ignored; an event whose tidpunkt cannot be
+// read is left out and its part's Outcome fails with ErrMalformedAnswer,
+// the other events kept.
+//
+// # Failures and retries
+//
+// Transport errors and 429, 502, 503 and 504 are retried with jittered
+// exponential backoff, honouring Retry-After up to RetryPolicy.MaxRetryAfter;
+// no other status is retried, nor anything once the context is done, and a
+// wait that would pass the context's deadline fails at once
+// (ErrRetryBeyondDeadline). Every failure is a *Error carrying the
+// endpoint (no query string), status, the producer's message or RFC 7807
+// problem, attempts and correlation id; it unwraps to the cause, so
+// errors.Is(err, context.DeadlineExceeded) works.
+//
+// # Privacy
+//
+// Questions go in POST bodies, never URLs. Logs go only to Options.Logger,
+// with the keys producer, attempt, status, duration and correlation_id, and
+// never carry a URL query, a body or an identifier; producer messages are
+// masked of anything that looks like a personnummer before they reach a
+// *Error. The client does not follow a redirect to another origin, and the
+// credential helpers (APIKey, BearerToken) only ever send to the origin a
+// request chain started at.
+package client
