@@ -267,10 +267,7 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 func BenchmarkGraph(b *testing.B) {
-	c, err := Load("../testdata/catalog")
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := loadTestdata(b)
 	bygglov, _ := c.Type("KOMMUN.BYGGLOV")
 	for b.Loop() {
 		_ = bygglov.Graph("Värmdö kommun")
@@ -350,5 +347,29 @@ func TestLoadNamesFile(t *testing.T) {
 	want := "catalog: " + filepath.Join(dir, "trasig.json") + ": producentarendetyper: a JSON number where []*catalog.Producentarendetyp belongs"
 	if err == nil || err.Error() != want {
 		t.Errorf("Load error = %v, want %s", err, want)
+	}
+}
+
+// BenchmarkGraphUncached is what Graph costs without the load-time cache,
+// for a type built by hand: the baseline the cache removes.
+func BenchmarkGraphUncached(b *testing.B) {
+	c := loadTestdata(b)
+	loaded, _ := c.Type("KOMMUN.BYGGLOV")
+	byHand := &Producentarendetyp{ID: loaded.ID, Kundhandelsetyper: loaded.Kundhandelsetyper, Flode: loaded.Flode, Varianter: loaded.Varianter}
+	for b.Loop() {
+		_ = byHand.Graph("Värmdö kommun")
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	out, err := json.Marshal(loadTestdata(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(out)))
+	for b.Loop() {
+		if _, err := Parse(out); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
