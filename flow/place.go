@@ -23,17 +23,30 @@ func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options)
 		opts = &Options{}
 	}
 	p := placer{c: c, plans: make(map[planKey]*plan), open: make(map[instanceKey]*builder)}
-	for _, i := range instantOrder(events) {
-		p.add(&events[i])
+	order := instantOrder(events)
+	owner := make([]*builder, len(order))
+	for k, i := range order {
+		owner[k] = p.add(&events[i])
 	}
 	p.expect(opts)
+	// Copy each instance's events in one pass, into one allocation shared
+	// by all instances; each gets a slice capped at its own length, so
+	// appending to one instance's Events never writes into another's.
+	all := make([]minaarenden.Kundhandelse, len(events))
+	for _, b := range p.all {
+		b.in.Events, all = all[:0:b.n], all[b.n:]
+	}
+	for k, i := range order {
+		owner[k].in.Events = append(owner[k].in.Events, events[i])
+	}
 	out := make([]*Instance, len(p.all))
 	for i, b := range p.all {
-		out[i] = b.finish()
+		out[i] = b.finish(&p)
 	}
-	// Rule 8: builders were made in instant order, so seq breaks ties
-	// deterministically whatever order events arrived in.
-	slices.SortFunc(out, func(a, b *Instance) int {
+	// Rule 8: builders were made in instant order, so a stable sort keeps
+	// instances with the same key in the order of their first event,
+	// whatever order events arrived in.
+	slices.SortStableFunc(out, func(a, b *Instance) int {
 		return cmp.Or(strings.Compare(a.Typ, b.Typ), strings.Compare(a.Producent, b.Producent),
 			strings.Compare(a.Referens, b.Referens))
 	})
@@ -45,7 +58,42 @@ type placer struct {
 	plans map[planKey]*plan
 	open  map[instanceKey]*builder // the latest instance per key
 	all   []*builder               // in the order they were opened
-	unans map[string]bool
+
+	// Arenas: instances and their step lists are carved from a few large
+	// allocations rather than one per instance (see take).
+	instances []Instance
+	builders  []builder
+	marks     []mark
+	steg      []Steg
+	typs      []minaarenden.Kundhandelsetyp
+}
+
+// take returns a slice of n elements from *buf, capped at n so appending
+// to it reallocates instead of spilling into the next slice, refilling buf
+// in chunks. n == 0 gives an empty, non-nil slice, which encodes as [].
+func take[T any](buf *[]T, n int) []T {
+	if n == 0 {
+		return []T{}
+	}
+	if len(*buf) < n {
+		*buf = make([]T, max(n, 4096))
+	}
+	s := (*buf)[:n:n]
+	*buf = (*buf)[n:]
+	return s
+}
+
+// newBuilder opens an instance; pl is nil for a type the catalog lacks.
+func (p *placer) newBuilder(typ, producent, ref string, pl *plan) *builder {
+	in := &take(&p.instances, 1)[0]
+	*in = Instance{Typ: typ, Producent: producent, Referens: ref}
+	b := &take(&p.builders, 1)[0]
+	*b = builder{in: in, plan: pl, pos: -1}
+	if pl != nil {
+		b.marks = take(&p.marks, len(pl.g.Nodes))
+	}
+	p.all = append(p.all, b)
+	return b
 }
 
 type planKey struct{ typ, producent string }
@@ -86,23 +134,20 @@ func (p *placer) typ(id string) *catalog.Producentarendetyp {
 	return nil
 }
 
-// add places one event; events come in instant order (rule 1).
-func (p *placer) add(e *minaarenden.Kundhandelse) {
+// add places e and returns its instance; events come in instant order
+// (rule 1).
+func (p *placer) add(e *minaarenden.Kundhandelse) *builder {
 	key := instanceKey{producent: e.Producent, typ: instanceTyp(e.Typ), ref: reference(e)}
 	b := p.open[key]
 	// Rule 1: with an empty reference, a start step after a finished
 	// instance opens a new instance. With a reference, the reference says
 	// which case it is, so the event stays (and is after_end, rule 7).
 	if b == nil || key.ref == "" && b.finished && b.plan != nil && b.startStep(e.Typ) {
-		b = &builder{in: &Instance{Typ: key.typ, Producent: key.producent, Referens: key.ref},
-			plan: p.plan(key.typ, key.producent), pos: -1}
-		if b.plan != nil {
-			b.marks = make([]mark, len(b.plan.g.Nodes))
-		}
+		b = p.newBuilder(key.typ, key.producent, key.ref, p.plan(key.typ, key.producent))
 		p.open[key] = b
-		p.all = append(p.all, b)
 	}
 	b.add(e)
+	return b
 }
 
 // instanceTyp is the producentärendetyp an event belongs to: its first two
@@ -167,14 +212,15 @@ func (p *placer) expect(opts *Options) {
 		case len(unans) > 0:
 			status = Okand
 		}
-		b := &builder{in: &Instance{Typ: ex.Typ, Producent: producent}, pos: -1, notStarted: status}
+		var pl *plan
 		if t != nil {
-			b.plan = p.plan(ex.Typ, producent)
-			b.marks = make([]mark, len(b.plan.g.Nodes))
-		} else {
+			pl = p.plan(ex.Typ, producent)
+		}
+		b := p.newBuilder(ex.Typ, producent, "", pl)
+		b.notStarted = status
+		if t == nil {
 			b.in.Avvikelser = []Avvikelse{{Kind: UnknownType, Detail: fmt.Sprintf("expected producentärendetyp %q is not in the catalog", ex.Typ)}}
 		}
-		p.all = append(p.all, b)
 	}
 }
 
@@ -194,6 +240,7 @@ type mark uint8
 const (
 	markDone mark = 1 << iota
 	markSkipped
+	markExpected
 )
 
 // builder walks one instance's events in instant order.
@@ -201,6 +248,7 @@ type builder struct {
 	in   *Instance
 	plan *plan // nil: unknown type (rule 7)
 
+	n        int  // events placed here
 	pos      int  // node of the latest event whose step is in the graph, -1 before any
 	finished bool // the latest event finished the case (rule 3)
 	kundatg  bool // the latest event gives the customer the ball (rule 3)
@@ -220,13 +268,13 @@ func (b *builder) anomaly(kind AvvikelseKind, e *minaarenden.Kundhandelse, forma
 }
 
 func (b *builder) add(e *minaarenden.Kundhandelse) {
-	b.in.Events = append(b.in.Events, *e)
+	b.n++
 	wasFinished := b.finished
 	pl := b.plan
 	if pl == nil {
 		// Rule 7: an unknown type keeps its events; its status comes from
 		// the flags alone.
-		if len(b.in.Events) == 1 {
+		if b.n == 1 {
 			b.anomaly(UnknownType, e, "the catalog has no producentärendetyp %q", b.in.Typ)
 		}
 		b.finished, b.kundatg = e.Klart, e.KraverKundatgard
@@ -292,7 +340,7 @@ func (b *builder) skip(e *minaarenden.Kundhandelse, steps []int) {
 }
 
 // finish applies rules 3 to 6 to what the walk learnt.
-func (b *builder) finish() *Instance {
+func (b *builder) finish(p *placer) *Instance {
 	in := b.in
 	switch {
 	case b.notStarted != "":
@@ -305,49 +353,48 @@ func (b *builder) finish() *Instance {
 		in.Status = Pagaende
 	}
 	in.Bollen = bollen(in.Status)
-	in.Steg, in.Nasta, in.Aterstar = []Steg{}, []minaarenden.Kundhandelsetyp{}, []minaarenden.Kundhandelsetyp{}
 	if in.Avvikelser == nil {
 		in.Avvikelser = []Avvikelse{}
 	}
 	pl := b.plan
 	if pl == nil {
+		in.Steg, in.Nasta, in.Aterstar = []Steg{}, []minaarenden.Kundhandelsetyp{}, []minaarenden.Kundhandelsetyp{}
 		return in
 	}
 	current := -1
+	var nasta, aterstar []int
 	if !b.finished {
 		current = b.pos
-		var aterstar []int
 		if current >= 0 {
-			for _, s := range pl.g.Succ[current] {
-				in.Nasta = append(in.Nasta, pl.g.Nodes[s])
-			}
-			aterstar = pl.toEnd[current]
+			nasta, aterstar = pl.g.Succ[current], pl.toEnd[current]
 		} else {
 			// Not started, or no event's step is in the graph: the whole way
 			// is still to go.
 			aterstar = pl.startToEnd
 		}
-		for _, s := range aterstar {
-			in.Aterstar = append(in.Aterstar, pl.g.Nodes[s])
-		}
 	}
-	expected := make(map[minaarenden.Kundhandelsetyp]bool, len(in.Aterstar))
-	for _, s := range in.Aterstar {
-		expected[s] = true
+	in.Nasta = take(&p.typs, len(nasta))
+	for k, s := range nasta {
+		in.Nasta[k] = pl.g.Nodes[s]
 	}
-	in.Steg = make([]Steg, len(pl.g.Nodes))
+	in.Aterstar = take(&p.typs, len(aterstar))
+	for k, s := range aterstar {
+		in.Aterstar[k] = pl.g.Nodes[s]
+		b.marks[s] |= markExpected
+	}
+	in.Steg = take(&p.steg, len(pl.g.Nodes))
 	for i, id := range pl.g.Nodes {
 		// Rule 5: a step that qualifies twice takes the first of current,
 		// done, skipped, expected, unvisited.
 		st := StegUnvisited
-		switch {
+		switch m := b.marks[i]; {
 		case i == current:
 			st = StegCurrent
-		case b.marks[i]&markDone != 0:
+		case m&markDone != 0:
 			st = StegDone
-		case b.marks[i]&markSkipped != 0:
+		case m&markSkipped != 0:
 			st = StegSkipped
-		case expected[id]:
+		case m&markExpected != 0:
 			st = StegExpected
 		}
 		in.Steg[i] = Steg{Typ: id, State: st}
@@ -370,8 +417,12 @@ func instantOrder(events []minaarenden.Kundhandelse) []int32 {
 		keys[i] = key{sec: t.Unix(), nsec: int32(t.Nanosecond()), idx: int32(i)}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
-		if c := cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec)); c != 0 {
-			return c
+		// The common case, distinct instants, decides on the first compare.
+		if a.sec != b.sec {
+			return cmp.Compare(a.sec, b.sec)
+		}
+		if a.nsec != b.nsec {
+			return cmp.Compare(a.nsec, b.nsec)
 		}
 		ea, eb := &events[a.idx], &events[b.idx]
 		if c := strings.Compare(ea.KundhandelseID, eb.KundhandelseID); c != 0 {
