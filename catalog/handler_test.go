@@ -368,3 +368,34 @@ func TestHandlerShapes(t *testing.T) {
 		})
 	}
 }
+
+func TestClientLimitsAndTransport(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+
+	cl := NewClient(url, nil)
+	steps, err := cl.Kundhandelsetyper(ctx)
+	if steps != nil || err != nil {
+		t.Errorf("Kundhandelsetyper() = %v, %v; want nothing asked, nothing returned", steps, err)
+	}
+	many := make([]minaarenden.Kundhandelsetyp, maxIDs+1)
+	if _, err := cl.Kundhandelsetyper(ctx, many...); err == nil || err.Error() != "catalog: at most 100 kundhandelsetyper per request, asked for 101" {
+		t.Errorf("101 ids: err = %v", err)
+	}
+	// A transport error names the path asked, never the query.
+	_, err = cl.Flode(ctx, "KOMMUN.BYGGLOV", "Värmdö kommun")
+	if err == nil {
+		t.Fatal("Flode against a closed server succeeded")
+	}
+	prefix := "catalog: GET " + url + "/producentarendetyper/KOMMUN.BYGGLOV/flode: "
+	if !strings.HasPrefix(err.Error(), prefix) || strings.Contains(err.Error(), "producent=") {
+		t.Errorf("err = %q, want it to start %q and hold no query", err, prefix)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := NewClient(serve(t, loadTestdata(t)), nil).Flode(cancelled, "SKV.MOMS", ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
+	}
+}

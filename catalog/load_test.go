@@ -3,6 +3,8 @@ package catalog
 import (
 	"embed"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -371,5 +373,62 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(out); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestLoadErrorsUnwrap(t *testing.T) {
+	_, err := LoadFS(fstest.MapFS{"a.json": {Data: []byte(`{"producentarendetyper": [}`)}}, ".")
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		t.Errorf("err = %v, want it to wrap the *json.SyntaxError", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "saknas")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing path: err = %v, want fs.ErrNotExist", err)
+	}
+}
+
+// Top-level unknown keys from several files: the first file to set one wins.
+func TestLoadMergesTopLevelExtra(t *testing.T) {
+	c, err := LoadFS(fstest.MapFS{
+		"a.json": {Data: []byte(`{"utgava": "2026-11", "producentarendetyper": []}`)},
+		"b.json": {Data: []byte(`{"utgava": "gammal", "agare": "DIGG", "producentarendetyper": [` + validType + `]}`)},
+	}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]json.RawMessage{"utgava": json.RawMessage(`"2026-11"`), "agare": json.RawMessage(`"DIGG"`)}
+	if diff := cmp.Diff(want, c.Extra); diff != "" {
+		t.Errorf("Extra mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestMarshalExtra(t *testing.T) {
+	tests := []struct {
+		name, want string
+		step       Kundhandelsetyp
+	}{
+		{"sorted after the known keys",
+			`{"id":"X.T.A","namn":"A","kundatgard":false,"klart":false,"a":1,"z":[true]}`,
+			Kundhandelsetyp{ID: "X.T.A", Namn: "A", Extra: map[string]json.RawMessage{"z": json.RawMessage(`[true]`), "a": json.RawMessage(`1`)}}},
+		// An Extra key that is a known key's spelling would be read back as
+		// that field, so it is not written.
+		{"known keys skipped",
+			`{"id":"X.T.A","namn":"","kundatgard":false,"klart":false}`,
+			Kundhandelsetyp{ID: "X.T.A", Extra: map[string]json.RawMessage{"Rubrik": json.RawMessage(`"x"`), "KLART": json.RawMessage(`true`)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := json.Marshal(tt.step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, string(out)); diff != "" {
+				t.Errorf("Marshal mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	_, err := json.Marshal(Kundhandelsetyp{ID: "X.T.A", Extra: map[string]json.RawMessage{"a": json.RawMessage(`{`)}})
+	if err == nil || !strings.Contains(err.Error(), `catalog: Extra["a"] is not valid JSON`) {
+		t.Errorf("Marshal with broken Extra: err = %v", err)
 	}
 }
