@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aterkoppling/minaarenden/client/clienttest"
+)
+
+func newTestPortal(t *testing.T) *portal {
+	t.Helper()
+	p, err := newPortal(filepath.Join("..", "..", "testdata", "catalog"), filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// The rendered case list, as a reader sees it: name, producer and status
+// per case, in page order. Both the served HTML and Chromium's DOM dump
+// keep the widget's markup on one line per element.
+var (
+	caseName   = regexp.MustCompile(`<h3 class="ma-arende__namn">([^<]*)</h3>`)
+	caseStatus = regexp.MustCompile(`<span class="ma-status ma-status--[a-z_]+">([^<]*)</span>`)
+)
+
+func caseList(html string) []string {
+	var out []string
+	names, statuses := caseName.FindAllStringSubmatch(html, -1), caseStatus.FindAllStringSubmatch(html, -1)
+	for i := range names {
+		s := names[i][1] + ": "
+		if i < len(statuses) {
+			s += statuses[i][1]
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+var piaList = []string{
+	"Registrera varumärke: Väntar på dig",
+	"Anmäla verklig huvudman: Ej påbörjat",
+	"Anmäla fettavskiljare: Handläggs",
+	"Registrera arbetsgivare: Klart",
+}
+
+// inlineCode matches anything a strict CSP would block or a reviewer
+// would not accept: script elements, style elements or attributes, event
+// handler attributes, javascript: URLs.
+var inlineCode = regexp.MustCompile(`(?i)<script|<style|\sstyle=|\son[a-z]+=|javascript:`)
+
+func TestPage(t *testing.T) {
+	srv := httptest.NewServer(newTestPortal(t).Handler())
+	t.Cleanup(srv.Close)
+
+	resp, body := get(t, srv.URL+"/")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /: %d", resp.StatusCode)
+	}
+	if got := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(got, "default-src 'self'") {
+		t.Errorf("Content-Security-Policy %q, want default-src 'self' first", got)
+	}
+	if m := inlineCode.FindString(body); m != "" {
+		t.Errorf("page has %q, which the CSP would block or which is inline code", m)
+	}
+	if diff := cmp.Diff(piaList, caseList(body)); diff != "" {
+		t.Errorf("case list mismatch (-want +got):\n%s", diff)
+	}
+	if strings.Contains(body, "portal-varning") {
+		t.Errorf("page warns of an incomplete answer, but every producer answered")
+	}
+	for _, id := range []string{string(orgnr), string(personnummer)} {
+		if strings.Contains(body, id) {
+			t.Errorf("page shows an identifier")
+		}
+	}
+
+	for _, path := range []string{"/widget.css", "/portal.css"} {
+		resp, css := get(t, srv.URL+path)
+		got := []string{resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy")}
+		want := []string{"text/css; charset=utf-8", csp}
+		if diff := cmp.Diff(want, got); diff != "" || len(css) == 0 {
+			t.Errorf("%s: headers mismatch (-want +got):\n%s(body %d bytes)", path, diff, len(css))
+		}
+	}
+	if resp, _ := get(t, srv.URL+"/nope"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /nope: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestPagePartial: a producer behind the forwarding service fails; its
+// case is unknown, never "not started", and the page says the answer is
+// incomplete.
+func TestPagePartial(t *testing.T) {
+	p := newTestPortal(t)
+	p.forwarding.Handler.SetProducerFault("PRV", clienttest.Fault{Status: http.StatusInternalServerError})
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+
+	_, body := get(t, srv.URL+"/")
+	want := []string{
+		"Anmäla verklig huvudman: Ej påbörjat",
+		"Registrera varumärke: Okänt — producenten svarade inte",
+		"Anmäla fettavskiljare: Handläggs",
+		"Registrera arbetsgivare: Klart",
+	}
+	if diff := cmp.Diff(want, caseList(body)); diff != "" {
+		t.Errorf("case list mismatch (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(body, `class="portal-varning"`) {
+		t.Errorf("page does not warn that the answer is incomplete")
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"unknown flag", []string{"-nope"}, 2, "flag provided but not defined"},
+		{"argument", []string{"extra"}, 2, "unexpected argument"},
+		{"no catalog here", []string{"-addr", "127.0.0.1:0"}, 1, "-catalog"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(t.Context(), tt.args, &out, &errOut); code != tt.wantCode {
+				t.Errorf("exit %d, want %d", code, tt.wantCode)
+			}
+			if !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.wantErr, errOut.String())
+			}
+		})
+	}
+}
+
+// TestBrowser loads the page in real headless Chromium: once to check the
+// rendered case list, once to check that the page's CSP blocks inline
+// script while script from the page's own origin runs.
+func TestBrowser(t *testing.T) {
+	browser := findChromium()
+	if browser == "" {
+		t.Skip("no Chromium found (chromium, chromium-browser, google-chrome); install Debian's chromium to run the browser test")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the headless-browser test")
+	}
+	p := newTestPortal(t)
+	mux := http.NewServeMux()
+	mux.Handle("/", p.Handler())
+	// The probe goes through secure, the same middleware as the page.
+	mux.Handle("GET /csp-probe", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, probePage)
+	})))
+	mux.Handle("GET /probe.js", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		io.WriteString(w, `document.getElementById("external").textContent = "external script ran";`)
+	})))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	t.Run("case list", func(t *testing.T) {
+		dom := dumpDOM(t, browser, srv.URL+"/")
+		if diff := cmp.Diff(piaList, caseList(dom)); diff != "" {
+			t.Errorf("rendered case list mismatch (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("CSP blocks inline script", func(t *testing.T) {
+		dom := dumpDOM(t, browser, srv.URL+"/csp-probe")
+		got := []string{text(dom, "inline"), text(dom, "external")}
+		// The external script running shows the browser runs script at
+		// all, so the untouched inline paragraph is the CSP's doing.
+		want := []string{"untouched", "external script ran"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("probe DOM mismatch (-want +got):\n%s\n%s", diff, dom)
+		}
+	})
+}
+
+const probePage = `<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><title>CSP probe</title></head>
+<body>
+<p id="inline">untouched</p>
+<p id="external">untouched</p>
+<script>document.getElementById("inline").textContent = "inline script ran";</script>
+<script src="/probe.js"></script>
+</body></html>
+`
+
+func text(dom, id string) string {
+	m := regexp.MustCompile(`<p id="` + id + `">([^<]*)</p>`).FindStringSubmatch(dom)
+	if m == nil {
+		return "(no #" + id + ")"
+	}
+	return m[1]
+}
+
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// dumpDOM loads url in headless Chromium and returns the DOM after load.
+func dumpDOM(t *testing.T, browser, url string) string {
+	t.Helper()
+	// Chromium may still be writing its profile as it exits; remove it
+	// without failing the test over it.
+	profile, err := os.MkdirTemp("", "minasidor-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(profile) })
+	// A guard against a hung browser, not a timing assertion.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+profile, "--dump-dom", url)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", browser, err, lastLines(stderr.String(), 20))
+	}
+	return stdout.String()
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
