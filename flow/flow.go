@@ -188,3 +188,13 @@ type Options struct {
 	// their expected types become okand, never ej_paborjad.
 	Unanswered []string
 }
+
+// States returns each step's state as the string catalog.Mermaid and
+// catalog.DOT draw, to picture the instance on its flow.
+func (in *Instance) States() map[minaarenden.Kundhandelsetyp]string {
+	m := make(map[minaarenden.Kundhandelsetyp]string, len(in.Steg))
+	for _, s := range in.Steg {
+		m[s.Typ] = string(s.State)
+	}
+	return m
+}

@@ -548,3 +548,18 @@ func TestPlaceKeepsInput(t *testing.T) {
 		t.Errorf("Place modified its input: %v", events)
 	}
 }
+
+func TestStateAccessors(t *testing.T) {
+	in := find(t, flow.Place(rulesCatalog(t), []K{ev("a", 0, "X.ENKEL.ANSOKAN")}, nil), "X.ENKEL")
+	want := map[minaarenden.Kundhandelsetyp]string{
+		"X.ENKEL.ANSOKAN": "current", "X.ENKEL.HANDLAGGNING": "expected", "X.ENKEL.BESLUT": "expected"}
+	if diff := cmp.Diff(want, in.States()); diff != "" {
+		t.Errorf("States() mismatch (-want +got):\n%s", diff)
+	}
+	if got := in.State("X.ENKEL.ANSOKAN"); got != flow.StegCurrent {
+		t.Errorf("State(ANSOKAN) = %q, want current", got)
+	}
+	if got := in.State("X.MOMS.DEKL"); got != "" {
+		t.Errorf("State of a step not in the flow = %q, want empty", got)
+	}
+}
