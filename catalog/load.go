@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -128,7 +129,7 @@ func decode(data []byte) (*Catalog, error) {
 		if errors.As(err, &te) {
 			// encoding/json names our unexported alias types; say where in
 			// the document instead.
-			return nil, fmt.Errorf("catalog: %s: a JSON %s where %s belongs", te.Field, te.Value, te.Type)
+			return nil, fmt.Errorf("catalog: %s: a JSON %s where %s belongs", te.Field, te.Value, jsonKind(te.Type))
 		}
 		if strings.HasPrefix(err.Error(), "catalog: ") {
 			return nil, err
@@ -136,6 +137,21 @@ func decode(data []byte) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	return &c, nil
+}
+
+// jsonKind names what a Go type reads from, in JSON's terms.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return t.String()
 }
 
 // build merges, validates and indexes a decoded catalog.

@@ -346,7 +346,7 @@ func TestLoadNamesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(dir)
-	want := "catalog: " + filepath.Join(dir, "trasig.json") + ": producentarendetyper: a JSON number where []*catalog.Producentarendetyp belongs"
+	want := "catalog: " + filepath.Join(dir, "trasig.json") + ": producentarendetyper: a JSON number where an array belongs"
 	if err == nil || err.Error() != want {
 		t.Errorf("Load error = %v, want %s", err, want)
 	}

@@ -355,7 +355,9 @@ func TestParseRejectsBadJSON(t *testing.T) {
 		{"not an object", `null`, "catalog: not a JSON object"},
 		{"empty", ``, "catalog: not a JSON object"},
 		{"syntax", `{"producentarendetyper": [`, "catalog: invalid JSON at byte 26: unexpected end of JSON input"},
-		{"wrong field type", `{"producentarendetyper": [{"id": 7}]}`, "catalog: producentarendetyper.id: a JSON number where string belongs"},
+		{"wrong field type", `{"producentarendetyper": [{"id": 7}]}`, "catalog: producentarendetyper.id: a JSON number where a string belongs"},
+		{"string for a type", `{"producentarendetyper": ["SKV.MOMS"]}`, "catalog: producentarendetyper: a JSON string where an object belongs"},
+		{"number for a flag", `{"producentarendetyper": [{"kundhandelsetyper": [{"klart": 1}]}]}`, "catalog: producentarendetyper.kundhandelsetyper.klart: a JSON number where true or false belongs"},
 		{"edge of three", `{"producentarendetyper": [{"id": "X.T", "flode": {"overgangar": [["X.T.A", "X.T.B", "X.T.C"]]}}]}`, "catalog: an overgang is a [from, to] pair, got 3 ids"},
 	}
 	for _, tt := range tests {
