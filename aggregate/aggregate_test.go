@@ -1,8 +1,12 @@
 package aggregate_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -116,8 +120,8 @@ func TestRouting(t *testing.T) {
 			if diff := cmp.Diff(tt.wantFilters, gotFilters); diff != "" {
 				t.Errorf("filters sent mismatch (-want +got):\n%s", diff)
 			}
-			if res.Complete() != true {
-				t.Errorf("Complete() = false with only ok and skipped outcomes")
+			if !res.Complete() || res.Err() != nil || len(res.Unanswered()) != 0 {
+				t.Errorf("ok and skipped only: Complete() = %v, Err() = %v, Unanswered() = %v; want true, nil, none", res.Complete(), res.Err(), res.Unanswered())
 			}
 		})
 	}
@@ -276,6 +280,16 @@ func TestMerge(t *testing.T) {
 			wantIDs:   []string{"Skatteverket/s1"},
 			wantParts: [][]string{{pia.String()}},
 			wantDups:  []int{1, 0},
+		},
+		{
+			name: "events without an id are never merged",
+			sources: []*fake{{name: "SKV", prefixes: typs{"SKV"}, events: []minaarenden.Kundhandelse{
+				withPart(ev("Skatteverket", "", "SKV.MOMS.DEKL", 1), pia),
+				withPart(ev("Skatteverket", "", "SKV.MOMS.DEKL", 1), pia),
+			}}},
+			wantIDs:   []string{"Skatteverket/", "Skatteverket/"},
+			wantParts: [][]string{{pia.String()}, {pia.String()}},
+			wantDups:  []int{0, 0},
 		},
 		{
 			name: "differing copies: the earliest-sorting one is kept",
@@ -571,5 +585,28 @@ func TestHedging(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+func TestLogging(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	good := &fake{name: "PRV", prefixes: typs{"PRV"}}
+	bad := &fake{name: "Trasig", prefixes: typs{"TRASIG"}, err: errors.New("boom"), status: 500}
+	mustRun(t, mustNew(t, []aggregate.Source{good, bad}, &aggregate.Options{Logger: log}), context.Background(), minaarenda(person))
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%v %v %v %v %v", rec["level"], rec["producer"], rec["status"], rec["attempt"], rec["error"]))
+	}
+	want := []string{"DEBUG PRV ok 1 <nil>", "WARN Trasig error 1 boom"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log mismatch (-want +got):\n%s", diff)
+	}
+	if strings.Contains(buf.String(), "199001012385") {
+		t.Errorf("a personnummer reached the log:\n%s", buf.String())
 	}
 }
