@@ -228,7 +228,12 @@ func FuzzDecodeAnswer(f *testing.F) {
 				if e.Tidpunkt.IsZero() {
 					t.Fatalf("event %q decoded without tidpunkt", e.KundhandelseID)
 				}
-				// What was read must re-encode in the 6.1 form and read back.
+				// What was read must re-encode in the 6.1 form and read back,
+				// for the years RFC 3339 can write: a zoneless year-1000
+				// midnight in Stockholm's local mean time is 999 in UTC.
+				if y := e.Tidpunkt.UTC().Year(); y < 1000 || y > 9999 {
+					continue
+				}
 				b, err := json.Marshal(e)
 				if err != nil {
 					t.Fatalf("re-encoding: %v", err)

@@ -16,10 +16,10 @@
 //
 //	skv, err := client.New("https://api.example.se/minaarenden/v6", &client.Options{
 //		Name:      "Skatteverket",
-//		Version:   minaarenden.V6_0,                      // what to speak
+//		Version:   minaarenden.V6_0, // what to speak
 //		Prefixes:  []minaarenden.Kundhandelsetyp{"SKV"},
 //		Transport: client.APIKey("X-API-Key", key, nil),
-//		Logger:    logger,                                 // nil is silent
+//		Logger:    logger, // nil is silent
 //	})
 //	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 //	defer cancel()
@@ -28,9 +28,9 @@
 //			Identifierare: "199001012385", Typ: minaarenden.Personnummer}}},
 //		KundhandelseTyper: []minaarenden.Kundhandelsetyp{"SKV.MOMS"},
 //	})
-//	for _, e := range answer.Events { … }       // whatever was answered
-//	for _, o := range answer.Outcomes { … }     // how each part fared
-//	if err != nil { … }                          // errors.Join of *Error
+//	for _, e := range answer.Events { … }   // whatever was answered
+//	for _, o := range answer.Outcomes { … } // how each part fared
+//	if err != nil { … }                     // errors.Join of *Error
 //
 // Query never loses an answered part because another failed: the Answer
 // holds every event received and one Outcome per part (per delfråga from
