@@ -248,7 +248,8 @@ type builder struct {
 	in   *Instance
 	plan *plan // nil: unknown type (rule 7)
 
-	n        int  // events placed here
+	n        int // events placed here
+	last     *minaarenden.Kundhandelse
 	pos      int  // node of the latest event whose step is in the graph, -1 before any
 	finished bool // the latest event finished the case (rule 3)
 	kundatg  bool // the latest event gives the customer the ball (rule 3)
@@ -269,6 +270,13 @@ func (b *builder) anomaly(kind AvvikelseKind, e *minaarenden.Kundhandelse, forma
 
 func (b *builder) add(e *minaarenden.Kundhandelse) {
 	b.n++
+	// A copy of the previous event (two sources, or a producer resending)
+	// is kept but says nothing new: no transition, no after_end.
+	if l := b.last; l != nil && e.KundhandelseID == l.KundhandelseID && e.Typ == l.Typ &&
+		e.Klart == l.Klart && e.KraverKundatgard == l.KraverKundatgard && e.Tidpunkt.Equal(l.Tidpunkt) {
+		return
+	}
+	b.last = e
 	wasFinished := b.finished
 	pl := b.plan
 	if pl == nil {

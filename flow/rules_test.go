@@ -117,6 +117,17 @@ func TestRule1InstanceKey(t *testing.T) {
 		}, []inst{
 			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"a", "a"}, []flow.AvvikelseKind{}},
 		}},
+		{"a copy of the finishing event is not after_end", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN"), ev("h", 1, "X.ENKEL.HANDLAGGNING"), ev("b", 2, "X.ENKEL.BESLUT"),
+			ev("b", 2, "X.ENKEL.BESLUT", func(e *K) { e.Rubrik = "från vidareförmedlingen" }),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Klart, []string{"a", "h", "b", "b"}, []flow.AvvikelseKind{}},
+		}},
+		{"a step repeated later is kept and is no transition", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN"), ev("h1", 1, "X.ENKEL.HANDLAGGNING"), ev("h2", 2, "X.ENKEL.HANDLAGGNING"),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"a", "h1", "h2"}, []flow.AvvikelseKind{}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
