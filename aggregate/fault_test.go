@@ -319,3 +319,44 @@ func TestForwardingThroughClienttest(t *testing.T) {
 		}
 	})
 }
+
+// TestHedgingOverHTTP hedges a real client over the in-memory network: the
+// first request is stuck behind a slow producer, the hedge answers, the
+// stuck one is cancelled, and the events arrive once.
+func TestHedgingOverHTTP(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := newMemNet()
+		tr := mem.transport()
+		t.Cleanup(tr.CloseIdleConnections)
+		h, err := clienttest.NewHandler(clienttest.Config{Producent: "Producent A", Events: producerEvents(0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.SetFault(clienttest.Fault{Latency: time.Minute, Times: 1}) // only the first request is slow
+		mem.serve(t, "a.test:80", h)
+		c, err := client.New("http://a.test"+clienttest.DefaultBasePath, &client.Options{Name: "Producent A", Prefixes: []minaarenden.Kundhandelsetyp{"PRODA"}, Transport: tr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := mustNew(t, []aggregate.Source{c}, &aggregate.Options{HedgeDelay: time.Second, SourceTimeout: 10 * time.Second})
+		start := time.Now()
+		res := mustRun(t, a, context.Background(), minaarenda(person))
+		if took := time.Since(start); took != time.Second {
+			t.Errorf("Run took %v, want the 1s hedge delay", took)
+		}
+		want := []outcomeRow{{Source: "Producent A", Producent: "Producent A", Part: person.String(), Status: "ok", HTTPCode: 200, Attempts: 1, Hedges: 1, Events: 3}}
+		if diff := cmp.Diff(want, rows(res)); diff != "" {
+			t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+		}
+		if n := h.RequestCount(); n != 2 {
+			t.Errorf("producer saw %d requests, want 2 (the first and its hedge)", n)
+		}
+		if len(res.Events) != 3 {
+			t.Errorf("%d events, want 3", len(res.Events))
+		}
+		synctest.Wait()
+		if l := leaked(); len(l) > 0 {
+			t.Fatalf("goroutines outlived Run:\n%v", l)
+		}
+	})
+}
