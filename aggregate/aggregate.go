@@ -278,7 +278,7 @@ func (a *Aggregator) logOutcome(ctx context.Context, o *Outcome) {
 
 // notAsked is the slot of a task the deadline overtook before it started.
 func (a *Aggregator) notAsked(t *task, f minaarenden.Fraga, cause error) slot {
-	err := fmt.Errorf("aggregate: %s not asked before the deadline: %w", a.names[t.src], cause)
+	err := fmt.Errorf("aggregate: %s not asked before the question ended: %w", a.names[t.src], cause)
 	var s slot
 	for _, p := range t.parts(f) {
 		s.outcomes = append(s.outcomes, Outcome{
