@@ -74,7 +74,8 @@
 //	POST /arenden   {"kund": "…", "kundtyp": "…", "anvandare": "…", "expect": ["…"]}
 //	GET  /arenden?kund=16…   organisationsnummer of legal persons only
 //
-// Both answer with the -json document. POST is the main form: personal
+// Both answer with the -json document. A request that names no anvandare
+// or expect gets the server's -anvandare and -expect. POST is the main form: personal
 // identity numbers (and the organisationsnummer of an enskild firma, which is
 // its owner's personnummer) never go into a URL, where proxies, access logs
 // and browser histories keep them. GET is offered for the organisationsnummer

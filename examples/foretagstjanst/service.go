@@ -18,9 +18,10 @@ import (
 // (flow). It is built once and safe for concurrent use, so -serve shares it
 // between requests.
 type service struct {
-	cat    *catalog.Catalog
-	agg    *aggregate.Aggregator
-	expect []flow.Expected // when a question names none
+	cat       *catalog.Catalog
+	agg       *aggregate.Aggregator
+	expect    []flow.Expected           // when a question names none
+	anvandare minaarenden.Identifierare // when a question names none (-anvandare)
 	// forwarding maps a forwarding source's name to the producers it may
 	// relay for, so a forwarding service that failed as a whole still marks
 	// each of them unanswered.
@@ -82,7 +83,8 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 	if err != nil {
 		return nil, usagef("-producers: %v", err)
 	}
-	return &service{cat: cat, agg: agg, expect: cfg.expect, forwarding: forwarding, reachable: reachable}, nil
+	return &service{cat: cat, agg: agg, expect: cfg.expect, anvandare: cfg.anvandare,
+		forwarding: forwarding, reachable: reachable}, nil
 }
 
 // producerPrefixes reads from the catalog which producentärendetyper each
@@ -164,6 +166,9 @@ func (r *report) failed() int {
 func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare minaarenden.Identifierare, expect []flow.Expected) (*report, error) {
 	if expect == nil {
 		expect = s.expect
+	}
+	if anvandare == "" {
+		anvandare = s.anvandare
 	}
 	f := minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &kund}}, Anvandare: anvandare}
 	res, err := s.agg.Run(ctx, f)
