@@ -123,7 +123,8 @@ type Handler struct {
 	fault atomic.Pointer[faultState]
 
 	mu       sync.Mutex
-	requests []Request
+	requests []Request // a ring; the oldest is at next once it is full
+	next     int
 	count    int
 }
 
@@ -292,9 +293,9 @@ func newFaultState(f Fault) *faultState {
 func (h *Handler) Requests() []Request {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]Request, len(h.requests))
-	copy(out, h.requests)
-	return out
+	out := make([]Request, 0, len(h.requests))
+	out = append(out, h.requests[h.next:]...)
+	return append(out, h.requests[:h.next]...)
 }
 
 // RequestCount returns how many requests have arrived, recorded or not.
@@ -304,18 +305,21 @@ func (h *Handler) RequestCount() int {
 	return h.count
 }
 
+// record keeps r in a ring of the last h.limit requests, so a long
+// benchmark neither grows memory nor copies the record on every request.
 func (h *Handler) record(r *http.Request, body []byte) {
+	req := Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.count++
-	if h.limit < 0 {
-		return
+	switch {
+	case h.limit < 0:
+	case len(h.requests) < h.limit:
+		h.requests = append(h.requests, req)
+	default:
+		h.requests[h.next] = req
+		h.next = (h.next + 1) % h.limit
 	}
-	if len(h.requests) >= h.limit {
-		n := copy(h.requests, h.requests[len(h.requests)-h.limit+1:])
-		h.requests = h.requests[:n]
-	}
-	h.requests = append(h.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 }
 
 // buffers holds answer buffers between requests: answers are built by

@@ -304,3 +304,23 @@ func TestSetProducerFaultOnUnknownProducerPanics(t *testing.T) {
 	}()
 	h.SetProducerFault("Okänd", Fault{Status: 500})
 }
+
+func TestTLSServer(t *testing.T) {
+	s, err := NewTLSServer(skvConfig(minaarenden.V6_1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !strings.HasPrefix(s.URL, "https://") || !strings.HasSuffix(s.URL, DefaultBasePath) {
+		t.Errorf("URL %q, want https://…%s", s.URL, DefaultBasePath)
+	}
+	s.Handler.SetFault(Fault{ResetMidBody: true, Times: 1})
+	r, err := send(t.Context(), s.Client(), strings.TrimSuffix(s.URL, DefaultBasePath))
+	if err != nil || r.readErr == nil {
+		t.Errorf("error %v, read error %v; want the body cut short over TLS too", err, r.readErr)
+	}
+	r, err = send(t.Context(), s.Client(), strings.TrimSuffix(s.URL, DefaultBasePath))
+	if err != nil || r.readErr != nil || r.status != 200 {
+		t.Errorf("status %d, error %v %v; want a good answer once the fault is spent", r.status, err, r.readErr)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aterkoppling/minaarenden"
@@ -326,14 +327,21 @@ func parseForwarding(r *http.Request, body []byte) (*query, *httpError) {
 
 // setFilters checks and stores the filters both dialects share.
 func (q *query) setFilters(typer, taggar []string, start, slut *string, prefixes bool) *httpError {
-	for _, s := range typer {
+	for i, s := range typer {
 		t := minaarenden.Kundhandelsetyp(s)
-		check := t.Validate
+		check, want := t.Validate, "a whole type (prefixes came with 4.0)"
 		if prefixes {
-			check = t.ValidatePrefix
+			check, want = t.ValidatePrefix, "a type or a prefix"
 		}
 		if err := check(); err != nil {
-			return badRequest("kundhandelseTyper: %s", strings.TrimPrefix(err.Error(), "minaarenden: "))
+			// The reason, not the value: a misplaced identifier must not
+			// come back in the message.
+			reason := "is malformed"
+			var te *minaarenden.TypError
+			if errors.As(err, &te) {
+				reason = te.Reason
+			}
+			return badRequest("kundhandelseTyper[%d] must be %s: it %s", i, want, reason)
 		}
 		q.typer = append(q.typer, t)
 	}
@@ -410,7 +418,17 @@ func onlyFields(fields map[string]json.RawMessage, allowed []string, prefix stri
 		return nil
 	}
 	sort.Strings(extra)
-	return badRequest("field %s%s is not allowed in version %s", prefix, extra[0], v)
+	return badRequest("field %s%s is not allowed in version %s", prefix, fieldName(extra[0]), v)
+}
+
+// fieldName returns an unknown field's name for an error message, unless it
+// could be personal data: the standard's names have no digits, and a client
+// that put an identifier where a name goes must not get it echoed.
+func fieldName(name string) string {
+	if len(name) > 64 || strings.ContainsAny(name, "0123456789") {
+		return "(a name with digits)"
+	}
+	return name
 }
 
 // strictDecode decodes one JSON value, rejecting unknown fields and
@@ -433,9 +451,10 @@ func typeError(err error) *httpError {
 		return badRequest("%s has the wrong type, want %s", te.Field, te.Type)
 	}
 	// DisallowUnknownFields reports `json: unknown field "x"`: a field
-	// name, never a value.
+	// name, never a value, but still checked by fieldName.
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-		return badRequest("%s", strings.TrimPrefix(msg, "json: "))
+		name, _ := strconv.Unquote(strings.TrimPrefix(msg, "json: unknown field "))
+		return badRequest("unknown field %q", fieldName(name))
 	}
 	return badRequest("the body is not valid JSON")
 }

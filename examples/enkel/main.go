@@ -227,8 +227,17 @@ func question(o options) (client.Dialect, minaarenden.Version, minaarenden.Fraga
 	}
 	f.Parter = []minaarenden.Part{part}
 	if o.typer != "" {
-		for _, t := range strings.Split(o.typer, ",") {
-			f.KundhandelseTyper = append(f.KundhandelseTyper, minaarenden.Kundhandelsetyp(strings.TrimSpace(t)))
+		for i, s := range strings.Split(o.typer, ",") {
+			t := minaarenden.Kundhandelsetyp(strings.TrimSpace(s))
+			if err := t.ValidatePrefix(); err != nil {
+				// The rule, not the value, in case a number landed here.
+				var te *minaarenden.TypError
+				if errors.As(err, &te) {
+					return 0, "", f, usagef("-typer entry %d is not a kundhandelseTyp or prefix: it %s", i+1, te.Reason)
+				}
+				return 0, "", f, usagef("-typer entry %d: %v", i+1, err)
+			}
+			f.KundhandelseTyper = append(f.KundhandelseTyper, t)
 		}
 	}
 	if o.anvandare != "" {
