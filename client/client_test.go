@@ -714,3 +714,30 @@ func TestContextDeadlineUnwraps(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// An unreadable event still counts for paging, and events without an id
+// are never taken for duplicates of each other.
+func TestForwardingPagingKeepsGoing(t *testing.T) {
+	pages := []string{
+		`{"kundhandelser":[{"part":{"kund":{"identifierare":"` + pnr + `","typ":"Personnummer"}},"totaltAntalKundhandelser":4,"kundhandelserForPart":[
+			{"kundhandelseId":"1","producent":"P","tidpunkt":"igår"},
+			{"producent":"P","tidpunkt":"2026-01-01T10:00:00Z"}]}]}`,
+		`{"kundhandelser":[{"part":{"kund":{"identifierare":"` + pnr + `","typ":"Personnummer"}},"totaltAntalKundhandelser":4,"kundhandelserForPart":[
+			{"producent":"P","tidpunkt":"2026-01-01T10:00:00Z"},
+			{"kundhandelseId":"4","producent":"P","tidpunkt":"2026-01-02T10:00:00Z"}]}]}`,
+	}
+	url, rec := serve(t, func(n int, w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+		writeJSON(w, 200, pages[min(n, len(pages)-1)])
+	})
+	c := newClient(t, url, &Options{Dialect: Forwarding, PageSize: 2})
+	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+	if !errors.Is(err, ErrMalformedAnswer) {
+		t.Errorf("err = %v, want ErrMalformedAnswer for the unreadable event", err)
+	}
+	if got := len(rec.all()); got != 2 {
+		t.Errorf("%d pages fetched, want 2", got)
+	}
+	if len(a.Events) != 3 {
+		t.Errorf("%d events, want the 3 readable ones (two without id)", len(a.Events))
+	}
+}

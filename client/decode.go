@@ -90,6 +90,7 @@ type group struct {
 	part   *minaarenden.Part // as echoed by the forwarding service
 	total  *int
 	events []minaarenden.Kundhandelse
+	sent   int // events on the wire, readable or not: what paging counts
 }
 
 func (d *decoded) count() int {
@@ -139,7 +140,7 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 	for i := range items {
 		it := &items[i]
 		if it.isGroup() {
-			g := group{part: it.Part, total: it.Total, events: make([]minaarenden.Kundhandelse, 0, len(it.ForPart))}
+			g := group{part: it.Part, total: it.Total, events: make([]minaarenden.Kundhandelse, 0, len(it.ForPart)), sent: len(it.ForPart)}
 			for j := range it.ForPart {
 				read(&it.ForPart[j], &g)
 			}
@@ -150,6 +151,7 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 			flat = len(d.groups)
 			d.groups = append(d.groups, group{events: make([]minaarenden.Kundhandelse, 0, len(items))})
 		}
+		d.groups[flat].sent++
 		read(&it.wireEvent, &d.groups[flat])
 	}
 	if len(d.groups) == 0 {

@@ -113,7 +113,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			part = *g.part
 		}
 		for _, e := range g.events {
-			if idx >= 0 {
+			if idx >= 0 && e.KundhandelseID != "" {
 				k := eventKey{e.Producent, e.KundhandelseID}
 				if p.seen[idx][k] {
 					continue // moved across a page boundary between requests
@@ -128,8 +128,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			continue
 		}
 		totals[idx] = g.total
-		n := len(g.events)
-		more := limit > 0 && n >= limit && (g.total == nil || offset+limit < *g.total)
+		more := limit > 0 && g.sent >= limit && (g.total == nil || offset+limit < *g.total)
 		if more {
 			next = append(next, idx)
 		}
