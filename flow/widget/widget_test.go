@@ -24,7 +24,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-func loadPia(t *testing.T) (*catalog.Catalog, []*flow.Instance) {
+func loadPia(t testing.TB) (*catalog.Catalog, []*flow.Instance) {
 	t.Helper()
 	cat, err := catalog.Load(filepath.Join("..", "..", "testdata", "catalog"))
 	if err != nil {
@@ -293,7 +293,7 @@ func TestCSSCoversClasses(t *testing.T) {
 	}
 }
 
-func render(t *testing.T, c *catalog.Catalog, instances []*flow.Instance) string {
+func render(t testing.TB, c *catalog.Catalog, instances []*flow.Instance) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := widget.Render(&b, c, instances); err != nil {
@@ -312,7 +312,7 @@ var (
 
 // checkInert parses the fragment and fails on any element or attribute
 // outside the allowlist and on any link that is not http(s).
-func checkInert(t *testing.T, out string) {
+func checkInert(t testing.TB, out string) {
 	t.Helper()
 	doc := parse(t, out)
 	var walk func(n *node)
@@ -348,7 +348,7 @@ type node struct {
 	chars    string // text directly in this node, for text nodes (name "")
 }
 
-func parse(t *testing.T, s string) *node {
+func parse(t testing.TB, s string) *node {
 	t.Helper()
 	d := xml.NewDecoder(strings.NewReader("<root>" + s + "</root>"))
 	d.Strict = true
