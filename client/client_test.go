@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/google/go-cmp/cmp"
@@ -739,5 +740,37 @@ func TestForwardingPagingKeepsGoing(t *testing.T) {
 	}
 	if len(a.Events) != 3 {
 		t.Errorf("%d events, want the 3 readable ones (two without id)", len(a.Events))
+	}
+}
+
+func TestForwarding206WithoutFailedDelfraga(t *testing.T) {
+	url, _ := serve(t, always(206, `{"kundhandelser":[],"delfragor":[{"producent":"P","status":"OK","httpCode":200}]}`))
+	c := newClient(t, url, &Options{Dialect: Forwarding})
+	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+	if !errors.Is(err, ErrPartialAnswer) {
+		t.Errorf("err = %v, want ErrPartialAnswer: a 206 is never a complete answer", err)
+	}
+	failed := 0
+	for _, o := range a.Outcomes {
+		if o.Err != nil {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Errorf("outcomes %+v: none failed", a.Outcomes)
+	}
+}
+
+func TestDeadlineWhileWaiting(t *testing.T) {
+	url, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request, _ map[string]any) {
+		<-r.Context().Done() // a producer that never answers
+	})
+	c := newClient(t, url, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.Query(ctx, minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+	var e *Error
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &e) || e.Attempts != 1 {
+		t.Errorf("err = %v, want a *Error matching context.DeadlineExceeded after 1 attempt", err)
 	}
 }
