@@ -55,8 +55,9 @@ type Config struct {
 	// means Europe/Stockholm.
 	Zone *time.Location
 	// ProducerTimeout is how long a forwarding service waits for a producer
-	// that stalls or is slower than this before it reports the delfråga as
-	// failed with 504. Zero means it waits until the request is cancelled.
+	// before it reports the producer's delfrågor as failed with 504 (status
+	// TIMEOUT). Zero means no timeout: a slow producer is waited for, a
+	// stalled one until the request is cancelled.
 	ProducerTimeout time.Duration
 	// RecordLimit is how many of the most recent requests Requests keeps:
 	// zero means 1000, negative means none (for benchmarks).

@@ -16,9 +16,9 @@
 //
 // Skatteverket lists its Enkel kundhändelsetjänst with the rest of the
 // standard's material under Mina ärenden on Sveriges dataportal,
-// https://www.dataportal.se/sv/datasets/6_71657/mina-arenden. Take the
-// base URL given there (the part before /kundhandelser) and pass it as
-// -url, with the -version its page names:
+// https://www.dataportal.se/sv/datasets/6_71657/mina-arenden. Pass the URL
+// given there as -url (with or without its final /kundhandelser; the
+// client adds it when missing), with the -version its page names:
 //
 //	go run ./examples/enkel -url https://…/kundhandelser -version 6.0 -kund 199001012385
 //
@@ -166,7 +166,7 @@ func ask(o options, stdout io.Writer) error {
 	if label == "" {
 		label = answer.Endpoint
 	}
-	events := slices.Clone(answer.Events)
+	events := append([]minaarenden.Kundhandelse{}, answer.Events...) // [] in -json, never null
 	slices.SortStableFunc(events, func(a, b minaarenden.Kundhandelse) int {
 		return cmp.Or(a.Tidpunkt.Compare(b.Tidpunkt),
 			strings.Compare(a.Producent, b.Producent),

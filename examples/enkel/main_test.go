@@ -242,3 +242,10 @@ func TestTextGolden(t *testing.T) {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestJSONWithoutEventsIsAnEmptyArray(t *testing.T) {
+	code, out, errs := runEnkel(t, "-typer", "SKV.INKOMSTDEKLARATION", "-json")
+	if code != exitOK || out != "[]\n" {
+		t.Errorf("exit %d, output %q (%s); want 0 and []", code, out, errs)
+	}
+}
