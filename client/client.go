@@ -203,8 +203,8 @@ func (c *Client) Dialect() Dialect { return c.dialect }
 // The *Answer is never nil. It holds the events of every part that was
 // answered and one Outcome per part (Producer) or per delfråga (Forwarding).
 // err is nil when everything was answered; otherwise it is errors.Join of
-// the failures, each a *Error. f is validated first; when it is invalid
-// nothing is sent.
+// the failures, each a *Error (which may wrap the context's error). f is
+// validated first; when it is invalid nothing is sent.
 func (c *Client) Query(ctx context.Context, f minaarenden.Fraga) (*Answer, error) {
 	a := &Answer{Endpoint: c.endpoint, Events: []minaarenden.Kundhandelse{}}
 	corr, err := c.prepare(ctx, f)
@@ -274,16 +274,17 @@ func (c *Client) Events(ctx context.Context, f minaarenden.Fraga) iter.Seq2[mina
 }
 
 // prepare validates f and returns the correlation id for this question.
+// Its errors are *Error too, so callers handle every failure alike.
 func (c *Client) prepare(ctx context.Context, f minaarenden.Fraga) (string, error) {
 	if err := f.Validate(); err != nil {
-		return "", fmt.Errorf("client: invalid fraga: %w", err)
+		return "", c.newError(0, 0, "", fmt.Errorf("invalid fraga: %w", err))
 	}
 	corr := CorrelationID(ctx)
 	if corr == "" {
 		return newUUID(), nil
 	}
 	if len(corr) > 200 || strings.IndexFunc(corr, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
-		return "", errors.New("client: correlation id must be 1–200 printable ASCII characters")
+		return "", c.newError(0, 0, "", errors.New("correlation id must be 1–200 printable ASCII characters"))
 	}
 	return corr, nil
 }

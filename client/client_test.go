@@ -497,8 +497,9 @@ func TestInvalidFragaSendsNothing(t *testing.T) {
 	c := newClient(t, url, nil)
 	bad := minaarenden.Fraga{Parter: []minaarenden.Part{kundPart("199001012386")}} // wrong check digit
 	a, err := c.Query(t.Context(), bad)
-	if err == nil {
-		t.Fatal("no error for an invalid personnummer")
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, minaarenden.ErrIdentifierareLuhn) {
+		t.Fatalf("err = %v, want a *Error wrapping the broken rule", err)
 	}
 	if strings.Contains(err.Error(), "199001012386") {
 		t.Errorf("error holds the identifier: %v", err)

@@ -68,8 +68,8 @@ type Error struct {
 	// CorrelationID is the x-correlation-id / skv_client_correlation_id
 	// sent, to quote to the producer's support.
 	CorrelationID string
-	// Err is the cause: a transport or context error or one of the
-	// sentinels above; nil for a plain HTTP error status.
+	// Err is the cause: a transport or context error or one of the Err…
+	// sentinels of this package; nil for a plain HTTP error status.
 	Err error
 }
 
