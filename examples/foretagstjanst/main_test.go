@@ -332,6 +332,7 @@ func TestUsageErrors(t *testing.T) {
 		wantText string // in stderr
 	}{
 		{"unknown flag", []string{"-nope"}, "flag provided but not defined"},
+		{"identifier in a duration flag", []string{"-timeout", "199001012385"}, `invalid value "************" for flag -timeout`},
 		{"positional argument", []string{"extra"}, "unexpected argument"},
 		{"kund fails Luhn", []string{"-kund", "165591234562"}, "check digit does not match (Luhn)"},
 		{"personnummer with a bad date", []string{"-kund", "199013012385", "-kundtyp", "Personnummer"}, "date part is not a real date"},
@@ -362,6 +363,13 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.wantText, errOut)
 			}
 		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, out, errOut := runCmd(t, "-h")
+	if code != exitComplete || out != "" || !strings.Contains(errOut, "-producers file") {
+		t.Errorf("-h: exit %d, stdout %q, stderr:\n%s\nwant exit 0 and the usage on stderr", code, out, errOut)
 	}
 }
 

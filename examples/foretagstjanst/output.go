@@ -124,3 +124,13 @@ var personalDigits = regexp.MustCompile(`\d{10,}|\d{6}(?:\d{2})?[-+ ]\d{4}`)
 func redact(s string) string {
 	return personalDigits.ReplaceAllString(s, fmt.Sprint(minaarenden.Identifierare("")))
 }
+
+// redactWriter masks identifiers in everything written through it.
+type redactWriter struct{ w io.Writer }
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -27,13 +27,17 @@ type config struct {
 	serve         string
 }
 
-// usageError is a problem with the command line: exit status 2.
-type usageError struct{ msg string }
+// usageError is a problem with the command line: exit status 2. printed
+// says the flag package has already printed it, with the usage.
+type usageError struct {
+	msg     string
+	printed bool
+}
 
 func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
+	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
 // run is the whole program; main only wires it to the process. It returns
@@ -44,7 +48,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitComplete
 	}
 	if err != nil {
-		errorf(stderr, "%v", err)
+		if ue := (*usageError)(nil); !errors.As(err, &ue) || !ue.printed {
+			errorf(stderr, "%v", err)
+		}
 		return exitUsage
 	}
 
@@ -137,7 +143,9 @@ var piaExpected = []string{"BV.VERKLIG_HUVUDMAN", "SKV.ARBETSGIVARE", "PRV.VARUM
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("foretagstjanst", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package echoes bad values ("invalid value … for flag
+	// -timeout"); an identifier typed into the wrong flag is masked too.
+	fs.SetOutput(redactWriter{stderr})
 	var (
 		producers    = fs.String("producers", "", "JSON `file` of endpoints to ask (default: local stand-ins for Pia's Tacotruck)")
 		catalogPath  = fs.String("catalog", defaultCatalog, "kundhändelsetypskatalog, a JSON file or a directory of them")
@@ -158,7 +166,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, usagef("%v", err) // the flag package has printed the usage
+		return nil, &usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q; every input is a flag (see -h)", fs.Arg(0))

@@ -163,6 +163,43 @@ func TestRunUsage(t *testing.T) {
 	}
 }
 
+// TestRun serves on a free loopback port, answers, and stops when the
+// context is done.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &lineWriter{lines: make(chan string, 8)}
+	var errOut bytes.Buffer
+	exited := make(chan int)
+	go func() {
+		exited <- run(ctx, []string{"-addr", "127.0.0.1:0",
+			"-catalog", filepath.Join("..", "..", "testdata", "catalog"),
+			"-events", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json")}, out, &errOut)
+	}()
+	var url string
+	select {
+	case line := <-out.lines:
+		url = strings.TrimSpace(strings.TrimPrefix(line, "Mina sidor: "))
+	case code := <-exited:
+		t.Fatalf("run exited %d before serving: %s", code, errOut.String())
+	}
+	resp, body := get(t, url)
+	if resp.StatusCode != http.StatusOK || len(caseList(body)) != 4 {
+		t.Errorf("GET %s: %d with %d cases, want 200 with 4", url, resp.StatusCode, len(caseList(body)))
+	}
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Errorf("exit %d after shutdown, want 0", code)
+	}
+}
+
+// lineWriter hands each write (run prints whole lines) to a channel.
+type lineWriter struct{ lines chan string }
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.lines <- string(p)
+	return len(p), nil
+}
+
 // TestBrowser loads the page in real headless Chromium: once to check the
 // rendered case list, once to check that the page's CSP blocks inline
 // script while script from the page's own origin runs.
