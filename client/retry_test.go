@@ -352,3 +352,27 @@ func TestRetryAfterParsing(t *testing.T) {
 		}
 	}
 }
+
+func TestBackoffBounds(t *testing.T) {
+	tests := []struct {
+		policy   RetryPolicy
+		attempt  int
+		min, max time.Duration
+	}{
+		{RetryPolicy{}, 1, 50 * time.Millisecond, 100 * time.Millisecond},
+		{RetryPolicy{}, 3, 200 * time.Millisecond, 400 * time.Millisecond},
+		{RetryPolicy{}, 10, time.Second, 2 * time.Second},
+		{RetryPolicy{}, 1000, time.Second, 2 * time.Second},
+		{RetryPolicy{MinBackoff: 10 * time.Minute, MaxBackoff: time.Hour}, 60, 30 * time.Minute, time.Hour},
+		{RetryPolicy{MinBackoff: time.Second, MaxBackoff: time.Millisecond}, 2, 500 * time.Millisecond, time.Second},
+	}
+	for _, tt := range tests {
+		p := tt.policy.resolve()
+		for range 50 {
+			if got := p.wait(tt.attempt, nil); got < tt.min || got > tt.max {
+				t.Errorf("%+v attempt %d: wait %v outside [%v, %v]", tt.policy, tt.attempt, got, tt.min, tt.max)
+				break
+			}
+		}
+	}
+}

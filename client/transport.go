@@ -72,10 +72,15 @@ func (p RetryPolicy) wait(attempt int, resp *http.Response) time.Duration {
 			return min(d, p.MaxRetryAfter)
 		}
 	}
-	d := p.MaxBackoff
-	if attempt < 32 {
-		d = min(p.MinBackoff<<(attempt-1), p.MaxBackoff)
+	d := p.MinBackoff
+	for i := 1; i < attempt && d < p.MaxBackoff; i++ {
+		if d > p.MaxBackoff/2 { // doubling would pass the cap (or overflow)
+			d = p.MaxBackoff
+			break
+		}
+		d *= 2
 	}
+	d = min(d, p.MaxBackoff)
 	return d/2 + rand.N(d/2+1)
 }
 
