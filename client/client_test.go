@@ -775,3 +775,25 @@ func TestDeadlineWhileWaiting(t *testing.T) {
 		t.Errorf("err = %v, want a *Error matching context.DeadlineExceeded after 1 attempt", err)
 	}
 }
+
+func TestDelfragaWithoutHTTPCode(t *testing.T) {
+	url, _ := serve(t, always(200, `{"kundhandelser":[],"delfragor":[{"producent":"P","status":"OK"},{"producent":"Q","status":"TIMEOUT"}]}`))
+	c := newClient(t, url, &Options{Dialect: Forwarding})
+	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+	if !errors.Is(err, ErrDelfraga) {
+		t.Errorf("err = %v, want ErrDelfraga for Q's TIMEOUT", err)
+	}
+	type short struct {
+		Producent  string
+		HTTPStatus int
+		Failed     bool
+	}
+	var got []short
+	for _, o := range a.Outcomes {
+		got = append(got, short{o.Producent, o.HTTPStatus, o.Err != nil})
+	}
+	want := []short{{"P", 200, false}, {"Q", 0, true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -149,9 +149,11 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		}
 		o := p.outcome(outcomeKey{d.Producent, idx}, part)
 		o.Attempts += ex.attempts
-		if o.HTTPStatus == 0 || o.Err == nil {
-			o.HTTPStatus = d.HTTPCode
-			o.Status = d.Status
+		if o.Err == nil {
+			o.HTTPStatus, o.Status = d.HTTPCode, d.Status
+			if o.HTTPStatus == 0 && !delfragaFailed(d) {
+				o.HTTPStatus = ex.status // the service gave no code of its own
+			}
 		}
 		if t := totals[idx]; t != nil {
 			o.Total = *t
