@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -435,3 +436,22 @@ func (n *node) withClass(class string) []*node {
 }
 
 func (n *node) String() string { return "<" + n.name + ">" + n.text() }
+
+// TestFragment checks that the template.HTML a portal embeds is exactly
+// what Render writes, so it passes through the portal's own html/template
+// unescaped and unchanged.
+func TestFragment(t *testing.T) {
+	cat, instances := loadPia(t)
+	frag, err := widget.Fragment(cat, instances)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := template.Must(template.New("page").Parse(`<main>{{.}}</main>`))
+	var b bytes.Buffer
+	if err := page.Execute(&b, frag); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("<main>"+render(t, cat, instances)+"</main>", b.String()); diff != "" {
+		t.Errorf("Fragment in a page mismatch (-want +got):\n%s", diff)
+	}
+}
