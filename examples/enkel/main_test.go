@@ -249,3 +249,15 @@ func TestJSONWithoutEventsIsAnEmptyArray(t *testing.T) {
 		t.Errorf("exit %d, output %q (%s); want 0 and []", code, out, errs)
 	}
 }
+
+func TestGuessKundTyp(t *testing.T) {
+	for id, want := range map[string]minaarenden.KundTyp{
+		"165560360793": minaarenden.Organisationsnummer,
+		"199001012385": minaarenden.Personnummer,
+		"199001612382": minaarenden.Samordningsnummer, // day 01 + 60
+	} {
+		if got := guessKundTyp(id); got != want {
+			t.Errorf("guessKundTyp(…%s) = %s, want %s", id[8:], got, want)
+		}
+	}
+}
