@@ -334,7 +334,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 	}
 	dec, derr := decodeAnswer(ex.body, c.zone)
 	if derr != nil {
-		out.Err = c.newError(ex.status, ex.attempts, corr, derr)
+		out.Err = c.unreadable(ctx, ex, corr, derr)
 		return nil, "", out
 	}
 	events := make([]minaarenden.Kundhandelse, 0, dec.count())
@@ -349,7 +349,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 	}
 	out.Events = len(events)
 	if dec.bad != nil {
-		out.Err = c.newError(ex.status, ex.attempts, corr, dec.bad)
+		out.Err = c.unreadable(ctx, ex, corr, dec.bad)
 	}
 	return events, dec.version, out
 }

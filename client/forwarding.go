@@ -85,7 +85,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	}
 	dec, err := decodeAnswer(ex.body, p.c.zone)
 	if err != nil {
-		p.failAll(pending, ex, p.c.newError(ex.status, ex.attempts, p.corr, err))
+		p.failAll(pending, ex, p.c.unreadable(ctx, ex, p.corr, err))
 		return nil, nil, false
 	}
 	if p.version == "" {
@@ -192,7 +192,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		p.failAll(pending, ex, e)
 	}
 	if dec.bad != nil {
-		p.failAll(pending, ex, p.c.newError(ex.status, ex.attempts, p.corr, dec.bad))
+		p.failAll(pending, ex, p.c.unreadable(ctx, ex, p.corr, dec.bad))
 	}
 	return page, next, true
 }

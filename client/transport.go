@@ -375,6 +375,15 @@ func cleanTransportError(err error, endpoint string) error {
 	return err
 }
 
+// unreadable reports an answer that arrived but could not (all) be read.
+func (c *Client) unreadable(ctx context.Context, ex *exchange, corr string, err error) *Error {
+	e := c.newError(ex.status, ex.attempts, corr, err)
+	c.log.LogAttrs(ctx, slog.LevelWarn, "minaarenden: answer unreadable",
+		slog.String("producer", c.name), slog.Int("attempt", ex.attempts), slog.Int("status", ex.status),
+		slog.String("correlation_id", corr), slog.String("error", e.Error()))
+	return e
+}
+
 func (c *Client) newError(status, attempts int, corr string, err error) *Error {
 	return &Error{Endpoint: c.endpoint, Producent: c.name, Status: status, Attempts: attempts, CorrelationID: corr, Err: err}
 }
