@@ -79,15 +79,28 @@ func Example() {
 // Routing asks only the sources whose prefixes can match the question's
 // kundhandelseTyper; the others are reported as skipped, not failed.
 func ExampleAggregator_Run_routing() {
-	skv := &fake{name: "Skatteverket", prefixes: typs{"SKV"}}
-	prv := &fake{name: "PRV", prefixes: typs{"PRV"}}
-	agg, err := aggregate.New([]aggregate.Source{skv, prv}, nil)
+	pia := minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: "165560360793", Typ: minaarenden.Organisationsnummer}}
+	var sources []aggregate.Source
+	for name, prefix := range map[string]minaarenden.Kundhandelsetyp{"Skatteverket": "SKV", "PRV": "PRV"} {
+		srv, err := clienttest.NewServer(clienttest.Config{Producent: name})
+		if err != nil {
+			panic(err)
+		}
+		defer srv.Close()
+		c, err := client.New(srv.URL, &client.Options{Name: name, Prefixes: []minaarenden.Kundhandelsetyp{prefix}, HTTPClient: aggregate.NewHTTPClient()})
+		if err != nil {
+			panic(err)
+		}
+		sources = append(sources, c)
+	}
+	agg, err := aggregate.New(sources, nil)
 	if err != nil {
 		panic(err)
 	}
 	res, err := agg.Run(context.Background(), minaarenden.Fraga{
 		Parter:            []minaarenden.Part{pia},
 		KundhandelseTyper: []minaarenden.Kundhandelsetyp{"SKV.MOMS"},
+		Anvandare:         "199001012385",
 	})
 	if err != nil {
 		panic(err)
@@ -96,28 +109,43 @@ func ExampleAggregator_Run_routing() {
 		fmt.Println(o.Source, o.Status)
 	}
 	fmt.Println("complete:", res.Complete())
-	// Output:
+	// Unordered output:
 	// Skatteverket ok
 	// PRV skipped
 	// complete: true
 }
 
 // An Observer sees every request, hedges included, to feed metrics or
-// tracing.
+// tracing: here, the second request sent to a producer that was slow the
+// first time.
 func ExampleObserverFuncs() {
+	pia := minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: "165560360793", Typ: minaarenden.Organisationsnummer}}
+	srv, err := clienttest.NewServer(clienttest.Config{Producent: "Skatteverket"})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	srv.Handler.SetFault(clienttest.Fault{Latency: 10 * time.Second, Times: 1})
+	c, err := client.New(srv.URL, &client.Options{Name: "Skatteverket", Prefixes: []minaarenden.Kundhandelsetyp{"SKV"}, HTTPClient: aggregate.NewHTTPClient()})
+	if err != nil {
+		panic(err)
+	}
 	obs := aggregate.ObserverFuncs{
 		Done: func(ctx context.Context, a aggregate.Attempt) {
 			fmt.Printf("%s hedge=%v status=%s won=%v\n", a.Source, a.Hedge, a.Status, a.Won)
 		},
 	}
-	src := &fake{name: "Skatteverket", prefixes: typs{"SKV"}}
-	agg, err := aggregate.New([]aggregate.Source{src}, &aggregate.Options{Observer: obs})
+	agg, err := aggregate.New([]aggregate.Source{c}, &aggregate.Options{Observer: obs, HedgeDelay: 100 * time.Millisecond})
 	if err != nil {
 		panic(err)
 	}
-	if _, err := agg.Run(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{pia}}); err != nil {
+	res, err := agg.Run(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{pia}, Anvandare: "199001012385"})
+	if err != nil {
 		panic(err)
 	}
+	fmt.Println("hedges:", res.Outcomes[0].Hedges)
 	// Output:
-	// Skatteverket hedge=false status=ok won=true
+	// Skatteverket hedge=false status=error won=false
+	// Skatteverket hedge=true status=ok won=true
+	// hedges: 1
 }
