@@ -1,6 +1,7 @@
 package clienttest
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -232,5 +233,48 @@ func TestNewHandlerRejectsBadConfig(t *testing.T) {
 				t.Error("NewHandler accepted it")
 			}
 		})
+	}
+}
+
+func TestHeadersAndLimits(t *testing.T) {
+	h := mustHandler(t, skvConfig(minaarenden.V6_1))
+	path := DefaultBasePath + "/kundhandelser"
+	header, body := producerReq(minaarenden.V6_1, personPart, nil)
+
+	if _, got, _ := do(t, h, http.MethodPost, path, header, body); got.Get("x-correlation-id") != "corr-1" {
+		t.Errorf("x-correlation-id %q, want it echoed", got.Get("x-correlation-id"))
+	}
+	if status, got, _ := do(t, h, http.MethodPut, path, header, body); status != 405 || got.Get("Allow") != http.MethodPost {
+		t.Errorf("PUT: %d Allow %q, want 405 Allow POST", status, got.Get("Allow"))
+	}
+	big := append(bytes.Repeat([]byte(" "), maxRequestBody), body...)
+	if status, _, b := do(t, h, http.MethodPost, path, header, big); status != 400 || !strings.Contains(errorMessage(t, b), "larger than") {
+		t.Errorf("oversized request: %d %s, want 400", status, b)
+	}
+
+	fwd := mustHandler(t, forwardingConfig())
+	_, got, _ := do(t, fwd, http.MethodPost, DefaultBasePath+"/kundhandelseFragaSynkron", forwardingHeader(), forwardingBody(nil, nil))
+	if got.Get("skv_client_correlation_id") != forwardingHeader().Get("skv_client_correlation_id") {
+		t.Errorf("skv_client_correlation_id %q, want it echoed", got.Get("skv_client_correlation_id"))
+	}
+}
+
+func TestHeadersOptionalBefore31(t *testing.T) {
+	for _, v := range []minaarenden.Version{minaarenden.V1_1, minaarenden.V2_0, minaarenden.V3_0} {
+		h := mustHandler(t, skvConfig(v))
+		_, body := producerReq(v, personPart, nil)
+		header := http.Header{"Content-Type": {"application/json"}}
+		if status, _, b := do(t, h, http.MethodPost, DefaultBasePath+"/kundhandelser", header, body); status != 200 {
+			t.Errorf("%s without headers: %d %s, want 200", v, status, b)
+		}
+	}
+}
+
+func TestRecordLimitNegativeRecordsNothing(t *testing.T) {
+	h := mustHandler(t, Config{Events: skvEvents(), RecordLimit: -1})
+	header, body := producerReq(minaarenden.V6_1, personPart, nil)
+	do(t, h, http.MethodPost, DefaultBasePath+"/kundhandelser", header, body)
+	if len(h.Requests()) != 0 || h.RequestCount() != 1 {
+		t.Errorf("recorded %d, counted %d; want 0 and 1", len(h.Requests()), h.RequestCount())
 	}
 }
