@@ -22,7 +22,9 @@ func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options)
 	if opts == nil {
 		opts = &Options{}
 	}
-	p := placer{c: c, plans: make(map[planKey]*plan), open: make(map[instanceKey]*builder)}
+	// Cases run to a handful of events each; size the map for that rather
+	// than growing it step by step.
+	p := placer{c: c, plans: make(map[planKey]*plan), open: make(map[instanceKey]*builder, len(events)/4)}
 	order := instantOrder(events)
 	owner := make([]*builder, len(order))
 	for k, i := range order {
@@ -34,10 +36,13 @@ func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options)
 	// appending to one instance's Events never writes into another's.
 	all := make([]minaarenden.Kundhandelse, len(events))
 	for _, b := range p.all {
-		b.in.Events, all = all[:0:b.n], all[b.n:]
+		b.in.Events, all = all[:b.n:b.n], all[b.n:]
+		b.n = 0
 	}
 	for k, i := range order {
-		owner[k].in.Events = append(owner[k].in.Events, events[i])
+		b := owner[k]
+		b.in.Events[b.n] = events[i]
+		b.n++
 	}
 	out := make([]*Instance, len(p.all))
 	for i, b := range p.all {
@@ -414,30 +419,49 @@ func (b *builder) finish(p *placer) *Instance {
 // by kundhandelseId and then by content, so the order never depends on the
 // order events arrived in (rule 8).
 func instantOrder(events []minaarenden.Kundhandelse) []int32 {
+	// Nanoseconds since 1970 fit an int64 for years 1678 to 2262; an event
+	// outside them sorts by seconds and nanoseconds apart, at a small cost.
 	type key struct {
-		sec  int64
+		ns   int64 // the instant, when wide is false
+		sec  int64 // the instant's seconds, when wide
 		nsec int32
 		idx  int32
 	}
 	keys := make([]key, len(events))
+	wide := false
 	for i := range events {
 		t := events[i].Tidpunkt
-		keys[i] = key{sec: t.Unix(), nsec: int32(t.Nanosecond()), idx: int32(i)}
+		keys[i] = key{ns: t.UnixNano(), sec: t.Unix(), nsec: int32(t.Nanosecond()), idx: int32(i)}
+		if y := t.Year(); y < 1678 || y > 2261 {
+			wide = true
+		}
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		// The common case, distinct instants, decides on the first compare.
-		if a.sec != b.sec {
-			return cmp.Compare(a.sec, b.sec)
-		}
-		if a.nsec != b.nsec {
-			return cmp.Compare(a.nsec, b.nsec)
-		}
+	tie := func(a, b key) int {
 		ea, eb := &events[a.idx], &events[b.idx]
 		if c := strings.Compare(ea.KundhandelseID, eb.KundhandelseID); c != 0 {
 			return c
 		}
 		return sameIDOrder(ea, eb)
-	})
+	}
+	if wide {
+		slices.SortFunc(keys, func(a, b key) int {
+			if a.sec != b.sec {
+				return cmp.Compare(a.sec, b.sec)
+			}
+			if a.nsec != b.nsec {
+				return cmp.Compare(a.nsec, b.nsec)
+			}
+			return tie(a, b)
+		})
+	} else {
+		slices.SortFunc(keys, func(a, b key) int {
+			// The common case, distinct instants, decides on one compare.
+			if a.ns != b.ns {
+				return cmp.Compare(a.ns, b.ns)
+			}
+			return tie(a, b)
+		})
+	}
 	order := make([]int32, len(keys))
 	for i, k := range keys {
 		order[i] = k.idx
