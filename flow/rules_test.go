@@ -107,6 +107,13 @@ func TestRule1InstanceKey(t *testing.T) {
 		}, []inst{
 			{"X.ENKEL", "Xverket", "", flow.Klart, []string{"a", "h", "b"}, []flow.AvvikelseKind{}},
 		}},
+		{"instants beyond int64 nanoseconds still sort", []K{
+			ev("b", 0, "X.ENKEL.BESLUT", at(time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC))),
+			ev("h", 0, "X.ENKEL.HANDLAGGNING", at(time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC))),
+			ev("a", 0, "X.ENKEL.ANSOKAN", at(time.Time{})),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Klart, []string{"a", "h", "b"}, []flow.AvvikelseKind{}},
+		}},
 		{"instant ties broken by kundhandelseId", []K{
 			ev("2", 0, "X.ENKEL.HANDLAGGNING"), ev("1", 0, "X.ENKEL.ANSOKAN"),
 		}, []inst{
