@@ -56,7 +56,8 @@
 // With Options.HedgeDelay set, a request that has not answered after the
 // delay gets a twin; the first answer wins, the other is cancelled, and
 // Outcome.Hedges counts it. Hedging trims the tail a few slow answers cause
-// at the cost of extra requests to exactly those sources.
+// at the cost of extra requests to exactly those sources (and, over
+// HTTP/1.1, a new connection for each cancelled loser).
 //
 // When answers land at once, their processing (spoof guard, copying,
 // outcome building) runs at most Options.ProcessConcurrency (GOMAXPROCS) at
