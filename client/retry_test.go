@@ -376,3 +376,36 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+// brokenBody gives part of an answer, then the error a reset connection
+// gives.
+type brokenBody struct{ r io.Reader }
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+func (b *brokenBody) Close() error { return nil }
+
+func TestAnswerBrokenOffIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ft := &fakeTransport{answer: func(n int) (*http.Response, error) {
+			resp := response(200, nil, okEmpty)
+			if n == 0 {
+				resp.Body = &brokenBody{strings.NewReader(okEmpty[:10])}
+			}
+			return resp, nil
+		}}
+		c := newClient(t, "https://p.invalid"+base, &Options{Transport: ft})
+		a, err := c.Query(t.Context(), oneKund)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ft.calls() != 2 || a.Outcomes[0].Attempts != 2 {
+			t.Errorf("%d calls, %d attempts; want the answer read on the second", ft.calls(), a.Outcomes[0].Attempts)
+		}
+	})
+}

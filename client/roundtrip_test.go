@@ -128,13 +128,23 @@ func TestRoundTripFaults(t *testing.T) {
 			}
 		}},
 		{"oversize", clienttest.Fault{Oversize: 2 << 20}, func(t *testing.T, a *client.Answer, err error) {
-			if !isErr(err, client.ErrResponseTooLarge) {
+			if !isErr(err, client.ErrResponseTooLarge) || a.Outcomes[0].Attempts != 1 {
 				t.Errorf("err = %v, want ErrResponseTooLarge", err)
 			}
 		}},
 		{"content type", clienttest.Fault{ContentType: "text/html"}, func(t *testing.T, a *client.Answer, err error) {
-			if !isErr(err, client.ErrContentType) {
-				t.Errorf("err = %v, want ErrContentType", err)
+			if !isErr(err, client.ErrContentType) || a.Outcomes[0].Attempts != 1 {
+				t.Errorf("err = %v after %d attempts, want ErrContentType after 1", err, a.Outcomes[0].Attempts)
+			}
+		}},
+		{"connection reset mid-answer, once", clienttest.Fault{ResetMidBody: true, Times: 1}, func(t *testing.T, a *client.Answer, err error) {
+			if err != nil || a.Outcomes[0].Attempts != 2 || len(a.Events) != 3 {
+				t.Errorf("err %v, outcome %+v; want the answer on the second attempt", err, a.Outcomes[0])
+			}
+		}},
+		{"connection reset mid-answer, always", clienttest.Fault{ResetMidBody: true}, func(t *testing.T, a *client.Answer, err error) {
+			if err == nil || a.Outcomes[0].Attempts != 3 || a.Outcomes[0].HTTPStatus != 200 {
+				t.Errorf("err %v, outcome %+v; want a failure after 3 attempts", err, a.Outcomes[0])
 			}
 		}},
 		{"problem", clienttest.Fault{Status: 400, Problem: true, Message: "kund saknas"}, func(t *testing.T, a *client.Answer, err error) {

@@ -127,6 +127,9 @@ func retryableError(err error) bool {
 		token            *tokenError
 		op               *net.OpError
 	)
+	if ae, ok := errors.AsType[*answerError](err); ok {
+		return ae.retry && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	}
 	switch {
 	case errors.As(err, &op) && op.Op == "remote error":
 		// crypto/tls reports an alert from the peer this way: over TCP a
@@ -228,7 +231,22 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 		wait      time.Duration
 		start     time.Time
 		chainFrom = time.Now()
+		answer    []byte
+		// handled marks CheckRetry's second call for one attempt: the
+		// library asks again after every run of the response handler.
+		handled bool
 	)
+	// The answer is read inside the retry loop: a connection that breaks
+	// off mid-answer is a transport failure like any other and is retried.
+	req.SetResponseHandler(func(resp *http.Response) error {
+		handled = true
+		if !ok(resp.StatusCode) {
+			return nil // an error status: read below, for the *Error
+		}
+		b, err := c.readAnswer(resp)
+		answer = b
+		return err
+	})
 	rc := &retryablehttp.Client{
 		HTTPClient: c.http,
 		Logger:     nil, // its own logger writes URLs to stderr
@@ -237,14 +255,17 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 		RetryMax:       c.retry.MaxAttempts,
 		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) { start = time.Now() },
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			attempts++
 			status := 0
 			if resp != nil {
 				status = resp.StatusCode
 			}
-			c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: attempt",
-				slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)), slog.String("correlation_id", corr))
+			if !handled {
+				attempts++
+				c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: attempt",
+					slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", status),
+					slog.Duration("duration", time.Since(start)), slog.String("correlation_id", corr))
+			}
+			handled = false
 			if ctx.Err() != nil {
 				return false, ctx.Err()
 			}
@@ -279,6 +300,9 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 		return ex, e
 	}
 	if err != nil {
+		if ae, reading := errors.AsType[*answerError](err); reading {
+			return fail(c.newError(ex.status, attempts, corr, ae.err))
+		}
 		e := c.newError(ex.status, attempts, corr, cleanTransportError(err, c.endpoint))
 		if resp != nil {
 			e.Message, e.Problem = readProblem(resp)
@@ -294,16 +318,36 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 		e.Message, e.Problem = readProblem(resp)
 		return fail(e)
 	}
+	ex.body = answer
+	c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: answered",
+		slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", ex.status),
+		slog.Duration("duration", time.Since(chainFrom)), slog.String("correlation_id", corr))
+	return ex, nil
+}
+
+// answerError is a failure to take in a good status's answer. Only a broken
+// connection is worth another attempt; a wrong content type or an answer
+// over the limit will be the same next time.
+type answerError struct {
+	err   error
+	retry bool
+}
+
+func (e *answerError) Error() string { return e.err.Error() }
+func (e *answerError) Unwrap() error { return e.err }
+
+// readAnswer checks and reads a good status's answer, and closes its body.
+func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		ct := resp.Header.Get("Content-Type")
 		if len(ct) > 64 {
 			ct = ct[:64]
 		}
-		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("%w (got %q)", ErrContentType, ct)))
+		return nil, &answerError{err: fmt.Errorf("%w (got %q)", ErrContentType, ct)}
 	}
 	if resp.ContentLength > c.maxBytes {
-		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)))
+		return nil, &answerError{err: fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)}
 	}
 	var buf bytes.Buffer
 	if resp.ContentLength > 0 {
@@ -311,16 +355,12 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBytes+1))
 	if err != nil {
-		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("reading answer: %w", err)))
+		return nil, &answerError{err: fmt.Errorf("reading answer: %w", err), retry: true}
 	}
 	if n > c.maxBytes {
-		return fail(c.newError(resp.StatusCode, attempts, corr, fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)))
+		return nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
 	}
-	ex.body = buf.Bytes()
-	c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: answered",
-		slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", ex.status),
-		slog.Duration("duration", time.Since(chainFrom)), slog.String("correlation_id", corr))
-	return ex, nil
+	return buf.Bytes(), nil
 }
 
 // keepErrorBody replaces go-retryablehttp's default error handler, which
