@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -68,26 +69,46 @@ func TestConcurrentClients(t *testing.T) {
 	}
 }
 
-// BenchmarkProducer measures one answer of 20 events from a store of 1000,
-// without the network, many clients at once.
+// BenchmarkProducer measures one answer of 20 events picked from a store
+// of 1000, without the network.
 func BenchmarkProducer(b *testing.B) {
+	h, header, body := benchProducer(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		serveOnce(b, h, header, body)
+	}
+}
+
+// BenchmarkProducer100Clients is BenchmarkProducer with a hundred clients
+// asking at once, as aggregate's fan-out benchmarks do.
+func BenchmarkProducer100Clients(b *testing.B) {
+	h, header, body := benchProducer(b)
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 100/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			serveOnce(b, h, header, body)
+		}
+	})
+}
+
+func benchProducer(b *testing.B) (*Handler, http.Header, []byte) {
 	h, err := NewHandler(Config{Events: manyEvents(1000), RecordLimit: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	header, body := producerReq(minaarenden.V6_1, personPart, map[string]any{"startDatum": "2025-01-01", "slutDatum": "2025-01-20"})
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req := httptest.NewRequest(http.MethodPost, DefaultBasePath+"/kundhandelser", bytes.NewReader(body))
-			req.Header = header
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				b.Fatalf("status %d", w.Code)
-			}
-		}
-	})
+	return h, header, body
+}
+
+func serveOnce(b *testing.B, h *Handler, header http.Header, body []byte) {
+	req := httptest.NewRequest(http.MethodPost, DefaultBasePath+"/kundhandelser", bytes.NewReader(body))
+	req.Header = header
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		b.Fatalf("status %d", w.Code)
+	}
 }
 
 // BenchmarkForwarding measures a paged forwarding answer over two

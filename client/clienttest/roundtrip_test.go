@@ -234,3 +234,31 @@ func Example() {
 	// 2025-08-12T12:03:55Z SKV.MOMS.DEKL_INLAMAD Vi har tagit emot din momsdeklaration
 	// 2025-10-26T00:30:00Z SKV.MOMS.KOMPLETTERING Komplettera din momsdeklaration
 }
+
+// ExampleHandler_SetProducerFault shows a forwarding service whose PRV
+// delfråga fails: the answer is 206, Skatteverket's events still arrive, and
+// the outcome says which producer failed.
+func ExampleHandler_SetProducerFault() {
+	s, err := clienttest.NewServer(clienttest.Config{Dialect: client.Forwarding, Producers: []clienttest.Config{
+		{Producent: "Skatteverket", Version: minaarenden.V6_0, Events: events()},
+		{Producent: "PRV"},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	s.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503, Message: "underhåll"})
+
+	c, _ := client.New(s.URL, &client.Options{Dialect: client.Forwarding})
+	a, err := c.Query(context.Background(), personFraga)
+	fmt.Println("events:", len(a.Events))
+	for _, o := range a.Outcomes {
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s: HTTP %d %s %s", o.Producent, o.HTTPStatus, o.Status, o.Message)))
+	}
+	fmt.Println("failed:", err != nil)
+	// Output:
+	// events: 3
+	// Skatteverket: HTTP 200 OK
+	// PRV: HTTP 503 FEL Service unavailable: underhåll
+	// failed: true
+}
