@@ -73,11 +73,11 @@
 //
 // # Failures and retries
 //
-// Transport errors and 429, 502, 503 and 504 are retried with jittered
-// exponential backoff, honouring Retry-After up to RetryPolicy.MaxRetryAfter;
-// no other status is retried, nor anything once the context is done, and a
-// wait that would pass the context's deadline fails at once
-// (ErrRetryBeyondDeadline). Every failure is a *Error carrying the
+// Transport errors (an answer broken off mid-way among them) and 429, 502,
+// 503 and 504 are retried with jittered exponential backoff, honouring
+// Retry-After up to RetryPolicy.MaxRetryAfter; no other status is retried,
+// nor anything once the context is done, and a wait that would pass the
+// context's deadline fails at once (ErrRetryBeyondDeadline). Every failure is a *Error carrying the
 // endpoint (no query string), status, the producer's message or RFC 7807
 // problem, attempts and correlation id; it unwraps to the cause, so
 // errors.Is(err, context.DeadlineExceeded) works.

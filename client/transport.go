@@ -23,9 +23,10 @@ import (
 )
 
 // RetryPolicy says when and how often a failed request is tried again.
-// Only transport errors and 429, 502, 503 and 504 are retried; every other
-// status, 4xx above all, is final at once. Nothing is retried once the
-// context is done. The zero value is the default noted on each field.
+// Only transport errors (an answer broken off mid-way among them) and 429,
+// 502, 503 and 504 are retried; every other status, 4xx above all, is
+// final at once. Nothing is retried once the context is done. The zero
+// value is the default noted on each field.
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; zero is 3, 1 (or less) never
 	// retries. NoRetry is that policy.
