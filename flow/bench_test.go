@@ -125,3 +125,14 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPlacePia is the small call a portal makes per page view: seven
+// events, four expected cases.
+func BenchmarkPlacePia(b *testing.B) {
+	c, events := piaCatalog(b), piaEvents(b)
+	opts := &flow.Options{Expected: piaExpected}
+	b.ReportAllocs()
+	for b.Loop() {
+		flow.Place(c, events, opts)
+	}
+}

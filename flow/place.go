@@ -24,7 +24,9 @@ func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options)
 	}
 	// Cases run to a handful of events each; size the map for that rather
 	// than growing it step by step.
-	p := placer{c: c, plans: make(map[planKey]*plan), open: make(map[instanceKey]*builder, len(events)/4)}
+	guess := len(events)/4 + len(opts.Expected)
+	p := placer{c: c, plans: make(map[planKey]*plan), open: make(map[instanceKey]*builder, guess),
+		chunk: min(max(guess, 16), 4096)}
 	order := instantOrder(events)
 	owner := make([]*builder, len(order))
 	for k, i := range order {
@@ -65,7 +67,9 @@ type placer struct {
 	all   []*builder               // in the order they were opened
 
 	// Arenas: instances and their step lists are carved from a few large
-	// allocations rather than one per instance (see take).
+	// allocations rather than one per instance (see take), chunk instances
+	// at a time, sized from the input so a small call allocates little.
+	chunk     int
 	instances []Instance
 	builders  []builder
 	marks     []mark
@@ -75,13 +79,14 @@ type placer struct {
 
 // take returns a slice of n elements from *buf, capped at n so appending
 // to it reallocates instead of spilling into the next slice, refilling buf
-// in chunks. n == 0 gives an empty, non-nil slice, which encodes as [].
-func take[T any](buf *[]T, n int) []T {
+// chunk elements at a time. n == 0 gives an empty, non-nil slice, which
+// encodes as [].
+func take[T any](buf *[]T, n, chunk int) []T {
 	if n == 0 {
 		return []T{}
 	}
 	if len(*buf) < n {
-		*buf = make([]T, max(n, 4096))
+		*buf = make([]T, max(n, chunk))
 	}
 	s := (*buf)[:n:n]
 	*buf = (*buf)[n:]
@@ -90,12 +95,12 @@ func take[T any](buf *[]T, n int) []T {
 
 // newBuilder opens an instance; pl is nil for a type the catalog lacks.
 func (p *placer) newBuilder(typ, producent, ref string, pl *plan) *builder {
-	in := &take(&p.instances, 1)[0]
+	in := &take(&p.instances, 1, p.chunk)[0]
 	*in = Instance{Typ: typ, Producent: producent, Referens: ref}
-	b := &take(&p.builders, 1)[0]
+	b := &take(&p.builders, 1, p.chunk)[0]
 	*b = builder{in: in, plan: pl, pos: -1}
 	if pl != nil {
-		b.marks = take(&p.marks, len(pl.g.Nodes))
+		b.marks = take(&p.marks, len(pl.g.Nodes), 8*p.chunk)
 	}
 	p.all = append(p.all, b)
 	return b
@@ -386,16 +391,16 @@ func (b *builder) finish(p *placer) *Instance {
 			aterstar = pl.startToEnd
 		}
 	}
-	in.Nasta = take(&p.typs, len(nasta))
+	in.Nasta = take(&p.typs, len(nasta), 8*p.chunk)
 	for k, s := range nasta {
 		in.Nasta[k] = pl.g.Nodes[s]
 	}
-	in.Aterstar = take(&p.typs, len(aterstar))
+	in.Aterstar = take(&p.typs, len(aterstar), 8*p.chunk)
 	for k, s := range aterstar {
 		in.Aterstar[k] = pl.g.Nodes[s]
 		b.marks[s] |= markExpected
 	}
-	in.Steg = take(&p.steg, len(pl.g.Nodes))
+	in.Steg = take(&p.steg, len(pl.g.Nodes), 8*p.chunk)
 	for i, id := range pl.g.Nodes {
 		// Rule 5: a step that qualifies twice takes the first of current,
 		// done, skipped, expected, unvisited.
