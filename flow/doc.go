@@ -12,7 +12,8 @@
 //  1. Instance key: producent + producentärendetyp (the first two segments
 //     of kundhandelseTyp) + reference, where the reference is
 //     referenser.producentarende (its first string or url), else the
-//     Part.Arende identifierare the event answered, else "". Events are
+//     Part.Arende identifierare the event answered, else "" (a number or
+//     boolean producentarende counts as its JSON text). Events are
 //     walked in instant order, ties by kundhandelseId. With an empty
 //     reference a start step after a finished instance opens a new one;
 //     with a reference it stays (and is after_end).

@@ -173,15 +173,27 @@ func instanceTyp(t minaarenden.Kundhandelsetyp) string {
 
 // reference is rule 1's reference: referenser.producentarende (a string, or
 // the first string or url of an array or object), else the arende
-// identifierare the event answered, else "".
+// identifierare the event answered, else "". A producentarende of another
+// shape (a number, say) is used as its JSON text, so two such cases are not
+// merged into one.
 func reference(e *minaarenden.Kundhandelse) string {
-	if r := e.Referenser.Producentarende().First(); r != "" {
+	pa := e.Referenser.Producentarende()
+	if r := pa.First(); r != "" {
 		return r
+	}
+	if raw := bytes.TrimSpace(pa.Raw); len(pa.Varden) == 0 && otherScalar(raw) {
+		return string(raw)
 	}
 	if e.Part.Arende != nil {
 		return e.Part.Arende.Identifierare
 	}
 	return ""
+}
+
+// otherScalar reports whether raw is a JSON number or boolean: neither a
+// string, array or object (which Referens reads) nor null.
+func otherScalar(raw []byte) bool {
+	return len(raw) > 0 && string(raw) != "null" && !bytes.ContainsAny(raw[:1], `"[{`)
 }
 
 // expect adds an instance for each expected type that has none (rule 3).

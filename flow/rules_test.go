@@ -77,6 +77,17 @@ func TestRule1InstanceKey(t *testing.T) {
 			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"b"}, []flow.AvvikelseKind{}},
 			{"X.ENKEL", "Xverket", "D-2026-17", flow.Pagaende, []string{"a"}, []flow.AvvikelseKind{}},
 		}},
+		{"a producentarende of another shape is its JSON text", []K{
+			ev("a", 0, "X.ENKEL.ANSOKAN", func(e *K) {
+				e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Raw: json.RawMessage("20260417")}}
+			}),
+			ev("b", 1, "X.ENKEL.ANSOKAN", func(e *K) {
+				e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Raw: json.RawMessage("null")}}
+			}),
+		}, []inst{
+			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"b"}, []flow.AvvikelseKind{}},
+			{"X.ENKEL", "Xverket", "20260417", flow.Pagaende, []string{"a"}, []flow.AvvikelseKind{}},
+		}},
 		{"producentarende wins over the arende", []K{
 			ev("a", 0, "X.ENKEL.ANSOKAN", arende, ref("P-1")),
 		}, []inst{
