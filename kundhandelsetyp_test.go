@@ -2,6 +2,7 @@ package minaarenden
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,23 @@ func TestKundhandelsetypValidate(t *testing.T) {
 	}
 	if err := Kundhandelsetyp("SKV.").ValidatePrefix(); err == nil {
 		t.Error(`prefix "SKV." accepted`)
+	}
+}
+
+func TestTypErrorHidesIdentifiers(t *testing.T) {
+	for _, typ := range []Kundhandelsetyp{"199001012385", "SKV.MOMS.19900101-2385", "skv.199001012385"} {
+		err := typ.ValidatePrefix()
+		if err == nil {
+			err = typ.Validate()
+		}
+		if err == nil {
+			t.Fatalf("%q accepted", typ)
+		}
+		if strings.Contains(err.Error(), "19900101") {
+			t.Errorf("error %q reveals an identifier", err)
+		}
+	}
+	if got := (&TypError{Typ: "SKV.MO MS", Reason: "r"}).Error(); !strings.Contains(got, "SKV.MO MS") {
+		t.Errorf("a harmless value must still be shown: %s", got)
 	}
 }
