@@ -158,7 +158,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // BenchmarkFanOut asks 100 producers × 10 events at 50 ms latency, with the
 // SDK and with the hand-written baseline in the same loop, and reports the
 // wall time above the 50 ms every answer costs, and the SDK/baseline ratio.
-// It also counts dials per request once the pool is warm.
+// A third arm fans the same clients out with a bare errgroup, separating
+// what package aggregate costs from what package client does. It also
+// counts dials per request once the pool is warm.
 func BenchmarkFanOut(b *testing.B) {
 	const latency = 50 * time.Millisecond
 	fl := newFleet(b, 100, func(int) time.Duration { return latency })
@@ -173,8 +175,27 @@ func BenchmarkFanOut(b *testing.B) {
 	if n, _ := fl.baseline(ctx, hc); n != 1000 {
 		b.Fatalf("baseline warm-up: %d events", n)
 	}
+	// clientOnly is the same clients fanned out by a bare errgroup: the
+	// difference to sdk is what package aggregate itself costs.
+	clientOnly := func() int {
+		answers := make([]*client.Answer, len(fl.sources))
+		var g errgroup.Group
+		for i, s := range fl.sources {
+			g.Go(func() error {
+				answers[i], _ = s.Query(ctx, f)
+				return nil
+			})
+		}
+		g.Wait()
+		n := 0
+		for _, a := range answers {
+			n += len(a.Events)
+		}
+		return n
+	}
+	clientOnly()
 	dials0 := fl.dials.Load()
-	var sdk, base []time.Duration
+	var sdk, base, cli []time.Duration
 	for b.Loop() {
 		start := time.Now()
 		res := mustRun(b, agg, ctx, f)
@@ -187,13 +208,20 @@ func BenchmarkFanOut(b *testing.B) {
 			b.Fatalf("baseline: %d events", n)
 		}
 		base = append(base, time.Since(start))
+		start = time.Now()
+		if n := clientOnly(); n != 1000 {
+			b.Fatalf("client only: %d events", n)
+		}
+		cli = append(cli, time.Since(start))
 	}
 	b.ReportMetric(ms(percentile(sdk, .5)-latency), "sdk-over-p50-ms")
 	b.ReportMetric(ms(percentile(sdk, .9)-latency), "sdk-over-p90-ms")
 	b.ReportMetric(ms(percentile(base, .5)-latency), "base-over-p50-ms")
 	b.ReportMetric(ms(percentile(base, .9)-latency), "base-over-p90-ms")
 	b.ReportMetric(float64(percentile(sdk, .5))/float64(percentile(base, .5)), "sdk/base")
-	b.ReportMetric(float64(fl.dials.Load()-dials0)/float64(2*100*len(sdk)), "dials/req")
+	b.ReportMetric(ms(percentile(cli, .5)-latency), "client-over-p50-ms")
+	b.ReportMetric(float64(percentile(sdk, .5))/float64(percentile(cli, .5)), "sdk/client")
+	b.ReportMetric(float64(fl.dials.Load()-dials0)/float64(3*100*len(sdk)), "dials/req")
 }
 
 // BenchmarkStalledProducer has one producer of 100 that never answers and a
