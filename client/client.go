@@ -39,7 +39,9 @@ type Options struct {
 	// and drops events outside them.
 	Prefixes []minaarenden.Kundhandelsetyp
 	// HTTPClient is used for requests (its Transport, Jar, Timeout); nil
-	// means a client without timeout (use the context) on Transport.
+	// means a client without timeout (use the context) on Transport. It is
+	// copied, not changed. Redirects to another origin are never followed;
+	// its CheckRedirect, if any, decides on the others.
 	HTTPClient *http.Client
 	// Transport, when set, is the round tripper used, replacing
 	// HTTPClient's. Compose auth here: APIKey, BearerToken, or an
