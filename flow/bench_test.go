@@ -64,7 +64,7 @@ func benchEvents(tb testing.TB, c *catalog.Catalog, n int) []minaarenden.Kundhan
 				Beskrivning:      "Vi har tagit emot din handling och återkommer när ärendet har handlagts. Se e-tjänsten för detaljer.",
 				Sprak:            "sv",
 				Producent:        w.producent,
-				Tidpunkt:         base.Add(time.Duration(inst)*time.Minute + time.Duration(step)*time.Hour),
+				Tidpunkt:         base.Add(time.Duration(inst)*time.Second + time.Duration(step)*24*time.Hour), // distinct instants
 				Typ:              s.ID,
 				KraverKundatgard: s.Kundatgard,
 				Klart:            s.Klart,
