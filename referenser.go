@@ -3,6 +3,7 @@ package minaarenden
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Referenser holds an event's references, keyed as on the wire. Every key is
@@ -42,7 +43,9 @@ type Referens struct {
 	// Array records that the wire value was an array, so a re-encoded event
 	// keeps its shape.
 	Array bool
-	// Raw is the value exactly as received.
+	// Raw is the value exactly as received, kept for link objects and
+	// shapes this package does not know; plain strings and arrays of strings
+	// are rebuilt from Varden instead.
 	Raw json.RawMessage
 }
 
@@ -92,10 +95,29 @@ type wireLank struct {
 	Lanktext string `json:"lanktext,omitempty"`
 }
 
-// UnmarshalJSON reads every polymorphic form; other shapes are kept in Raw.
+// UnmarshalJSON reads every polymorphic form. Plain strings and arrays of
+// strings — most referenser — are taken without a second decode and need no
+// Raw copy, since MarshalJSON rebuilds them exactly; link objects and other
+// shapes are kept in Raw.
 func (r *Referens) UnmarshalJSON(data []byte) error {
-	*r = Referens{Raw: append(json.RawMessage(nil), data...)}
 	data = bytes.TrimSpace(data)
+	*r = Referens{}
+	if s, ok := plainString(data); ok {
+		r.Varden = []ReferensVarde{{Text: s}}
+		return nil
+	}
+	if len(data) > 0 && data[0] == '[' {
+		var texts []string
+		if json.Unmarshal(data, &texts) == nil {
+			r.Array = true
+			r.Varden = make([]ReferensVarde, len(texts))
+			for i, t := range texts {
+				r.Varden[i].Text = t
+			}
+			return nil
+		}
+	}
+	r.Raw = append(json.RawMessage(nil), data...)
 	if len(data) == 0 {
 		return nil
 	}
@@ -120,6 +142,23 @@ func (r *Referens) UnmarshalJSON(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// plainString returns the text of a JSON string that needs no unescaping.
+func plainString(data []byte) (string, bool) {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return "", false
+	}
+	body := data[1 : len(data)-1]
+	for _, c := range body {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 func decodeReferensVarde(data []byte) (ReferensVarde, bool) {
