@@ -245,6 +245,7 @@ func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, err
 	g.Wait()
 
 	res := merge(f, slots)
+	res.behind = a.unheard(res.Outcomes)
 	for i := range res.Outcomes {
 		a.logOutcome(ctx, &res.Outcomes[i])
 	}
@@ -274,6 +275,29 @@ func (a *Aggregator) logOutcome(ctx context.Context, o *Outcome) {
 		attrs = append(attrs, slog.String("error", o.Err.Error()))
 	}
 	a.log.LogAttrs(ctx, level, "aggregate: outcome", attrs...)
+}
+
+// unheard returns the producers registered behind a forwarding source
+// that failed as a whole: its outcomes then carry the source's own name,
+// not a delfråga's producer, and flow must not read their silence as "not
+// started".
+func (a *Aggregator) unheard(outcomes []Outcome) []string {
+	fwd := make(map[string]bool)
+	for i, name := range a.names {
+		if a.forwarding[i] {
+			fwd[name] = true
+		}
+	}
+	for _, o := range outcomes {
+		if fwd[o.Source] && o.Producent == o.Source && o.Status != StatusOK && o.Status != StatusSkipped {
+			names := make([]string, 0, len(a.producers))
+			for p := range a.producers {
+				names = append(names, p)
+			}
+			return names
+		}
+	}
+	return nil
 }
 
 // notAsked is the slot of a task the deadline overtook before it started.

@@ -221,6 +221,10 @@ func TestForwardingFailedWhole(t *testing.T) {
 	if diff := cmp.Diff(want, rows(res)); diff != "" {
 		t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
 	}
+	// Nobody behind the service was heard: flow must not say "not started".
+	if diff := cmp.Diff([]string{"Skatteverket", "Vidareformedling"}, res.Unanswered()); diff != "" {
+		t.Errorf("Unanswered mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func withPart(e minaarenden.Kundhandelse, p minaarenden.Part) minaarenden.Kundhandelse {

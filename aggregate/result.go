@@ -28,6 +28,7 @@ type Result struct {
 	Outcomes []Outcome
 
 	parter [][]minaarenden.Part // parallel to Events
+	behind []string             // producers unheard behind a failed forwarding source
 }
 
 // Parter returns every part Events[i] answered, in the Fraga's order: one
@@ -66,9 +67,12 @@ func (r *Result) Err() error {
 // Unanswered returns the sorted, distinct producers with an outcome that is
 // neither ok nor skipped, for flow placement: a case of such a producer that
 // has no events is unknown, not "not started". A producer that answered one
-// part but not another is listed, as is one that sent spoofed events.
+// part but not another is listed, as is one that sent spoofed events. When a
+// forwarding source failed as a whole (no delfragor), every producer
+// registered in Options.Producers is listed too, since none of them could
+// be heard.
 func (r *Result) Unanswered() []string {
-	var names []string
+	names := slices.Clone(r.behind)
 	for _, o := range r.Outcomes {
 		if o.Status != StatusOK && o.Status != StatusSkipped {
 			names = append(names, o.Producent)
