@@ -50,7 +50,9 @@ type Options struct {
 	// Producers registers, for the spoof guard of forwarding sources, the
 	// prefixes each producer (as named in delfragor and in events'
 	// producent) may emit: {"Skatteverket": {"SKV"}}. An event from a
-	// producer not listed is dropped unless AllowAnyPrefix is set.
+	// producer not listed is dropped unless AllowAnyPrefix is set. When a
+	// forwarding source fails as a whole, these are the producers
+	// Result.Unanswered reports as unheard.
 	Producers map[string][]minaarenden.Kundhandelsetyp
 	// AllowAnyPrefix turns the spoof guard off for sources that register no
 	// prefixes and for forwarded producers missing from Producers. Without
