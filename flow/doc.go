@@ -40,8 +40,10 @@
 //     status through its flags but does not move the walk: the current step
 //     is that of the latest event whose step is in the graph. With none, the
 //     whole start→end path is aterstar and nasta is empty.
-//   - The same step twice in a row (a reminder, or the same event from two
-//     sources) is no transition and no anomaly. Exact duplicates are kept.
+//   - The same step twice in a row (a reminder) is no transition and no
+//     anomaly. A copy of the previous event (same kundhandelseId, instant,
+//     step and flags, as two sources deliver it) is kept in Events but says
+//     nothing new, so a copy of a finishing event is not after_end.
 //   - An event after the end is reported as after_end only; its transition
 //     is not checked.
 //   - flag_mismatch compares the klart flag with "is an end node" and the

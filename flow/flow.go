@@ -111,7 +111,9 @@ type Instance struct {
 
 	Avvikelser []Avvikelse `json:"avvikelser"`
 
-	// Events are the instance's events in instant order (rule 1).
+	// Events are copies of the instance's events in instant order (rule 1).
+	// The copies of one Place call share one allocation; appending to one
+	// instance's Events is safe.
 	Events []minaarenden.Kundhandelse `json:"-"`
 }
 
