@@ -119,9 +119,11 @@ type Instance struct {
 
 // MarshalJSON writes the contract form, with [] rather than null for an
 // empty slice, so readers need no null checks.
-func (in *Instance) MarshalJSON() ([]byte, error) {
+// It has a value receiver so an Instance encodes alike by value and by
+// pointer.
+func (in Instance) MarshalJSON() ([]byte, error) {
 	type plain Instance // no methods: no recursion
-	p := plain(*in)
+	p := plain(in)
 	if p.Steg == nil {
 		p.Steg = []Steg{}
 	}

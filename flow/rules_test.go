@@ -529,7 +529,8 @@ func TestParseExpected(t *testing.T) {
 // TestEmptySlicesAreArrays: the -json contract shows arrays, so an empty
 // slice must never encode as null.
 func TestEmptySlicesAreArrays(t *testing.T) {
-	for _, in := range []*flow.Instance{{Typ: "X.ENKEL"}, flow.Place(nil, nil, &flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}})[0]} {
+	for _, in := range []any{&flow.Instance{Typ: "X.ENKEL"}, flow.Instance{Typ: "X.ENKEL"},
+		flow.Place(nil, nil, &flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}})[0]} {
 		data, err := json.Marshal(in)
 		if err != nil {
 			t.Fatal(err)
