@@ -247,7 +247,7 @@ func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, err
 	g.Wait()
 
 	res := merge(f, slots)
-	res.behind = a.unheard(res.Outcomes)
+	res.behind = a.unheard(f, res.Outcomes)
 	for i := range res.Outcomes {
 		a.logOutcome(ctx, &res.Outcomes[i])
 	}
@@ -282,24 +282,38 @@ func (a *Aggregator) logOutcome(ctx context.Context, o *Outcome) {
 // unheard returns the producers registered behind a forwarding source
 // that failed as a whole: its outcomes then carry the source's own name,
 // not a delfråga's producer, and flow must not read their silence as "not
-// started".
-func (a *Aggregator) unheard(outcomes []Outcome) []string {
+// started". A producer that another source (asked directly) answered for
+// every part was heard after all and is left out.
+func (a *Aggregator) unheard(f minaarenden.Fraga, outcomes []Outcome) []string {
 	fwd := make(map[string]bool)
 	for i, name := range a.names {
 		if a.forwarding[i] {
 			fwd[name] = true
 		}
 	}
+	failed := false
+	answered := make(map[string]map[minaarenden.PartKey]bool)
 	for _, o := range outcomes {
 		if fwd[o.Source] && o.Producent == o.Source && o.Status != StatusOK && o.Status != StatusSkipped {
-			names := make([]string, 0, len(a.producers))
-			for p := range a.producers {
-				names = append(names, p)
+			failed = true
+		}
+		if o.Status == StatusOK {
+			if answered[o.Producent] == nil {
+				answered[o.Producent] = make(map[minaarenden.PartKey]bool)
 			}
-			return names
+			answered[o.Producent][o.Part.Key()] = true
 		}
 	}
-	return nil
+	if !failed {
+		return nil
+	}
+	var names []string
+	for p := range a.producers {
+		if len(answered[p]) < len(f.Parter) {
+			names = append(names, p)
+		}
+	}
+	return names
 }
 
 // notAsked is the slot of a task the deadline overtook before it started.

@@ -227,6 +227,19 @@ func TestForwardingFailedWhole(t *testing.T) {
 	}
 }
 
+// A producer behind a failed forwarding source that was also asked directly,
+// and answered every part, was heard: its cases can be "not started".
+func TestForwardingFailedWholeButProducerAnsweredDirectly(t *testing.T) {
+	down := &client.Error{Status: 503, Err: client.ErrUnexpectedStatus}
+	fwd := &forwardingFake{name: "Vidareformedling", err: down}
+	skv := &fake{name: "Skatteverket", prefixes: typs{"SKV"}}
+	a := mustNew(t, []aggregate.Source{fwd, skv}, &aggregate.Options{Producers: map[string]typs{"Skatteverket": {"SKV"}, "PRV": {"PRV"}}})
+	res := mustRun(t, a, context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{pia, person}})
+	if diff := cmp.Diff([]string{"PRV", "Vidareformedling"}, res.Unanswered()); diff != "" {
+		t.Errorf("Unanswered mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func withPart(e minaarenden.Kundhandelse, p minaarenden.Part) minaarenden.Kundhandelse {
 	e.Part = p
 	return e

@@ -70,7 +70,7 @@ func (r *Result) Err() error {
 // part but not another is listed, as is one that sent spoofed events. When a
 // forwarding source failed as a whole (no delfragor), every producer
 // registered in Options.Producers is listed too, since none of them could
-// be heard.
+// be heard — except those another source answered directly for every part.
 func (r *Result) Unanswered() []string {
 	names := slices.Clone(r.behind)
 	for _, o := range r.Outcomes {
