@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/client"
@@ -42,10 +43,12 @@ type Options struct {
 	// it only for sources whose Query is a read without side effects (every
 	// Mina ärenden query is).
 	HedgeDelay time.Duration
-	// ProcessConcurrency bounds how many answers are processed at once
-	// (spoof guard, event copying, outcome building) once their Query has
-	// returned. Zero means GOMAXPROCS. Decoding the HTTP body happens inside
-	// the Source's Query and is not bounded here.
+	// ProcessConcurrency bounds how many answers are decoded at once and,
+	// separately, how many are processed at once (spoof guard, event
+	// copying, outcome building) once their Query has returned. Zero means
+	// GOMAXPROCS. Decoding happens inside the Source's Query: Run hands the
+	// bound to it with client.WithDecodeLimiter, which *client.Client
+	// honours; other Sources may read it with client.DecodeLimiterFrom.
 	ProcessConcurrency int
 	// Producers registers, for the spoof guard of forwarding sources, the
 	// prefixes each producer (as named in delfragor and in events'
@@ -79,7 +82,8 @@ type Aggregator struct {
 	concurrency int
 	timeout     time.Duration
 	hedge       time.Duration
-	process     chan struct{} // a token per answer being processed
+	process     chan struct{}       // a token per answer being processed
+	decode      *semaphore.Weighted // a unit per answer being decoded, handed to client.Query
 	producers   map[string][]minaarenden.Kundhandelsetyp
 	anyPrefix   bool
 	obs         Observer
@@ -115,6 +119,7 @@ func New(sources []Source, opts *Options) (*Aggregator, error) {
 		n = runtime.GOMAXPROCS(0)
 	}
 	a.process = make(chan struct{}, n)
+	a.decode = semaphore.NewWeighted(int64(n))
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -194,6 +199,7 @@ func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, err
 	if err := f.Validate(); err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
 	}
+	ctx = client.WithDecodeLimiter(ctx, a.decode)
 	// One slot per task, and one for each skipped source, in the order of
 	// the sources: the merge reads them in this order.
 	var tasks []task

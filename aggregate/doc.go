@@ -59,10 +59,10 @@
 // at the cost of extra requests to exactly those sources (and, over
 // HTTP/1.1, a new connection for each cancelled loser).
 //
-// When answers land at once, their processing (spoof guard, copying,
-// outcome building) runs at most Options.ProcessConcurrency (GOMAXPROCS) at
-// a time. Reading and decoding the HTTP body happen inside client.Query,
-// before Run sees the answer, and are not bounded here.
+// When answers land at once, at most Options.ProcessConcurrency
+// (GOMAXPROCS) of them are decoded at a time, and as many processed (spoof
+// guard, copying, outcome building). Decoding happens inside client.Query;
+// Run hands it the bound through the context (client.WithDecodeLimiter).
 //
 // # Trust
 //

@@ -7,6 +7,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/client"
 )
@@ -62,4 +64,40 @@ func TestProcessBoundDefault(t *testing.T) {
 	if cap(a.process) != runtime.GOMAXPROCS(0) {
 		t.Fatalf("default process bound = %d, want GOMAXPROCS (%d)", cap(a.process), runtime.GOMAXPROCS(0))
 	}
+}
+
+// limiterProbe records the decode limiter each Query was handed and
+// whether it had room beyond the bound.
+type limiterProbe struct {
+	instant
+	seen chan client.Limiter
+}
+
+func (s limiterProbe) Query(ctx context.Context, f minaarenden.Fraga) (*client.Answer, error) {
+	s.seen <- client.DecodeLimiterFrom(ctx)
+	return s.instant.Query(ctx, f)
+}
+
+// Run hands every Query the Aggregator's decode bound, so a
+// *client.Client decodes at most ProcessConcurrency answers at once.
+func TestDecodeBoundHandedToQuery(t *testing.T) {
+	seen := make(chan client.Limiter, 2)
+	a, err := New([]Source{limiterProbe{instant{"A"}, seen}, limiterProbe{instant{"B"}, seen}}, &Options{ProcessConcurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kund := minaarenden.Kund{Identifierare: "199001012385", Typ: minaarenden.Personnummer}
+	if _, err := a.Run(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &kund}}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		l, ok := (<-seen).(*semaphore.Weighted)
+		if !ok || l != a.decode {
+			t.Fatalf("Query got limiter %v, want the Aggregator's decode bound", l)
+		}
+	}
+	if !a.decode.TryAcquire(3) || a.decode.TryAcquire(1) {
+		t.Fatal("decode bound is not ProcessConcurrency units, or a Query kept a unit")
+	}
+	a.decode.Release(3)
 }

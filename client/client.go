@@ -334,7 +334,11 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 		out.Message = errorMessage(err)
 		return nil, "", out
 	}
-	dec, derr := decodeAnswer(ex.body, c.zone)
+	dec, derr := c.decode(ctx, ex.body)
+	if isContextErr(derr) {
+		out.Err = c.newError(ex.status, ex.attempts, corr, derr) // gave up waiting to decode
+		return nil, "", out
+	}
 	if derr != nil {
 		out.Err = c.unreadable(ctx, ex, corr, derr)
 		return nil, "", out
@@ -402,6 +406,49 @@ type correlationKey struct{}
 // printable ASCII, at most 200 characters.
 func WithCorrelationID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, correlationKey{}, id)
+}
+
+// Limiter bounds concurrent work. *semaphore.Weighted from
+// golang.org/x/sync/semaphore satisfies it.
+type Limiter interface {
+	Acquire(ctx context.Context, n int64) error
+	Release(n int64)
+}
+
+type limiterKey struct{}
+
+// WithDecodeLimiter returns a context under which Query and Events decode
+// each answer only while holding one unit of l. Reading a body is I/O, but
+// decoding it is CPU: when a fan-out gets many large answers at once, a
+// limiter about the size of GOMAXPROCS decodes them a few at a time instead
+// of all at once, which keeps the slowest answer's wait short. Package
+// aggregate sets one for every Run.
+func WithDecodeLimiter(ctx context.Context, l Limiter) context.Context {
+	return context.WithValue(ctx, limiterKey{}, l)
+}
+
+// DecodeLimiterFrom returns the limiter set by WithDecodeLimiter, or nil.
+func DecodeLimiterFrom(ctx context.Context) Limiter {
+	l, _ := ctx.Value(limiterKey{}).(Limiter)
+	return l
+}
+
+// isContextErr reports a context's error; decoding itself never returns one,
+// so from decode it means the wait for a limiter slot was given up.
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// decode decodes body, holding a unit of the context's decode limiter if it
+// has one.
+func (c *Client) decode(ctx context.Context, body []byte) (*decoded, error) {
+	if l := DecodeLimiterFrom(ctx); l != nil {
+		if err := l.Acquire(ctx, 1); err != nil {
+			return nil, err
+		}
+		defer l.Release(1)
+	}
+	return decodeAnswer(body, c.zone)
 }
 
 // CorrelationID returns the id set by WithCorrelationID, or "".

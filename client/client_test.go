@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -795,5 +796,57 @@ func TestDelfragaWithoutHTTPCode(t *testing.T) {
 	want := []short{{"P", 200, false}, {"Q", 0, true}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// limiterSpy counts decode slots taken and can refuse them.
+type limiterSpy struct {
+	mu                 sync.Mutex
+	acquired, released int
+	refuse             error
+}
+
+func (l *limiterSpy) Acquire(ctx context.Context, n int64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.refuse != nil {
+		return l.refuse
+	}
+	l.acquired += int(n)
+	return nil
+}
+
+func (l *limiterSpy) Release(n int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.released += int(n)
+}
+
+func TestDecodeLimiter(t *testing.T) {
+	url, _ := serve(t, always(200, okEmpty))
+	c := newClient(t, url, nil)
+	f := minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr), kundPart(pnr2)}}
+
+	spy := &limiterSpy{}
+	if _, err := c.Query(WithDecodeLimiter(context.Background(), spy), f); err != nil {
+		t.Fatal(err)
+	}
+	if spy.acquired != 2 || spy.released != 2 {
+		t.Errorf("limiter acquired %d, released %d; want one slot per answer, each given back", spy.acquired, spy.released)
+	}
+
+	// Giving up while waiting for a slot is the context's error, not a
+	// malformed answer.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var logs strings.Builder
+	c = newClient(t, url, &Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	spy = &limiterSpy{refuse: context.Canceled}
+	_, err := c.Query(WithDecodeLimiter(context.WithoutCancel(ctx), spy), f)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("refused slot: err = %v, want context.Canceled", err)
+	}
+	if strings.Contains(logs.String(), "unreadable") {
+		t.Errorf("a refused decode slot was logged as an unreadable answer:\n%s", logs.String())
 	}
 }

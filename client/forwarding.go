@@ -83,7 +83,11 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		p.failAll(pending, ex, err)
 		return nil, nil, false
 	}
-	dec, err := decodeAnswer(ex.body, p.c.zone)
+	dec, err := p.c.decode(ctx, ex.body)
+	if isContextErr(err) {
+		p.failAll(pending, ex, p.c.newError(ex.status, ex.attempts, p.corr, err))
+		return nil, nil, false
+	}
 	if err != nil {
 		p.failAll(pending, ex, p.c.unreadable(ctx, ex, p.corr, err))
 		return nil, nil, false
