@@ -172,8 +172,9 @@ func instanceTyp(t minaarenden.Kundhandelsetyp) string {
 }
 
 // reference is rule 1's reference: referenser.producentarende (a string, or
-// the first string or url of an array or object), else the arende
-// identifierare the event answered, else "". A producentarende of another
+// the first string or url of an array or object, also in an array with
+// items of other shapes), else the arende identifierare the event answered,
+// else "". A producentarende of another
 // shape (a number, say) is used as its JSON text, so two such cases are not
 // merged into one.
 func reference(e *minaarenden.Kundhandelse) string {
@@ -181,11 +182,42 @@ func reference(e *minaarenden.Kundhandelse) string {
 	if r := pa.First(); r != "" {
 		return r
 	}
-	if raw := bytes.TrimSpace(pa.Raw); len(pa.Varden) == 0 && otherScalar(raw) {
+	raw := bytes.TrimSpace(pa.Raw)
+	if len(pa.Varden) == 0 && otherScalar(raw) {
 		return string(raw)
+	}
+	if r := firstInArray(raw); r != "" {
+		return r
 	}
 	if e.Part.Arende != nil {
 		return e.Part.Arende.Identifierare
+	}
+	return ""
+}
+
+// firstInArray returns the first string or url among the items of a JSON
+// array that Referens kept only as Raw because some item had another shape
+// (["P-1", 7], or a link object without url before a string): the rule
+// still names the first string or url there. "" for anything else.
+func firstInArray(raw []byte) string {
+	if len(raw) == 0 || raw[0] != '[' {
+		return ""
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return ""
+	}
+	for _, item := range items {
+		var s string
+		if json.Unmarshal(item, &s) == nil && s != "" {
+			return s
+		}
+		var link struct {
+			URL string `json:"url"`
+		}
+		if json.Unmarshal(item, &link) == nil && link.URL != "" {
+			return link.URL
+		}
 	}
 	return ""
 }
@@ -487,9 +519,9 @@ func instantOrder(events []minaarenden.Kundhandelse) []int32 {
 }
 
 // sameIDOrder orders two events with the same instant and id — duplicates
-// from two sources, or a producer reusing an id — by what placement reads
-// and then by their whole wire form. Events equal in all of it place alike,
-// so their order cannot show.
+// from two sources, or a producer reusing an id — by what placement reads,
+// then by their whole wire form, then by the part they answered. Events
+// equal in all of it are equal as values, so their order cannot show.
 func sameIDOrder(a, b *minaarenden.Kundhandelse) int {
 	if c := cmp.Or(strings.Compare(a.Producent, b.Producent), strings.Compare(string(a.Typ), string(b.Typ)),
 		strings.Compare(reference(a), reference(b)), compareBool(a.Klart, b.Klart),
@@ -498,7 +530,33 @@ func sameIDOrder(a, b *minaarenden.Kundhandelse) int {
 	}
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
-	return bytes.Compare(ja, jb)
+	if c := bytes.Compare(ja, jb); c != 0 {
+		return c
+	}
+	// The same event answered for two parts differs only in Part, which
+	// the wire form leaves out.
+	return comparePart(a.Part, b.Part)
+}
+
+func comparePart(a, b minaarenden.Part) int {
+	var ka, kb minaarenden.Kund
+	if a.Kund != nil {
+		ka = *a.Kund
+	}
+	if b.Kund != nil {
+		kb = *b.Kund
+	}
+	var aa, ab minaarenden.Arende
+	if a.Arende != nil {
+		aa = *a.Arende
+	}
+	if b.Arende != nil {
+		ab = *b.Arende
+	}
+	return cmp.Or(compareBool(a.Kund != nil, b.Kund != nil), compareBool(a.Arende != nil, b.Arende != nil),
+		strings.Compare(string(ka.Identifierare), string(kb.Identifierare)), strings.Compare(ka.Tillagg, kb.Tillagg),
+		strings.Compare(string(ka.Typ), string(kb.Typ)),
+		strings.Compare(aa.Identifierare, ab.Identifierare), strings.Compare(string(aa.Typ), string(ab.Typ)))
 }
 
 func compareBool(a, b bool) int {
