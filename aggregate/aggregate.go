@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -78,6 +79,7 @@ type Aggregator struct {
 	names      []string
 	prefixes   [][]minaarenden.Kundhandelsetyp
 	forwarding []bool
+	byName     map[string]int // producer sources by name, for the producent check
 
 	concurrency int
 	timeout     time.Duration
@@ -105,6 +107,7 @@ func New(sources []Source, opts *Options) (*Aggregator, error) {
 		hedge:       o.HedgeDelay,
 		producers:   o.Producers,
 		anyPrefix:   o.AllowAnyPrefix,
+		byName:      make(map[string]int),
 		obs:         o.Observer,
 		log:         o.Logger,
 	}
@@ -158,6 +161,9 @@ func New(sources []Source, opts *Options) (*Aggregator, error) {
 		a.names = append(a.names, name)
 		a.prefixes = append(a.prefixes, ps)
 		a.forwarding = append(a.forwarding, fwd)
+		if !fwd {
+			a.byName[name] = i
+		}
 	}
 	return a, nil
 }
@@ -520,6 +526,10 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 			if !g.check(ev.Typ) {
 				continue
 			}
+			if !g.any && !a.mayClaim(t.src, o.Producent, ev.Producent, ev.Typ) {
+				g.rejectClaim(ev.Typ, ev.Producent)
+				continue
+			}
 			if ev.KundhandelseID != "" {
 				// Within one producer's answer the producent is (nearly
 				// always) the same: key on both all the same.
@@ -534,7 +544,7 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		}
 		o.Rejected = g.rejected
 		if g.rejected > 0 {
-			o.Err = &RejectedError{Source: name, Producent: o.Producent, Count: g.rejected, Types: g.types}
+			o.Err = g.err(name, o.Producent)
 		}
 	}
 	switch {
@@ -549,13 +559,35 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 	return s
 }
 
+// mayClaim reports whether producer source src, answering as own, may
+// emit an event that names producent and has type typ. The producent is
+// half of the key events are deduplicated on, so an event naming another
+// producer could stand in for that producer's own event of the same id:
+// a producer source may not name another producer source of the
+// Aggregator, nor a producer Options.Producers registers unless typ lies
+// under that producer's prefixes.
+func (a *Aggregator) mayClaim(src int, own, producent string, typ minaarenden.Kundhandelsetyp) bool {
+	if producent == "" || producent == own || producent == a.names[src] {
+		return true
+	}
+	if _, other := a.byName[producent]; other {
+		return false
+	}
+	if ps, ok := a.producers[producent]; ok {
+		return allowed(typ, ps)
+	}
+	return true
+}
+
 // guard is the spoof guard for one answer (or one producer within a
-// forwarding answer): it counts what it rejects and remembers a few types.
+// forwarding answer): it counts what it rejects and remembers a few types
+// and producers claimed.
 type guard struct {
-	prefixes []minaarenden.Kundhandelsetyp
-	any      bool
-	rejected int
-	types    []minaarenden.Kundhandelsetyp
+	prefixes    []minaarenden.Kundhandelsetyp
+	any         bool
+	rejected    int
+	types       []minaarenden.Kundhandelsetyp
+	producenter []string
 }
 
 func (g *guard) check(typ minaarenden.Kundhandelsetyp) bool {
@@ -563,17 +595,23 @@ func (g *guard) check(typ minaarenden.Kundhandelsetyp) bool {
 		return true
 	}
 	g.rejected++
-	if len(g.types) < 5 && !containsTyp(g.types, typ) {
+	if len(g.types) < maxListed && !slices.Contains(g.types, typ) {
 		g.types = append(g.types, typ)
 	}
 	return false
 }
 
-func containsTyp(ts []minaarenden.Kundhandelsetyp, t minaarenden.Kundhandelsetyp) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
+// rejectClaim counts an event rejected for the producer it names.
+func (g *guard) rejectClaim(typ minaarenden.Kundhandelsetyp, producent string) {
+	g.rejected++
+	if len(g.producenter) < maxListed && !slices.Contains(g.producenter, producent) {
+		g.producenter = append(g.producenter, producent)
 	}
-	return false
 }
+
+func (g *guard) err(source, producent string) *RejectedError {
+	return &RejectedError{Source: source, Producent: producent, Count: g.rejected, Types: g.types, Producenter: g.producenter}
+}
+
+// maxListed bounds the types and producers a RejectedError lists.
+const maxListed = 5

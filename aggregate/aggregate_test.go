@@ -162,6 +162,47 @@ func TestSpoofGuard(t *testing.T) {
 	}
 }
 
+// TestSpoofGuardProducent: a producer source naming another producer in
+// its events' producent would share that producer's merge key, and its
+// earlier-sorting copy would replace the real event. Such events are
+// rejected, whether the other producer is a source or only registered in
+// Options.Producers; a producent no one else answers for is accepted.
+func TestSpoofGuardProducent(t *testing.T) {
+	skv := &fake{name: "Skatteverket", prefixes: typs{"SKV", "KOMMUN"}, events: []minaarenden.Kundhandelse{
+		ev("PRV", "p1", "SKV.MOMS.DEKL", 1),                            // PRV's id, as PRV: another source
+		ev("Stockholms stad", "k1", "SKV.MOMS.DEKL", 2),                // registered for KOMMUN only
+		ev("Stockholms stad", "k2", "KOMMUN.FETTAVSKILJARE.BESLUT", 3), // within Stockholm's prefixes
+		ev("SKV", "s1", "SKV.MOMS.DEKL", 4),                            // a producent no one else answers for
+	}}
+	prv := &fake{name: "PRV", prefixes: typs{"PRV"}, events: []minaarenden.Kundhandelse{ev("PRV", "p1", "PRV.VARUMARKE.KOMPLETTERING", 5)}}
+	a := mustNew(t, []aggregate.Source{skv, prv}, &aggregate.Options{Producers: map[string]typs{"Stockholms stad": {"KOMMUN"}}})
+	res := mustRun(t, a, context.Background(), minaarenda(pia))
+
+	want := []outcomeRow{
+		{Source: "Skatteverket", Producent: "Skatteverket", Part: pia.String(), Status: "rejected", HTTPCode: 200, Attempts: 1, Events: 2, Rejected: 2},
+		{Source: "PRV", Producent: "PRV", Part: pia.String(), Status: "ok", HTTPCode: 200, Attempts: 1, Events: 1},
+	}
+	if diff := cmp.Diff(want, rows(res)); diff != "" {
+		t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Stockholms stad/k2", "SKV/s1", "PRV/p1"}, ids(res)); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+	if got := res.Events[2].Typ; got != "PRV.VARUMARKE.KOMPLETTERING" {
+		t.Errorf("PRV/p1 has type %s, want PRV's own event", got)
+	}
+	var rej *aggregate.RejectedError
+	if err := res.Outcomes[0].Err; !errors.As(err, &rej) || !errors.Is(err, aggregate.ErrSpoofed) {
+		t.Fatalf("Err = %v, want a *RejectedError wrapping ErrSpoofed", err)
+	}
+	if diff := cmp.Diff([]string{"PRV", "Stockholms stad"}, rej.Producenter); diff != "" || len(rej.Types) != 0 {
+		t.Errorf("rejected types %v, producenter mismatch (-want +got):\n%s", rej.Types, diff)
+	}
+	if want := `aggregate: Skatteverket (producent "Skatteverket") sent 2 event(s) in the name of another producer ("PRV", "Stockholms stad"): dropped`; rej.Error() != want {
+		t.Errorf("Error() = %q, want %q", rej.Error(), want)
+	}
+}
+
 func TestForwarding(t *testing.T) {
 	failed := &client.Error{Producent: "PRV", Status: 500, Message: "Internal server error", Err: client.ErrDelfraga}
 	fwd := &forwardingFake{name: "Vidareformedling", err: failed, answer: client.Answer{

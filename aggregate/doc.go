@@ -68,10 +68,14 @@
 //
 // The spoof guard lets a source emit events only under the prefixes it is
 // registered for: Source.Prefixes for a producer source, Options.Producers
-// for each producer behind a forwarding source. Anything else is dropped
-// and counted: the outcome is StatusRejected with Outcome.Rejected and a
-// *RejectedError naming the offending types, never a silent loss. A source
-// that registers no prefixes can only be used with Options.AllowAnyPrefix.
+// for each producer behind a forwarding source. As the producent is half
+// of the merge key, a producer source may also not name another producer
+// source, nor a producer in Options.Producers outside that producer's
+// prefixes: its copy could otherwise replace that producer's own event of
+// the same id. Anything else is dropped and counted: the outcome is
+// StatusRejected with Outcome.Rejected and a *RejectedError naming the
+// offending types and producers, never a silent loss. A source that
+// registers no prefixes can only be used with Options.AllowAnyPrefix.
 //
 // # Merging
 //

@@ -105,7 +105,7 @@ func (a *Aggregator) settleForwarding(t *task, f minaarenden.Fraga, r raceResult
 			e.o.Status = statusOf(e.o.Err)
 		case e.o.Rejected > 0:
 			e.o.Status = StatusRejected
-			e.o.Err = &RejectedError{Source: name, Producent: e.o.Producent, Count: e.o.Rejected, Types: e.guard.types}
+			e.o.Err = e.guard.err(name, e.o.Producent)
 		default:
 			e.o.Status = StatusOK
 		}

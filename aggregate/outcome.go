@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +26,8 @@ const (
 	// deadline came first.
 	StatusTimeout Status = "timeout"
 	// StatusRejected: the source answered, but sent events outside its
-	// registered prefixes; those were dropped and counted in Rejected, the
-	// others kept.
+	// registered prefixes or in another producer's name; those were
+	// dropped and counted in Rejected, the others kept.
 	StatusRejected Status = "rejected"
 	// StatusSkipped: routing did not ask the source, because none of its
 	// prefixes can match the question's kundhandelseTyper.
@@ -69,24 +70,38 @@ type Outcome struct {
 }
 
 // ErrSpoofed is the cause inside every *RejectedError.
-var ErrSpoofed = errors.New("event outside the producer's registered prefixes")
+var ErrSpoofed = errors.New("event outside the producer's registered prefixes or in another producer's name")
 
 // RejectedError reports events the spoof guard dropped.
 type RejectedError struct {
 	Source, Producent string
 	Count             int
-	// Types lists the distinct offending kundhandelseTyper, in first-seen
-	// order, at most five.
+	// Types lists the distinct kundhandelseTyper outside the registered
+	// prefixes, in first-seen order, at most five.
 	Types []minaarenden.Kundhandelsetyp
+	// Producenter lists the distinct other producers a producer source's
+	// events claimed to come from, in first-seen order, at most five.
+	Producenter []string
 }
 
 func (e *RejectedError) Error() string {
-	ts := make([]string, len(e.Types))
-	for i, t := range e.Types {
-		ts[i] = string(t)
+	var why []string
+	if len(e.Types) > 0 {
+		ts := make([]string, len(e.Types))
+		for i, t := range e.Types {
+			ts[i] = string(t)
+		}
+		why = append(why, "outside its registered prefixes ("+strings.Join(ts, ", ")+")")
 	}
-	return fmt.Sprintf("aggregate: %s (producent %q) sent %d event(s) outside its registered prefixes (%s): dropped",
-		e.Source, e.Producent, e.Count, strings.Join(ts, ", "))
+	if len(e.Producenter) > 0 {
+		ps := make([]string, len(e.Producenter))
+		for i, p := range e.Producenter {
+			ps[i] = strconv.Quote(p)
+		}
+		why = append(why, "in the name of another producer ("+strings.Join(ps, ", ")+")")
+	}
+	return fmt.Sprintf("aggregate: %s (producent %q) sent %d event(s) %s: dropped",
+		e.Source, e.Producent, e.Count, strings.Join(why, " or "))
 }
 
 // Unwrap returns ErrSpoofed.
