@@ -73,7 +73,9 @@ func Mermaid(g *Graph, states map[minaarenden.Kundhandelsetyp]string) string {
 	st := styles(g, states)
 	var b strings.Builder
 	b.WriteString("flowchart TD\n")
-	fmt.Fprintf(&b, "    %%%% %s\n", oneLine(title(g)))
+	// Mermaid reads "%%{…}%%" anywhere in the text as a directive that
+	// reconfigures the diagram, so no "%" of the catalog's goes out as is.
+	fmt.Fprintf(&b, "    %%%% %s\n", strings.ReplaceAll(oneLine(title(g)), "%", "#37;"))
 	for i := range g.Nodes {
 		namn, steg := label(g, i)
 		text := mermaidText(namn)
@@ -183,7 +185,8 @@ func DOT(g *Graph, states map[minaarenden.Kundhandelsetyp]string) string {
 }
 
 // mermaidText escapes text for a quoted Mermaid label: Mermaid's entity
-// codes for the characters that end a label or read as HTML or markdown.
+// codes for the characters that end a label, read as HTML or markdown, or
+// start a directive.
 func mermaidText(s string) string {
 	var b strings.Builder
 	for _, r := range oneLine(s) {
@@ -200,6 +203,8 @@ func mermaidText(s string) string {
 			b.WriteString("#gt;")
 		case '`':
 			b.WriteString("#96;")
+		case '%': // "%%{" would start a directive
+			b.WriteString("#37;")
 		default:
 			b.WriteRune(r)
 		}

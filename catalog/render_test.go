@@ -116,6 +116,26 @@ func TestRenderEscapes(t *testing.T) {
 	golden(t, "escapes.dot", DOT(g, nil))
 }
 
+// A catalog's text must not reach Mermaid as a directive ("%%{init: …}%%"
+// anywhere in a diagram reconfigures it), neither from a step's namn nor
+// from the type's in the title comment.
+func TestMermaidNoDirective(t *testing.T) {
+	c, err := Parse(doc(`{"id": "X.D", "namn": "%%{init: {\"theme\": \"dark\"}}%%", "producenter": ["P"],
+	  "kundhandelsetyper": [{"id": "X.D.A", "namn": "50 % klart %%{init: {}}%%", "klart": true}],
+	  "flode": {"start": ["X.D.A"], "overgangar": [], "slut": ["X.D.A"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ, _ := c.Type("X.D")
+	got := Mermaid(typ.Graph(""), nil)
+	if strings.Contains(got, "%%{") || strings.Count(got, "%") != 2 { // only the comment's own "%%"
+		t.Errorf("a catalog's %% reached the diagram:\n%s", got)
+	}
+	if !strings.Contains(got, "50 #37; klart") {
+		t.Errorf("the step's %% is not escaped as #37;:\n%s", got)
+	}
+}
+
 func TestRenderDeterministic(t *testing.T) {
 	c := loadTestdata(t)
 	bygglov, _ := c.Type("KOMMUN.BYGGLOV")
