@@ -75,7 +75,8 @@
 //	GET  /arenden?kund=16…   organisationsnummer of legal persons only
 //
 // Both answer with the -json document. A request that names no anvandare
-// or expect gets the server's -anvandare and -expect. POST is the main form: personal
+// asks as its kund when that is a person, else as the server's -anvandare;
+// one that names no expect gets the server's -expect. POST is the main form: personal
 // identity numbers (and the organisationsnummer of an enskild firma, which is
 // its owner's personnummer) never go into a URL, where proxies, access logs
 // and browser histories keep them. GET is offered for the organisationsnummer

@@ -15,9 +15,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/client/clienttest"
 )
 
@@ -545,4 +548,64 @@ func (s *standIns) file(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestAnvandareDefaultsToKund: with no -anvandare (and, under -serve, no
+// anvandare in the request) a question about a person is asked as that
+// person (design.md §7), not as the configured or stand-in user.
+func TestAnvandareDefaultsToKund(t *testing.T) {
+	const other = minaarenden.Identifierare("198112189876") // not Pia
+	for _, tt := range []struct {
+		name string
+		args []string
+		want minaarenden.Identifierare
+	}{
+		{"stand-ins, kund a person", []string{"-kund", string(other)}, other},
+		{"stand-ins, kund a company", []string{"-kund", string(piaOrganisation)}, piaPersonnummer},
+		{"producers, kund a person", []string{"-producers", "p.json", "-kund", string(other)}, other},
+		{"producers, kund a company", []string{"-producers", "p.json", "-kund", string(piaOrganisation)}, ""},
+		{"given", []string{"-kund", string(other), "-anvandare", string(piaPersonnummer)}, piaPersonnummer},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseFlags(tt.args, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.anvandare != tt.want {
+				t.Errorf("anvandare = %q, want %q", string(cfg.anvandare), string(tt.want))
+			}
+		})
+	}
+
+	t.Run("serve request about a person", func(t *testing.T) {
+		kund := minaarenden.Kund{Identifierare: other, Typ: minaarenden.Personnummer}
+		s, err := startStandIns(kund, filepath.Join("..", "..", piaEvents))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		cat, err := catalog.Load(filepath.Join("..", "..", defaultCatalog))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The server's -anvandare is Pia; the request names no anvandare.
+		svc, err := newService(cat, s.endpoints, &config{timeout: 5 * time.Second, organisation: standInOrganisation, anvandare: piaPersonnummer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ask(t.Context(), kund, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		reqs := s.server("Skatteverket").Handler.Requests() // 6.0: anvandare in the body
+		if len(reqs) == 0 {
+			t.Fatal("Skatteverket got no request")
+		}
+		var body struct{ Anvandare string }
+		if err := json.Unmarshal(reqs[0].Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Anvandare != string(other) {
+			t.Errorf("asked as %q, want the kund", minaarenden.Identifierare(body.Anvandare))
+		}
+	})
 }

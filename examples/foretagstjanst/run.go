@@ -203,7 +203,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		cfg.anvandare = id
 	case standIn:
-		cfg.anvandare = piaPersonnummer
+		cfg.anvandare = defaultAnvandare(cfg.kund, piaPersonnummer)
+	default:
+		cfg.anvandare = defaultAnvandare(cfg.kund, "")
 	}
 
 	switch {
@@ -227,6 +229,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	cfg.expect = ex
 	return cfg, nil
+}
+
+// defaultAnvandare is the person using the service when none is named:
+// the kund when that is a person (design.md §7), else fallback.
+func defaultAnvandare(kund minaarenden.Kund, fallback minaarenden.Identifierare) minaarenden.Identifierare {
+	if kund.Typ == minaarenden.Personnummer || kund.Typ == minaarenden.Samordningsnummer {
+		return kund.Identifierare
+	}
+	return fallback
 }
 
 // parseKund checks an identifier against its kundtyp, or, with no kundtyp,

@@ -21,7 +21,7 @@ type service struct {
 	cat       *catalog.Catalog
 	agg       *aggregate.Aggregator
 	expect    []flow.Expected           // when a question names none
-	anvandare minaarenden.Identifierare // when a question names none (-anvandare)
+	anvandare minaarenden.Identifierare // when a question names none and its kund is no person (-anvandare)
 	// forwarding maps a forwarding source's name to the producers it may
 	// relay for, so a forwarding service that failed as a whole still marks
 	// each of them unanswered.
@@ -168,7 +168,7 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 		expect = s.expect
 	}
 	if anvandare == "" {
-		anvandare = s.anvandare
+		anvandare = defaultAnvandare(kund, s.anvandare)
 	}
 	f := minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &kund}}, Anvandare: anvandare}
 	res, err := s.agg.Run(ctx, f)
