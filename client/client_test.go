@@ -850,3 +850,39 @@ func TestDecodeLimiter(t *testing.T) {
 		t.Errorf("a refused decode slot was logged as an unreadable answer:\n%s", logs.String())
 	}
 }
+
+// A forwarding service that ignores offset, or whose
+// totaltAntalKundhandelser promises more than it has, sends the same page
+// again: paging stops after it instead of asking forever, keeps what it
+// got and reports the part as incomplete.
+func TestForwardingPagingStopsOnRepeatedPage(t *testing.T) {
+	part := `{"kund":{"identifierare":"` + pnr + `","typ":"Personnummer"}}`
+	for _, tc := range []struct {
+		name, total, events string
+		want                int // events kept: without an id, a repeat is not known for a duplicate
+	}{
+		{"lying total", `"totaltAntalKundhandelser":100000,`,
+			`{"kundhandelseId":"1","producent":"P","tidpunkt":"2026-01-01T10:00:00Z"},{"kundhandelseId":"2","producent":"P","tidpunkt":"2026-01-02T10:00:00Z"}`, 2},
+		{"no total", ``,
+			`{"kundhandelseId":"1","producent":"P","tidpunkt":"2026-01-01T10:00:00Z"},{"kundhandelseId":"2","producent":"P","tidpunkt":"2026-01-02T10:00:00Z"}`, 2},
+		{"events without id", `"totaltAntalKundhandelser":100000,`,
+			`{"producent":"P","rubrik":"a","tidpunkt":"2026-01-01T10:00:00Z"},{"producent":"P","rubrik":"b","tidpunkt":"2026-01-02T10:00:00Z"}`, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, rec := serve(t, always(200, `{"kundhandelser":[{"part":`+part+`,`+tc.total+`"kundhandelserForPart":[`+tc.events+`]}]}`))
+			c := newClient(t, url, &Options{Dialect: Forwarding, PageSize: 2})
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			a, err := c.Query(ctx, minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+			if got := len(rec.all()); got != 2 {
+				t.Fatalf("%d pages fetched, want 2: the second repeated the first", got)
+			}
+			if !errors.Is(err, ErrMalformedAnswer) || errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want ErrMalformedAnswer for the repeated page", err)
+			}
+			if len(a.Events) != tc.want || len(a.Outcomes) != 1 || a.Outcomes[0].Err == nil {
+				t.Errorf("%d events, outcomes %+v; want %d and a failed outcome", len(a.Events), a.Outcomes, tc.want)
+			}
+		})
+	}
+}

@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aterkoppling/minaarenden"
 )
@@ -31,7 +33,18 @@ type outcomeKey struct {
 	part      int // index in f.Parter; -1 for a part the service echoed unrecognisably
 }
 
-type eventKey struct{ producent, id string }
+// eventKey identifies an event within one part's pages: by producent and
+// kundhandelseId, or, for an event without an id (which the standard does
+// not allow), by what the pages are sorted on.
+type eventKey struct{ producent, id, content string }
+
+func keyOf(e *minaarenden.Kundhandelse) eventKey {
+	if e.KundhandelseID != "" {
+		return eventKey{producent: e.Producent, id: e.KundhandelseID}
+	}
+	return eventKey{producent: e.Producent, content: strings.Join([]string{
+		e.Tidpunkt.UTC().Format(time.RFC3339Nano), string(e.Typ), e.Rubrik, e.Beskrivning}, "\x00")}
+}
 
 func (c *Client) newPager(f minaarenden.Fraga, corr string) *pager {
 	p := &pager{c: c, f: f, corr: corr, index: map[outcomeKey]int{}, seen: make([]map[eventKey]bool, len(f.Parter))}
@@ -101,6 +114,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	matched := make([]bool, len(pending))
 	perPart := map[int][]minaarenden.Kundhandelse{}
 	totals := map[int]*int{}
+	var stalled []int // parts whose full page brought nothing new
 	for gi, g := range dec.groups {
 		pos := matchPart(g.part, parts, matched)
 		if pos < 0 && g.part != nil && gi < len(parts) && !matched[gi] {
@@ -116,13 +130,17 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		} else if g.part != nil {
 			part = *g.part
 		}
+		fresh := false
 		for _, e := range g.events {
-			if idx >= 0 && e.KundhandelseID != "" {
-				k := eventKey{e.Producent, e.KundhandelseID}
-				if p.seen[idx][k] {
+			if idx >= 0 {
+				k := keyOf(&e)
+				switch {
+				case !p.seen[idx][k]:
+					p.seen[idx][k] = true
+					fresh = true
+				case e.KundhandelseID != "":
 					continue // moved across a page boundary between requests
 				}
-				p.seen[idx][k] = true
 			}
 			e.Part = part
 			page = append(page, e)
@@ -133,7 +151,12 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		}
 		totals[idx] = g.total
 		more := limit > 0 && g.sent >= limit && (g.total == nil || offset+limit < *g.total)
-		if more {
+		switch {
+		case more && !fresh:
+			// A service that ignores offset, or whose total overstates what
+			// it has, would otherwise be asked for the same page forever.
+			stalled = append(stalled, idx)
+		case more:
 			next = append(next, idx)
 		}
 	}
@@ -191,6 +214,10 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			}
 		}
 	}
+	if len(stalled) > 0 {
+		p.failParts(stalled, p.c.newError(ex.status, ex.attempts, p.corr,
+			fmt.Errorf("%w: a full page at offset %d brought no new events; paging stopped", ErrMalformedAnswer, offset)))
+	}
 	if ex.status == http.StatusPartialContent && !failedHere {
 		e := p.c.newError(ex.status, ex.attempts, p.corr, ErrPartialAnswer)
 		p.failAll(pending, ex, e)
@@ -247,6 +274,28 @@ func (p *pager) failAll(pending []int, ex *exchange, err error) {
 		if o.Err == nil {
 			o.Err = err
 			o.Message = errorMessage(err)
+		}
+	}
+}
+
+// failParts marks every outcome of the given parts as failed with err,
+// keeping an earlier failure, and gives a part without outcomes one.
+func (p *pager) failParts(parts []int, err error) {
+	p.failures = append(p.failures, err)
+	for _, idx := range parts {
+		found := false
+		for k, i := range p.index {
+			if k.part != idx {
+				continue
+			}
+			found = true
+			if o := &p.outcomes[i]; o.Err == nil {
+				o.Err, o.Message = err, errorMessage(err)
+			}
+		}
+		if !found {
+			o := p.outcome(outcomeKey{p.c.name, idx}, p.f.Parter[idx])
+			o.Err = err
 		}
 	}
 }
