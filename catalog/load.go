@@ -94,7 +94,8 @@ func (e *fileError) Error() string {
 func (e *fileError) Unwrap() error { return e.err }
 
 // jsonFiles lists the *.json regular files directly in dir, in name order
-// (fs.ReadDir sorts).
+// (fs.ReadDir sorts). A symbolic link to a regular file counts: a
+// Kubernetes ConfigMap mounts every file as one.
 func jsonFiles(fsys fs.FS, dir string) ([]string, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -102,8 +103,16 @@ func jsonFiles(fsys fs.FS, dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".json") {
-			files = append(files, path.Join(dir, e.Name()))
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		name := path.Join(dir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 {
+			if fi, err := fs.Stat(fsys, name); err == nil && fi.Mode().IsRegular() {
+				files = append(files, name)
+			}
+		} else if e.Type().IsRegular() {
+			files = append(files, name)
 		}
 	}
 	if len(files) == 0 {

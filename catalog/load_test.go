@@ -433,3 +433,37 @@ func TestMarshalExtra(t *testing.T) {
 		t.Errorf("Marshal with broken Extra: err = %v", err)
 	}
 }
+
+// TestLoadDirectorySymlinks: a Kubernetes ConfigMap mounts each file as a
+// symbolic link into a hidden ..data directory; those files are the
+// catalog, while a link to a directory or a dangling link is not.
+func TestLoadDirectorySymlinks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "..data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../testdata/catalog/skv_arbetsgivare.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "skv_arbetsgivare.json"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{
+		"skv_arbetsgivare.json": "..data/skv_arbetsgivare.json",
+		"dangling.json":         "..data/missing.json",
+		"dir.json":              "..data",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Type("SKV.ARBETSGIVARE"); !ok || len(c.Producentarendetyper) != 1 {
+		t.Errorf("loaded %d types, want SKV.ARBETSGIVARE from the link", len(c.Producentarendetyper))
+	}
+}
