@@ -260,11 +260,13 @@ func links(r minaarenden.Referens) []lank {
 	return out
 }
 
-// SafeURL reports whether s is an absolute http or https URL with a host,
-// the only links the widget renders.
+// SafeURL reports whether s is an absolute http or https URL with a host
+// and no user info, the only links the widget renders. User info is
+// refused because "https://www.skatteverket.se@evil.example/" reads as the
+// agency's address but goes to evil.example.
 func SafeURL(s string) bool {
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || u.User != nil {
 		return false
 	}
 	return u.Scheme == "http" || u.Scheme == "https" // Parse lower-cases the scheme

@@ -238,6 +238,8 @@ func TestSafeURL(t *testing.T) {
 		{"//evil.example/", false},
 		{"/relative/path", false},
 		{"https:no-host", false},
+		{"https://www.skatteverket.se@evil.example/", false},
+		{"https://user:pass@kommun.example/", false},
 		{"", false},
 	}
 	for _, tt := range tests {
