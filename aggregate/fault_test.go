@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -60,6 +61,12 @@ func TestFaultMatrix(t *testing.T) {
 		events  func() []minaarenden.Kundhandelse // the faulty producer's, when not the usual three
 		want    outcomeRow
 		wantErr error // errors.Is target for the outcome's Err
+		// wantMsg is the producer's message the outcome's *client.Error
+		// must carry.
+		wantMsg string
+		// wantDur, when set, is the outcome's Duration on the fake clock:
+		// a Retry-After of 1s is waited out before each retry.
+		wantDur time.Duration
 		// wantEvents is how many of the faulty producer's events arrive.
 		wantEvents int
 	}{
@@ -95,15 +102,17 @@ func TestFaultMatrix(t *testing.T) {
 			want:  outcomeRow{Status: "error", HTTPCode: 500, Attempts: 1},
 		},
 		{
-			name:  "503 with Retry-After",
-			fault: clienttest.Fault{Status: 503, RetryAfter: "1"},
-			want:  outcomeRow{Status: "error", HTTPCode: 503, Attempts: 3},
+			name:    "503 with Retry-After",
+			fault:   clienttest.Fault{Status: 503, RetryAfter: "1"},
+			want:    outcomeRow{Status: "error", HTTPCode: 503, Attempts: 3},
+			wantDur: 2 * time.Second,
 		},
 		{
 			name:       "503 with Retry-After, then well",
 			fault:      clienttest.Fault{Status: 503, RetryAfter: "1", Times: 1},
 			want:       outcomeRow{Status: "ok", HTTPCode: 200, Attempts: 2, Events: 3},
 			wantEvents: 3,
+			wantDur:    time.Second,
 		},
 		{
 			name:  "429",
@@ -111,9 +120,10 @@ func TestFaultMatrix(t *testing.T) {
 			want:  outcomeRow{Status: "error", HTTPCode: 429, Attempts: 3},
 		},
 		{
-			name:  "400",
-			fault: clienttest.Fault{Status: 400, Message: "kund.typ stöds inte"},
-			want:  outcomeRow{Status: "error", HTTPCode: 400, Attempts: 1},
+			name:    "400",
+			fault:   clienttest.Fault{Status: 400, Message: "kund.typ stöds inte"},
+			want:    outcomeRow{Status: "error", HTTPCode: 400, Attempts: 1},
+			wantMsg: "kund.typ stöds inte",
 		},
 		{
 			name:  "401",
@@ -239,11 +249,27 @@ func TestFaultMatrix(t *testing.T) {
 				if o.Status != aggregate.StatusOK {
 					var ce *client.Error
 					var re *aggregate.RejectedError
-					if !errors.As(o.Err, &ce) && !errors.As(o.Err, &re) {
+					switch {
+					case errors.As(o.Err, &ce):
+						// The typed error agrees with the outcome.
+						if ce.Status != o.HTTPCode || ce.Attempts != o.Attempts {
+							t.Errorf("*client.Error has HTTP %d after %d attempts; the outcome says %d after %d", ce.Status, ce.Attempts, o.HTTPCode, o.Attempts)
+						}
+						if !strings.Contains(ce.Message, tt.wantMsg) {
+							t.Errorf("*client.Error message %q, want the producer's %q", ce.Message, tt.wantMsg)
+						}
+					case errors.As(o.Err, &re):
+						if re.Count != o.Rejected {
+							t.Errorf("*RejectedError counts %d, the outcome %d", re.Count, o.Rejected)
+						}
+					default:
 						t.Errorf("faulty Err = %T %v, want a *client.Error or *RejectedError", o.Err, o.Err)
 					}
 				}
-				t.Logf("faulty outcome: %s %d attempts=%d: %v", o.Status, o.HTTPCode, o.Attempts, o.Err)
+				if tt.wantDur != 0 && o.Duration != tt.wantDur {
+					t.Errorf("faulty outcome took %v, want %v", o.Duration, tt.wantDur)
+				}
+				t.Logf("faulty outcome: %s %d attempts=%d dur=%v: %v", o.Status, o.HTTPCode, o.Attempts, o.Duration, o.Err)
 				synctest.Wait()
 				if l := leaked(); len(l) > 0 {
 					t.Fatalf("goroutines outlived Run:\n%v", l)
