@@ -115,12 +115,14 @@ func (o DecodeOptions) fromWire(w *wireKundhandelse, k *Kundhandelse) error {
 		UtokadInformation: w.UtokadInformation, Referenser: w.Referenser, Taggar: w.Taggar,
 		Part: part,
 	}
+	// Producers build ids from what they have, an identifier included, so
+	// the id is quoted masked.
 	if w.Tidpunkt == "" {
-		return fmt.Errorf("minaarenden: kundhändelse %q has no tidpunkt", w.KundhandelseID)
+		return fmt.Errorf("minaarenden: kundhändelse %q has no tidpunkt", maskDigitRuns(w.KundhandelseID))
 	}
 	t, err := ParseTidpunkt(w.Tidpunkt, o.Zone)
 	if err != nil {
-		return fmt.Errorf("minaarenden: kundhändelse %q: %w", w.KundhandelseID, err)
+		return fmt.Errorf("minaarenden: kundhändelse %q: %w", maskDigitRuns(w.KundhandelseID), err)
 	}
 	k.Tidpunkt = t
 	return nil

@@ -62,7 +62,11 @@ func ParseTidpunkt(s string, zone *time.Location) (time.Time, error) {
 		return time.Time{}, &TidpunktError{Value: s, Reason: p.reason}
 	}
 	if p.i != len(s) {
-		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", s[p.i:], p.i)}
+		rest := s[p.i:]
+		if len(rest) > 16 {
+			rest = rest[:16] + "…"
+		}
+		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", rest, p.i)}
 	}
 	if year < 1000 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 {
 		return time.Time{}, &TidpunktError{Value: s, Reason: "a field is out of range"}
@@ -121,12 +125,15 @@ type TidpunktError struct {
 	Reason string
 }
 
+// Error quotes the value with its runs of six or more digits masked: the
+// text came from a producer, and a personnummer in the wrong field must
+// not reach a log through it.
 func (e *TidpunktError) Error() string {
 	v := e.Value
 	if len(v) > 64 {
 		v = v[:64] + "…"
 	}
-	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", v, e.Reason)
+	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", maskDigitRuns(v), maskDigitRuns(e.Reason))
 }
 
 type tidpunktParser struct {

@@ -1,8 +1,10 @@
 package minaarenden
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -145,5 +147,25 @@ func BenchmarkParseTidpunkt(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A tidpunkt or kundhandelseId is the producer's text; a personnummer put
+// there by mistake must not come back in an error, and a huge value must
+// not make a huge error.
+func TestTidpunktErrorsMaskDigits(t *testing.T) {
+	const pnr = "199001012385"
+	_, err := ParseTidpunkt(pnr, nil)
+	_, err2 := ParseTidpunkt("2025-08-12T14:03:55Z"+pnr+strings.Repeat("x", 1<<16), nil)
+	var k Kundhandelse
+	err3 := json.Unmarshal([]byte(`{"kundhandelseId":"`+pnr+`-1","tidpunkt":"då"}`), &k)
+	err4 := json.Unmarshal([]byte(`{"kundhandelseId":"`+pnr+`-1"}`), &k)
+	for i, err := range []error{err, err2, err3, err4} {
+		if err == nil {
+			t.Fatalf("error %d is nil", i)
+		}
+		if msg := err.Error(); strings.Contains(msg, "9001012385") || len(msg) > 300 {
+			t.Errorf("error %d leaks the number or is %d bytes long: %.300s", i, len(msg), msg)
+		}
 	}
 }
