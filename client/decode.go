@@ -200,12 +200,13 @@ func (w *wireEvent) event(zone *time.Location, version minaarenden.Version) (min
 		k.KraverKundatgard = k.KraverKundatgard || kundatgard
 		k.Klart = k.Klart || klart
 	}
+	// The id is the producer's text and may be built from an identifier.
 	if w.Tidpunkt == "" {
-		return k, fmt.Errorf("kundhändelse %q has no tidpunkt", k.KundhandelseID)
+		return k, fmt.Errorf("kundhändelse %q has no tidpunkt", redact(k.KundhandelseID))
 	}
 	t, err := minaarenden.ParseTidpunkt(w.Tidpunkt, zone)
 	if err != nil {
-		return k, fmt.Errorf("kundhändelse %q: %w", k.KundhandelseID, err)
+		return k, fmt.Errorf("kundhändelse %q: %w", redact(k.KundhandelseID), err)
 	}
 	k.Tidpunkt = t
 	return k, nil

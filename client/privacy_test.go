@@ -52,12 +52,18 @@ func TestNoPersonnummerInLogsOrErrors(t *testing.T) {
 			writeJSON(w, 206, `{"kundhandelser":[],"delfragor":[{"producent":"P","part":{"kund":{"identifierare":"`+pnr+`","typ":"Personnummer"}},"status":"FEL","httpCode":400,"message":"Bad request: `+pnr+` okänd"}]}`)
 		case "tidpunkt":
 			writeJSON(w, 200, `{"kundhandelser":[{"kundhandelseId":"x","tidpunkt":"då"}]}`)
+		case "id":
+			// Producers build ids from what they have, the number included.
+			writeJSON(w, 200, `{"kundhandelser":[{"kundhandelseId":"`+pnr+`-1","tidpunkt":"då"},{"kundhandelseId":"`+pnr+`-2"},{"kundhandelseId":"y","tidpunkt":"`+pnr+`"}]}`)
+		case "contenttype":
+			w.Header().Set("Content-Type", "text/plain; kund="+pnr)
+			w.WriteHeader(200)
 		default:
 			writeJSON(w, 404, `{"message":"Not found: kund `+pnr+` finns inte"}`)
 		}
 	}
 	url, _ := serve(t, echo)
-	for _, mode := range []string{"message", "problem", "html", "tidpunkt"} {
+	for _, mode := range []string{"message", "problem", "html", "tidpunkt", "id", "contenttype"} {
 		for _, v := range []minaarenden.Version{minaarenden.V4_1, minaarenden.V5_0, minaarenden.V6_1} {
 			c := newClient(t, url+"?code=S3CRET&mode="+mode, &Options{Version: v, AnropandeOrganisation: orgnr, Logger: logger, Retry: RetryPolicy{MaxAttempts: 2, MinBackoff: 1, MaxBackoff: 1}})
 			record(c.Query(ctx, f))

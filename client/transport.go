@@ -345,7 +345,7 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 		if len(ct) > 64 {
 			ct = ct[:64]
 		}
-		return nil, &answerError{err: fmt.Errorf("%w (got %q)", ErrContentType, ct)}
+		return nil, &answerError{err: fmt.Errorf("%w (got %q)", ErrContentType, redact(ct))}
 	}
 	if resp.ContentLength > c.maxBytes {
 		return nil, &answerError{err: fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)}
