@@ -152,7 +152,8 @@ func (p *placer) add(e *minaarenden.Kundhandelse) *builder {
 	// Rule 1: with an empty reference, a start step after a finished
 	// instance opens a new instance. With a reference, the reference says
 	// which case it is, so the event stays (and is after_end, rule 7).
-	if b == nil || key.ref == "" && b.finished && b.plan != nil && b.startStep(e.Typ) {
+	// A copy of the event that finished it is no new start.
+	if b == nil || key.ref == "" && b.finished && b.plan != nil && b.startStep(e.Typ) && !b.isCopy(e) {
 		b = p.newBuilder(key.typ, key.producent, key.ref, p.plan(key.typ, key.producent))
 		p.open[key] = b
 	}
@@ -317,6 +318,15 @@ func (b *builder) startStep(t minaarenden.Kundhandelsetyp) bool {
 	return ok && b.plan.isStart[i]
 }
 
+// isCopy reports whether e is a copy of the previous event (two sources,
+// or a producer resending): it is kept but says nothing new, so it makes
+// no transition, no after_end and no new start.
+func (b *builder) isCopy(e *minaarenden.Kundhandelse) bool {
+	l := b.last
+	return l != nil && e.KundhandelseID == l.KundhandelseID && e.Typ == l.Typ &&
+		e.Klart == l.Klart && e.KraverKundatgard == l.KraverKundatgard && e.Tidpunkt.Equal(l.Tidpunkt)
+}
+
 func (b *builder) anomaly(kind AvvikelseKind, e *minaarenden.Kundhandelse, format string, args ...any) {
 	b.in.Avvikelser = append(b.in.Avvikelser, Avvikelse{Kind: kind, KundhandelseID: e.KundhandelseID,
 		Detail: fmt.Sprintf(format, args...)})
@@ -324,10 +334,7 @@ func (b *builder) anomaly(kind AvvikelseKind, e *minaarenden.Kundhandelse, forma
 
 func (b *builder) add(e *minaarenden.Kundhandelse) {
 	b.n++
-	// A copy of the previous event (two sources, or a producer resending)
-	// is kept but says nothing new: no transition, no after_end.
-	if l := b.last; l != nil && e.KundhandelseID == l.KundhandelseID && e.Typ == l.Typ &&
-		e.Klart == l.Klart && e.KraverKundatgard == l.KraverKundatgard && e.Tidpunkt.Equal(l.Tidpunkt) {
+	if b.isCopy(e) {
 		return
 	}
 	b.last = e

@@ -171,3 +171,24 @@ func TestSameEventForTwoParts(t *testing.T) {
 		t.Errorf("Events depend on arrival order (-first +second):\n%s", diff)
 	}
 }
+
+// TestCopyOfFinishingStartIsNoRestart: a start event that also finishes the
+// case (a one-step case, or the klart flag on the start), delivered twice
+// by two sources, is one case: the copy says nothing new, so it cannot be
+// "a start after a finished instance" (rule 1).
+func TestCopyOfFinishingStartIsNoRestart(t *testing.T) {
+	c := rulesCatalog(t)
+	a := ev("a", 0, "X.ENKEL.ANSOKAN", flags(true, false))
+	copyOfA := a
+	copyOfA.Rubrik = "från vidareförmedlingen"
+	got := flow.Place(c, []K{a, copyOfA}, nil)
+	if len(got) != 1 {
+		t.Fatalf("got %d instances, want the copy in the first", len(got))
+	}
+	if diff := cmp.Diff([]string{"a", "a"}, ids(got[0])); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]flow.AvvikelseKind{flow.FlagMismatch}, kinds(got[0])); diff != "" {
+		t.Errorf("avvikelser mismatch (-want +got):\n%s", diff)
+	}
+}
