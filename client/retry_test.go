@@ -235,8 +235,8 @@ func TestCancelMidBackoff(t *testing.T) {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
 		var e *Error
-		if !errors.As(err, &e) || e.Attempts != 1 {
-			t.Errorf("err = %#v, want a *Error after 1 attempt", e)
+		if !errors.As(err, &e) || e.Attempts != 1 || e.Status != 503 {
+			t.Errorf("err = %#v, want a *Error after 1 attempt, with the 503 it got", e)
 		}
 		synctest.Wait()
 		if ft.calls() != 1 {

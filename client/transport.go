@@ -229,6 +229,7 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 	// goroutine, inside rc.Do.
 	var (
 		attempts  int
+		last      int // the status of the latest attempt, 0 when none arrived
 		wait      time.Duration
 		start     time.Time
 		chainFrom = time.Now()
@@ -262,6 +263,7 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 			}
 			if !handled {
 				attempts++
+				last = status
 				c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: attempt",
 					slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", status),
 					slog.Duration("duration", time.Since(start)), slog.String("correlation_id", corr))
@@ -289,7 +291,9 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 		ErrorHandler: keepErrorBody,
 	}
 	resp, err := rc.Do(req)
-	ex := &exchange{attempts: attempts}
+	// A context that ends during a backoff leaves no response, yet the
+	// producer did answer: keep the status it last gave.
+	ex := &exchange{attempts: attempts, status: last}
 	if resp != nil {
 		ex.status = resp.StatusCode
 	}
