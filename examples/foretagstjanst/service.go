@@ -22,10 +22,6 @@ type service struct {
 	agg       *aggregate.Aggregator
 	expect    []flow.Expected           // when a question names none
 	anvandare minaarenden.Identifierare // when a question names none and its kund is no person (-anvandare)
-	// forwarding maps a forwarding source's name to the producers it may
-	// relay for, so a forwarding service that failed as a whole still marks
-	// each of them unanswered.
-	forwarding map[string][]string
 	// reachable are the producers some source asks: the producer entries
 	// and those a forwarding entry relays for.
 	reachable map[string]bool
@@ -34,7 +30,6 @@ type service struct {
 func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, error) {
 	registered := producerPrefixes(cat)
 	sources := make([]aggregate.Source, 0, len(eps))
-	forwarding := map[string][]string{}
 	reachable := map[string]bool{}
 	for _, ep := range eps {
 		var rt http.RoundTripper = aggregate.Transport()
@@ -56,8 +51,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 		}
 		if ep.Dialect == "forwarding" {
 			opts.Dialect = client.Forwarding
-			forwarding[ep.Name] = relayed(registered, opts.Prefixes)
-			for _, p := range forwarding[ep.Name] {
+			for _, p := range relayed(registered, opts.Prefixes) {
 				reachable[p] = true
 			}
 		} else {
@@ -84,7 +78,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 		return nil, usagef("-producers: %v", err)
 	}
 	return &service{cat: cat, agg: agg, expect: cfg.expect, anvandare: cfg.anvandare,
-		forwarding: forwarding, reachable: reachable}, nil
+		reachable: reachable}, nil
 }
 
 // producerPrefixes reads from the catalog which producentärendetyper each
@@ -193,16 +187,13 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 	return rep, nil
 }
 
-// unanswered is Result.Unanswered, plus every producer of an expected type
-// no source asks, plus, for a forwarding service that failed before naming
-// any delfråga, every producer it relays for: the program never says a case
-// has not started when it could not ask.
+// unanswered is Result.Unanswered (which, for a forwarding service that
+// failed before naming any delfråga, lists every producer registered in
+// aggregate.Options.Producers) plus every producer of an expected type no
+// source asks: the program never says a case has not started when it
+// could not ask.
 func (s *service) unanswered(res *aggregate.Result, expect []flow.Expected) []string {
-	failed := res.Unanswered()
-	out := slices.Clone(failed)
-	for _, name := range failed {
-		out = append(out, s.forwarding[name]...)
-	}
+	out := res.Unanswered()
 	for _, ex := range expect {
 		// A type the catalog lacks has no known producer: "" makes flow
 		// call it okand, as no source can be said to have been asked.

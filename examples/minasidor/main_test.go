@@ -139,6 +139,29 @@ func TestPagePartial(t *testing.T) {
 	}
 }
 
+// TestPageForwardingDown: the forwarding service itself fails, so no
+// producer behind it was heard: every case is unknown, none "not started".
+func TestPageForwardingDown(t *testing.T) {
+	p := newTestPortal(t)
+	p.forwarding.Handler.SetFault(clienttest.Fault{Status: http.StatusBadRequest})
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+
+	_, body := get(t, srv.URL+"/")
+	var got []string
+	for _, c := range caseList(body) {
+		if !strings.HasSuffix(c, ": Okänt — producenten svarade inte") {
+			got = append(got, c)
+		}
+	}
+	if len(got) > 0 || len(caseList(body)) != 4 {
+		t.Errorf("cases not okand: %q of %q", got, caseList(body))
+	}
+	if !strings.Contains(body, `class="portal-varning"`) {
+		t.Errorf("page does not warn that the answer is incomplete")
+	}
+}
+
 func TestRunUsage(t *testing.T) {
 	tests := []struct {
 		name     string
