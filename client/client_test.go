@@ -886,3 +886,21 @@ func TestForwardingPagingStopsOnRepeatedPage(t *testing.T) {
 		})
 	}
 }
+
+// The forwarding service requires anvandare; a question about a company
+// alone has no person to take it from, and fails before anything is sent.
+func TestForwardingRequiresAnvandare(t *testing.T) {
+	url, rec := serve(t, always(200, `{"kundhandelser":[],"delfragor":[]}`))
+	c := newClient(t, url, &Options{Dialect: Forwarding})
+	f := minaarenden.Fraga{Parter: []minaarenden.Part{{Kund: &minaarenden.Kund{Identifierare: orgnr, Typ: minaarenden.Organisationsnummer}}}}
+	a, err := c.Query(t.Context(), f)
+	if !errors.Is(err, ErrAnvandareRequired) {
+		t.Errorf("err = %v, want ErrAnvandareRequired", err)
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	if len(a.Outcomes) != 1 || !errors.Is(a.Outcomes[0].Err, ErrAnvandareRequired) {
+		t.Errorf("outcomes %+v, want one failed with ErrAnvandareRequired", a.Outcomes)
+	}
+}

@@ -177,6 +177,11 @@ var stableSort = []sortering{
 }
 
 func forwardingBody(f minaarenden.Fraga, parts []minaarenden.Part, offset, limit int) ([]byte, error) {
+	if f.User() == "" {
+		// The service's schema requires anvandare as 12 digits: an empty
+		// one is a 400 for sure, so it is not sent.
+		return nil, fmt.Errorf("%w (forwarding service): set Fraga.Anvandare when no part is a person", ErrAnvandareRequired)
+	}
 	r := forwardingRequest{
 		Fraga: forwardingFraga{
 			KundhandelseTyper: f.KundhandelseTyper,
