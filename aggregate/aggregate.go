@@ -197,7 +197,7 @@ type tagged struct {
 // cancels the others or loses their events. When ctx's deadline comes, Run
 // returns promptly with every answer that arrived and a timeout outcome for
 // each that did not. Run waits for every Query it started, so no goroutine
-// of it outlives the call.
+// of it outlives the call. A part named twice in f is asked once.
 func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, error) {
 	if a == nil {
 		return nil, errors.New("aggregate: Run on a nil Aggregator; use New")
@@ -205,6 +205,7 @@ func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, err
 	if err := f.Validate(); err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
 	}
+	f.Parter = distinct(f.Parter)
 	ctx = client.WithDecodeLimiter(ctx, a.decode)
 	// One slot per task, and one for each skipped source, in the order of
 	// the sources: the merge reads them in this order.
@@ -264,6 +265,21 @@ func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, err
 		a.logOutcome(ctx, &res.Outcomes[i])
 	}
 	return res, nil
+}
+
+// distinct returns parter without repeats, in first-seen order: a part
+// asked twice would get two outcomes per source and be listed twice in
+// Result.Parter.
+func distinct(parter []minaarenden.Part) []minaarenden.Part {
+	seen := make(map[minaarenden.PartKey]bool, len(parter))
+	out := make([]minaarenden.Part, 0, len(parter))
+	for _, p := range parter {
+		if k := p.Key(); !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (a *Aggregator) logOutcome(ctx context.Context, o *Outcome) {

@@ -203,6 +203,37 @@ func TestSpoofGuardProducent(t *testing.T) {
 	}
 }
 
+// TestRepeatedPart: a part named twice is asked once, with one outcome
+// per source, and listed once in Parter.
+func TestRepeatedPart(t *testing.T) {
+	skv := &fake{name: "Skatteverket", prefixes: typs{"SKV"}, events: []minaarenden.Kundhandelse{ev("Skatteverket", "s1", "SKV.MOMS.DEKL", 1)}}
+	fwd := &forwardingFake{name: "Vidareformedling", answer: client.Answer{
+		Events:   []minaarenden.Kundhandelse{withPart(ev("PRV", "p1", "PRV.VARUMARKE.ANSOKAN", 2), pia)},
+		Outcomes: []client.Outcome{{Producent: "PRV", Part: pia, HTTPStatus: 200, Events: 1}},
+	}}
+	a := mustNew(t, []aggregate.Source{skv, fwd}, &aggregate.Options{Producers: map[string]typs{"PRV": {"PRV"}}})
+	res := mustRun(t, a, context.Background(), minaarenda(pia, person, pia))
+	want := []outcomeRow{
+		{Source: "Skatteverket", Producent: "Skatteverket", Part: pia.String(), Status: "ok", HTTPCode: 200, Attempts: 1, Events: 1},
+		{Source: "Skatteverket", Producent: "Skatteverket", Part: person.String(), Status: "ok", HTTPCode: 200, Attempts: 1, Events: 1},
+		{Source: "Vidareformedling", Producent: "PRV", Part: pia.String(), Status: "ok", HTTPCode: 200, Attempts: 1, Events: 1},
+		{Source: "Vidareformedling", Producent: "Vidareformedling", Part: person.String(), Status: "ok", Attempts: 1},
+	}
+	if diff := cmp.Diff(want, rows(res)); diff != "" {
+		t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+	}
+	if n := skv.calls.Load(); n != 2 {
+		t.Errorf("Skatteverket asked %d times, want 2 (once per distinct part)", n)
+	}
+	var parter [][]string
+	for i := range res.Events {
+		parter = append(parter, partStrings(res.Parter(i)))
+	}
+	if diff := cmp.Diff([][]string{{pia.String(), person.String()}, {pia.String()}}, parter); diff != "" {
+		t.Errorf("parter mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func TestForwarding(t *testing.T) {
 	failed := &client.Error{Producent: "PRV", Status: 500, Message: "Internal server error", Err: client.ErrDelfraga}
 	fwd := &forwardingFake{name: "Vidareformedling", err: failed, answer: client.Answer{
