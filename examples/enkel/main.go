@@ -27,10 +27,11 @@
 // credentials (API keys, OAuth, mTLS) are out of scope for this example;
 // see package client for composing them.
 //
-// Exit status: 0 when everything asked was answered, 2 for a usage error
-// (a bad flag, an invalid identifier: the message names the rule, never
-// the number), 1 for any other failure, the events that did arrive still
-// printed.
+// Exit status, as for the other examples: 0 when everything asked was
+// answered, 3 when the answer is partial (a producer behind the forwarding
+// service failed, or some events could not be read; what did arrive is
+// printed), 2 for a usage error (a bad flag, an invalid identifier: the
+// message names the rule, never the number), 1 for any other failure.
 package main
 
 import (
@@ -57,10 +58,17 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 // Exit statuses.
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitOK      = 0
+	exitFail    = 1
+	exitUsage   = 2
+	exitPartial = 3
 )
+
+// partialError is a failure after which part of the answer was printed.
+type partialError struct{ err error }
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
 
 // The stand-in's defaults: the test person of testdata/enkel, and an
 // invented consumer organisation for the 3.1–4.1 header.
@@ -116,12 +124,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	err := ask(o, stdout)
 	var ue *usageError
+	var pe *partialError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "enkel:", err)
 		return exitUsage
+	case errors.As(err, &pe):
+		fmt.Fprintln(stderr, "enkel: partial answer:", err)
+		return exitPartial
 	default:
 		fmt.Fprintln(stderr, "enkel:", err)
 		return exitFail
@@ -178,6 +190,9 @@ func ask(o options, stdout io.Writer) error {
 		}
 	} else {
 		writeText(stdout, label, dialect, answer, events)
+	}
+	if qerr != nil && (len(events) > 0 || slices.ContainsFunc(answer.Outcomes, func(o client.Outcome) bool { return o.Err == nil })) {
+		return &partialError{qerr}
 	}
 	return qerr
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/client/clienttest"
 	"github.com/google/go-cmp/cmp"
 )
@@ -259,5 +260,31 @@ func TestGuessKundTyp(t *testing.T) {
 		if got := guessKundTyp(id); got != want {
 			t.Errorf("guessKundTyp(…%s) = %s, want %s", id[8:], got, want)
 		}
+	}
+}
+
+// A forwarding service that answers 206 (one producer failed) gives a
+// partial answer: what arrived is printed and the exit status is 3.
+func TestPartialAnswer(t *testing.T) {
+	kund := minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: pnr, Typ: minaarenden.Personnummer}}
+	ok := clienttest.Config{Producent: "Skatteverket", Events: []minaarenden.Kundhandelse{{
+		KundhandelseID: "x", Rubrik: "r", Beskrivning: "b", Sprak: "sv",
+		Tidpunkt: mustParse(t, "2026-01-05 08:00"), Typ: "SKV.MOMS.DEKL_INLAMAD", Part: kund,
+	}}}
+	down := clienttest.Config{Producent: "PRV", Events: []minaarenden.Kundhandelse{{
+		KundhandelseID: "y", Rubrik: "r", Beskrivning: "b", Sprak: "sv",
+		Tidpunkt: mustParse(t, "2026-01-06 08:00"), Typ: "PRV.VARUMARKE.ANSOKAN", Part: kund,
+	}}}
+	s := clienttest.Start(t, clienttest.Config{Dialect: client.Forwarding, Producers: []clienttest.Config{ok, down}})
+	s.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503})
+	code, out, errs := runEnkel(t, "-url", s.URL, "-dialect", "forwarding", "-kund", pnr, "-json")
+	if code != exitPartial {
+		t.Fatalf("exit %d, want %d; stderr %s", code, exitPartial, errs)
+	}
+	if events := decodeSorted(t, out); len(events) != 1 || events[0].KundhandelseID != "x" {
+		t.Errorf("events %+v, want Skatteverket's one", events)
+	}
+	if !strings.Contains(errs, "503") || strings.Contains(errs, "9001012385") {
+		t.Errorf("stderr %q: want the failed producer's status and no personnummer", errs)
 	}
 }
