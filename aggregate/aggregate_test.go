@@ -234,6 +234,24 @@ func TestRepeatedPart(t *testing.T) {
 	}
 }
 
+// TestRejectedErrorPrintable: the rejected types and producers are the
+// producer's text; the error string bounds them and masks digit runs.
+func TestRejectedErrorPrintable(t *testing.T) {
+	long := strings.Repeat("X", 500)
+	src := &fake{name: "S", prefixes: typs{"S"}, events: []minaarenden.Kundhandelse{
+		ev("S", "1", "KUND.P199001012385.STEG", 1),
+		ev("S", "2", minaarenden.Kundhandelsetyp("LANG."+long+".STEG"), 2),
+		ev("Other 199001012385", "3", "S.A.B", 3),
+	}}
+	a := mustNew(t, []aggregate.Source{src, &fake{name: "Other 199001012385", prefixes: typs{"O"}}}, nil)
+	msg := mustRun(t, a, context.Background(), minaarenda(pia)).Outcomes[0].Err.Error()
+	want := `aggregate: S (producent "S") sent 3 event(s) outside its registered prefixes (KUND.P************.STEG, LANG.` +
+		strings.Repeat("X", 75) + `…) or in the name of another producer ("Other ************"): dropped`
+	if msg != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", msg, want)
+	}
+}
+
 func TestForwarding(t *testing.T) {
 	failed := &client.Error{Producent: "PRV", Status: 500, Message: "Internal server error", Err: client.ErrDelfraga}
 	fwd := &forwardingFake{name: "Vidareformedling", err: failed, answer: client.Answer{

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aterkoppling/minaarenden"
 )
@@ -89,20 +91,39 @@ func (e *RejectedError) Error() string {
 	if len(e.Types) > 0 {
 		ts := make([]string, len(e.Types))
 		for i, t := range e.Types {
-			ts[i] = string(t)
+			ts[i] = printable(string(t))
 		}
 		why = append(why, "outside its registered prefixes ("+strings.Join(ts, ", ")+")")
 	}
 	if len(e.Producenter) > 0 {
 		ps := make([]string, len(e.Producenter))
 		for i, p := range e.Producenter {
-			ps[i] = strconv.Quote(p)
+			ps[i] = strconv.Quote(printable(p))
 		}
 		why = append(why, "in the name of another producer ("+strings.Join(ps, ", ")+")")
 	}
 	return fmt.Sprintf("aggregate: %s (producent %q) sent %d event(s) %s: dropped",
 		e.Source, e.Producent, e.Count, strings.Join(why, " or "))
 }
+
+// printable shortens what a producer wrote for an error string, and masks
+// every run of six or more digits: a rejected type or producent is the
+// producer's text, and neither a flood of it nor a personal identity number
+// in it may reach a log line.
+func printable(s string) string {
+	const max = 80
+	s = digitRun.ReplaceAllStringFunc(s, func(d string) string { return strings.Repeat("*", len(d)) })
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+var digitRun = regexp.MustCompile(`[0-9]{6,}`)
 
 // Unwrap returns ErrSpoofed.
 func (e *RejectedError) Unwrap() error { return ErrSpoofed }
