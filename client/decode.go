@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,6 +107,14 @@ func (d *decoded) count() int {
 // tidpunkt costs that event, is reported in bad, and keeps the rest.
 func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 	var w wireAnswer
+	if !bytes.Contains(body, []byte(`"kundhandelserForPart"`)) {
+		// A producer answer: size the events up front from a count of
+		// their one required key, so the decoder fills the slice instead
+		// of growing and copying it (a third of decoding's bytes).
+		if n := bytes.Count(body, []byte(`"kundhandelseId"`)); n > 0 {
+			w.Kundhandelser = make([]wireItem, 0, n)
+		}
+	}
 	var typeErr error
 	if err := json.Unmarshal(body, &w); err != nil {
 		// encoding/json completes the decode past a type mismatch and
@@ -116,7 +125,7 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 		typeErr = err
 	}
 	items := w.Kundhandelser
-	if items == nil {
+	if len(items) == 0 {
 		items = w.KundhandelserA
 	}
 	d := &decoded{version: w.Metadata.Version, delfragor: w.Delfragor}

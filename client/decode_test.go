@@ -157,6 +157,9 @@ func TestDecodeShapes(t *testing.T) {
 		{"truncated", `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a"`, "", 0, false, ErrMalformedAnswer},
 		{"one unreadable tidpunkt keeps the other event", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"igår"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
 		{"missing tidpunkt", `{"kundhandelser":[{"kundhandelseId":"a"}]}`, "", 0, true, nil},
+		// The decoder sizes the events from a count of "kundhandelseId";
+		// a pre-2.0 answer with that name elsewhere still reads its events.
+		{"pre-2.0 events with kundhandelseId in utokad information", `{"kundhändelser":[{"kundhändelseId":"a","tidpunkt":"2022-05-01 10:00:00.00","utokadInformation":{"kundhandelseId":"x"}}]}`, "", 1, false, nil},
 		{"wrong type keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","producentarendetKlart":"ja"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 2, true, nil},
 	}
 	for _, tt := range tests {
