@@ -93,7 +93,7 @@ type Aggregator struct {
 }
 
 // New returns an Aggregator over sources. It reads each source's Name,
-// Prefixes and dialect once, here. It fails on a nil source, two sources
+// Prefixes and dialect once, here, and copies Options.Producers. It fails on a nil source, two sources
 // with the same name, a malformed prefix, or a source the spoof guard
 // could not check (see Options.AllowAnyPrefix).
 func New(sources []Source, opts *Options) (*Aggregator, error) {
@@ -105,7 +105,7 @@ func New(sources []Source, opts *Options) (*Aggregator, error) {
 		concurrency: o.Concurrency,
 		timeout:     o.SourceTimeout,
 		hedge:       o.HedgeDelay,
-		producers:   o.Producers,
+		producers:   make(map[string][]minaarenden.Kundhandelsetyp, len(o.Producers)),
 		anyPrefix:   o.AllowAnyPrefix,
 		byName:      make(map[string]int),
 		obs:         o.Observer,
@@ -126,12 +126,15 @@ func New(sources []Source, opts *Options) (*Aggregator, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	for typ, ps := range o.Producers {
+	// A copy: Run reads the registry concurrently, and the caller's map
+	// may change after New.
+	for producent, ps := range o.Producers {
 		for _, p := range ps {
 			if err := p.ValidatePrefix(); err != nil {
-				return nil, fmt.Errorf("aggregate: Options.Producers[%q]: %w", typ, err)
+				return nil, fmt.Errorf("aggregate: Options.Producers[%q]: %w", producent, err)
 			}
 		}
+		a.producers[producent] = slices.Clone(ps)
 	}
 	seen := make(map[string]bool)
 	for i, s := range sources {

@@ -252,6 +252,23 @@ func TestRejectedErrorPrintable(t *testing.T) {
 	}
 }
 
+// TestProducersCopied: New keeps its own copy of Options.Producers, so a
+// caller changing the map afterwards changes nothing (and races with no Run).
+func TestProducersCopied(t *testing.T) {
+	fwd := &forwardingFake{name: "Vidareformedling", answer: client.Answer{
+		Events:   []minaarenden.Kundhandelse{withPart(ev("PRV", "p1", "PRV.VARUMARKE.ANSOKAN", 1), pia)},
+		Outcomes: []client.Outcome{{Producent: "PRV", Part: pia, HTTPStatus: 200, Events: 1}},
+	}}
+	registry := map[string]typs{"PRV": {"PRV"}}
+	a := mustNew(t, []aggregate.Source{fwd}, &aggregate.Options{Producers: registry})
+	registry["PRV"][0] = "SKV"
+	delete(registry, "PRV")
+	res := mustRun(t, a, context.Background(), minaarenda(pia))
+	if !res.Complete() || len(res.Events) != 1 {
+		t.Errorf("after the caller changed its map: Complete() = %v, %d events; want true, 1: %v", res.Complete(), len(res.Events), res.Err())
+	}
+}
+
 func TestForwarding(t *testing.T) {
 	failed := &client.Error{Producent: "PRV", Status: 500, Message: "Internal server error", Err: client.ErrDelfraga}
 	fwd := &forwardingFake{name: "Vidareformedling", err: failed, answer: client.Answer{
