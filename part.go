@@ -146,6 +146,10 @@ type PartKey struct {
 // String never reveals the identifiers.
 func (PartKey) String() string { return "PartKey(…)" }
 
+// GoString never reveals the identifiers: without it %#v prints the
+// unexported fields, numbers and all.
+func (PartKey) GoString() string { return "minaarenden.PartKey{…}" }
+
 // Fraga is one consumer question: which parter, optionally narrowed by
 // kundhändelsetyper (full types or prefixes), taggar and a date range.
 type Fraga struct {

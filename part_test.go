@@ -2,6 +2,7 @@ package minaarenden
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,10 @@ func TestPartKeyAndArendeTyp(t *testing.T) {
 	c := Part{Kund: &Kund{Identifierare: "199001012385", Typ: Personnummer}, Arende: &Arende{"X", Diarienummer}}
 	if a.Key() != b.Key() || a.Key() == c.Key() {
 		t.Error("Key does not identify parts by value")
+	}
+	k := c.Key()
+	if s := fmt.Sprintf("%v %+v %#v %s %q", k, k, k, k, k); strings.Contains(s, "9001012385") {
+		t.Errorf("a PartKey prints the number: %s", s)
 	}
 	for _, spelling := range []string{`"Producentärendereferens"`, `"Producentarendereferens"`} {
 		var typ ArendeTyp
