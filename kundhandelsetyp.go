@@ -3,6 +3,7 @@ package minaarenden
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kundhandelsetyp is the type of a kundhändelse (customer event):
@@ -103,7 +104,8 @@ func (t Kundhandelsetyp) check() (segments int, err error) {
 			case c >= 'A' && c <= 'Z':
 			case (c >= '0' && c <= '9' || c == '_') && segments > 1:
 			default:
-				return 0, &TypError{Typ: t, Reason: fmt.Sprintf("segment %d has %q; only A–Z (and 0–9, _ after the first segment) are allowed", segments, rune(c))}
+				r, _ := utf8.DecodeRuneInString(string(t[i:])) // Ö, not the first byte of its UTF-8
+				return 0, &TypError{Typ: t, Reason: fmt.Sprintf("segment %d has %q; only A–Z (and 0–9, _ after the first segment) are allowed", segments, r)}
 			}
 			continue
 		}

@@ -98,3 +98,13 @@ func TestTypErrorHidesIdentifiers(t *testing.T) {
 		t.Errorf("a harmless value must still be shown: %s", got)
 	}
 }
+
+// Swedish letters are the likeliest mistake in a type; the error names
+// the letter, not the first byte of its UTF-8 form.
+func TestTypErrorNamesTheLetter(t *testing.T) {
+	err := Kundhandelsetyp("SKV.MÖMS.X").Validate()
+	var te *TypError
+	if !errors.As(err, &te) || !strings.Contains(te.Reason, `'Ö'`) {
+		t.Errorf("err = %v, want the reason to name 'Ö'", err)
+	}
+}
