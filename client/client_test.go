@@ -904,3 +904,35 @@ func TestForwardingRequiresAnvandare(t *testing.T) {
 		t.Errorf("outcomes %+v, want one failed with ErrAnvandareRequired", a.Outcomes)
 	}
 }
+
+// The forwarding service echoes each part; whichever spelling of
+// Producentärendereferens it uses, and in whatever order, each group's
+// events are given the part that was asked.
+func TestForwardingEchoedPartSpellings(t *testing.T) {
+	group := func(id, typ, eventID string) string {
+		return `{"part":{"arende":{"identifierare":"` + id + `","typ":"` + typ + `"}},"totaltAntalKundhandelser":1,"kundhandelserForPart":[` +
+			`{"kundhandelseId":"` + eventID + `","producent":"P","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.A.B"}]}`
+	}
+	body := `{"kundhandelser":[` + group("P-2", "Producentärendereferens", "e2") + `,` + group("P-1", "Producentarendereferens", "e1") + `],"delfragor":[]}`
+	url, _ := serve(t, always(200, body))
+	c := newClient(t, url, &Options{Dialect: Forwarding})
+	arende := func(id string) minaarenden.Part {
+		return minaarenden.Part{Arende: &minaarenden.Arende{Identifierare: id, Typ: minaarenden.ProducentarendeReferens}}
+	}
+	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{arende("P-1"), arende("P-2")}, Anvandare: pnr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range a.Events {
+		got[e.KundhandelseID] = e.Part.Arende.Identifierare
+	}
+	if diff := cmp.Diff(map[string]string{"e1": "P-1", "e2": "P-2"}, got); diff != "" {
+		t.Errorf("event -> part mismatch (-want +got):\n%s", diff)
+	}
+	for _, o := range a.Outcomes {
+		if o.Events != 1 || o.Err != nil {
+			t.Errorf("outcome %+v, want 1 event each", o)
+		}
+	}
+}
