@@ -26,7 +26,9 @@
 //	  "prefixes": ["SKV"], "apiKeyHeader": "X-API-Key", "apiKeyEnv": "SKV_API_KEY",
 //	  "zone": "Europe/Stockholm"}]
 //
-// dialect is "producer" (default) or "forwarding"; version defaults to 6.1;
+// name is the producer as its events write producent ("Skatteverket"):
+// expected cases and the spoof guard match on it. dialect is "producer"
+// (default) or "forwarding"; version defaults to 6.1;
 // the API key is read from the environment variable apiKeyEnv, never from
 // the file. Events from a producer behind a forwarding entry are accepted
 // under the producentärendetyper the catalog lists that producer for (the

@@ -609,3 +609,48 @@ func TestAnvandareDefaultsToKund(t *testing.T) {
 		}
 	})
 }
+
+// TestServeShutdownAnswersInFlight: a question in flight when the server
+// is told to stop still gets its answer before run returns.
+func TestServeShutdownAnswersInFlight(t *testing.T) {
+	s := startPia(t)
+	s.server("Skatteverket").Handler.SetFault(clienttest.Fault{Stall: true}) // holds the question for -timeout
+	ctx, cancel := context.WithCancel(t.Context())
+	stderr := newURLWriter()
+	exited := make(chan int)
+	go func() {
+		exited <- run(ctx, []string{"-serve", "127.0.0.1:0", "-producers", s.file(t), "-catalog", "../../testdata/catalog",
+			"-anvandare", string(piaPersonnummer), "-organisation", string(standInOrganisation), "-timeout", "1s"}, io.Discard, stderr)
+	}()
+	var base string
+	select {
+	case base = <-stderr.url:
+	case code := <-exited:
+		t.Fatalf("run exited %d before serving:\n%s", code, stderr)
+	}
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(base + "?kund=" + string(piaOrganisation))
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	for s.server("Skatteverket").Handler.RequestCount() == 0 {
+		time.Sleep(time.Millisecond) // until the question is in flight
+	}
+	cancel()
+	if code := <-exited; code != exitComplete {
+		t.Errorf("run exited %d, want 0", code)
+	}
+	// run has returned: the question in flight must have been answered
+	// and logged by now.
+	if !strings.Contains(stderr.String(), "msg=request method=GET") {
+		t.Errorf("run returned before the question in flight was answered:\n%s", stderr)
+	}
+	if code := <-answered; code != http.StatusOK {
+		t.Errorf("question in flight got %d, want 200", code)
+	}
+}

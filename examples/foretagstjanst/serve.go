@@ -44,9 +44,11 @@ func serve(ctx context.Context, svc *service, addr string, timeout time.Duration
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String()+"/arenden")
 
-	done := make(chan struct{})
-	defer close(done)
+	// Serve returns as soon as Shutdown begins; wait for Shutdown, so the
+	// questions in flight get their answers before the program exits.
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		select {
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -55,7 +57,10 @@ func serve(ctx context.Context, svc *service, addr string, timeout time.Duration
 		case <-done:
 		}
 	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Serve(ln)
+	close(done)
+	<-stopped
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	log.Info("stopped")

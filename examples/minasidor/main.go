@@ -81,10 +81,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "Mina sidor: http://%s/\n", ln.Addr())
+	if err := serve(ctx, srv, ln); err != nil {
+		fmt.Fprintf(stderr, "minasidor: %v\n", err)
+		return 1
+	}
+	return 0
+}
 
-	done := make(chan struct{})
-	defer close(done)
+// serve runs srv on ln until ctx is done, then shuts it down. Serve
+// returns as soon as Shutdown begins; serve waits for Shutdown, so the
+// pages being rendered are sent before the program exits.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		select {
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -93,9 +103,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case <-done:
 		}
 	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(stderr, "minasidor: %v\n", err)
-		return 1
+	err := srv.Serve(ln)
+	close(done)
+	<-stopped
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
 	}
-	return 0
+	return err
 }

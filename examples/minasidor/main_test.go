@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -324,4 +326,40 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestServeWaitsForPagesInFlight: a page being rendered when the server is
+// told to stop is still sent before serve returns.
+func TestServeWaitsForPagesInFlight(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var finished atomic.Bool
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+		io.WriteString(w, "sida")
+		finished.Store(true)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error)
+	go func() { served <- serve(ctx, srv, ln) }()
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	cancel()
+	// Give a serve that does not wait the chance to return early; the
+	// delay decides nothing when serve is right.
+	time.AfterFunc(50*time.Millisecond, func() { close(release) })
+	if err := <-served; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !finished.Load() {
+		t.Error("serve returned while a page was still being rendered")
+	}
 }
