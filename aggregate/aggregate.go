@@ -542,6 +542,12 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 			// Asked about one part, every event answers that part,
 			// whatever the source wrote.
 			ev.Part = part
+			if ev.Producent == "" {
+				// The producent is required, but a producer that leaves
+				// it out must not share the merge key ("", id) with
+				// every other that does: it is the producer asked.
+				ev.Producent = o.Producent
+			}
 			if !g.check(ev.Typ) {
 				continue
 			}

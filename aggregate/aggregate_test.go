@@ -269,6 +269,25 @@ func TestProducersCopied(t *testing.T) {
 	}
 }
 
+// TestMissingProducent: two producers that leave out the required
+// producent and happen to use the same kundhandelseId keep both events,
+// each under the producer that sent it.
+func TestMissingProducent(t *testing.T) {
+	a1 := ev("", "1", "BV.VH.ANSOKAN", 1)
+	a2 := ev("", "1", "PRV.VARUMARKE.ANSOKAN", 2)
+	bv := &fake{name: "Bolagsverket", prefixes: typs{"BV"}, events: []minaarenden.Kundhandelse{a1}}
+	prv := &fake{name: "PRV", prefixes: typs{"PRV"}, events: []minaarenden.Kundhandelse{a2}}
+	res := mustRun(t, mustNew(t, []aggregate.Source{bv, prv}, nil), context.Background(), minaarenda(pia, person))
+	if diff := cmp.Diff([]string{"Bolagsverket/1", "PRV/1"}, ids(res)); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+	for i := range res.Events {
+		if got := partStrings(res.Parter(i)); len(got) != 2 {
+			t.Errorf("event %d answered %d parter, want both", i, len(got))
+		}
+	}
+}
+
 func TestForwarding(t *testing.T) {
 	failed := &client.Error{Producent: "PRV", Status: 500, Message: "Internal server error", Err: client.ErrDelfraga}
 	fwd := &forwardingFake{name: "Vidareformedling", err: failed, answer: client.Answer{

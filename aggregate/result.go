@@ -19,8 +19,10 @@ type Result struct {
 	// instant, ties broken by producent, then kundhandelseId, then the
 	// event's JSON form, so the same answers give the same slice whatever
 	// order they arrived in. Each event's Part is the first part (in the
-	// Fraga's order) it answered; Parter lists them all. The slice can go
-	// straight to flow placement.
+	// Fraga's order) it answered; Parter lists them all. An event a
+	// producer source sent without a producent carries the source's
+	// producer (Outcome.Producent). The slice can go straight to flow
+	// placement.
 	Events []minaarenden.Kundhandelse
 	// Outcomes has one entry per (producer source, part) and per
 	// forwarded delfråga, in the order of the sources given to New, then
