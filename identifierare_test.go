@@ -101,3 +101,16 @@ func FuzzIdentifierareValidate(f *testing.F) {
 		}
 	})
 }
+
+// slog's JSON handler marshals a value that has no LogValue, so every type
+// that holds an identifier must have one.
+func TestJSONLogsMask(t *testing.T) {
+	const pnr = "199001012385"
+	kund := Kund{Identifierare: pnr, Typ: Personnummer}
+	f := Fraga{Parter: []Part{{Kund: &kund}}, Anvandare: pnr}
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("q", "kund", kund, "fraga", f)
+	if s := logs.String(); strings.Contains(s, pnr[2:]) || !strings.Contains(s, "************") {
+		t.Errorf("identifier leaked or not logged: %s", s)
+	}
+}

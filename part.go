@@ -28,6 +28,12 @@ type Kund struct {
 	Typ     KundTyp `json:"typ"`
 }
 
+// LogValue keeps the identifier out of structured logs: slog's JSON
+// handler would otherwise marshal the struct, digits and all.
+func (k Kund) LogValue() slog.Value {
+	return slog.StringValue(fmt.Sprintf("%s %s", k.Typ, k.Identifierare))
+}
+
 // Validate checks the identifier against the rules of its Typ before any
 // request leaves the process.
 func (k Kund) Validate() error {
@@ -167,6 +173,10 @@ type Fraga struct {
 	// kund of the first part when that is a personnummer.
 	Anvandare Identifierare
 }
+
+// LogValue keeps identifiers out of structured logs: the parts and
+// anvandare print masked, as with %v.
+func (f Fraga) LogValue() slog.Value { return slog.StringValue(fmt.Sprintf("%+v", f)) }
 
 // Validate checks every part, every type filter, the dates and anvandare.
 // Errors name the part by index and never carry an identifier.
