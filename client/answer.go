@@ -1,6 +1,8 @@
 package client
 
 import (
+	"log/slog"
+
 	"github.com/aterkoppling/minaarenden"
 )
 
@@ -45,4 +47,17 @@ type Outcome struct {
 	// Err is nil when the part was answered; otherwise a *Error or the
 	// context's error.
 	Err error
+}
+
+// LogValue keeps the part's identifiers out of structured logs: slog's
+// JSON handler would otherwise marshal Part, digits and all.
+func (o Outcome) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("producer", o.Producent), slog.String("part", o.Part.String()),
+		slog.Int("status", o.HTTPStatus), slog.Int("attempt", o.Attempts), slog.Int("events", o.Events),
+	}
+	if o.Err != nil {
+		attrs = append(attrs, slog.String("error", o.Err.Error()))
+	}
+	return slog.GroupValue(attrs...)
 }

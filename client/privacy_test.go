@@ -102,3 +102,13 @@ func TestNoPersonnummerInLogsOrErrors(t *testing.T) {
 		_, _ = io.WriteString(os.Stderr, all)
 	}
 }
+
+// An Outcome logged with slog's JSON handler shows its part masked.
+func TestOutcomeLogValue(t *testing.T) {
+	var logs bytes.Buffer
+	o := Outcome{Producent: "P", Part: kundPart(pnr), HTTPStatus: 404, Attempts: 1}
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("outcome", "outcome", o)
+	if s := logs.String(); strings.Contains(s, pnr[2:]) || !strings.Contains(s, `"status":404`) {
+		t.Errorf("identifier leaked or outcome not logged: %s", s)
+	}
+}
