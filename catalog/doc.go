@@ -82,7 +82,9 @@
 // a step id outside its type's prefix; a start, slut or transition naming an
 // unknown node, or listing one twice; a node unreachable from every start; a
 // node from which no end is reachable; a type with no start or no end; a
-// null type or step; and, per variant, a missing or repeated producent, a
+// step whose klart flag disagrees with whether slut lists it (the two say
+// the same thing, and flow goes by slut); a null type or step; and, per
+// variant, a missing or repeated producent, a
 // producent the type does not list, an unknown or repeated node, a
 // transition outside the variant's nodes, and a slice with no start, no end
 // or a node it cannot reach or leave. A Catalog that loaded is read-only and

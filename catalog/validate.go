@@ -126,6 +126,19 @@ func (v *typeValidator) check() {
 	okStart := v.ends("", "start", f.Start, v.nodes)
 	okEdges := v.edges("", f.Overgangar, v.nodes, "names an unknown node")
 	okSlut := v.ends("", "slut", f.Slut, v.nodes)
+	// A step's klart flag and the flow's slut say the same thing twice;
+	// flow goes by slut, so a catalog where they differ says two things.
+	for _, s := range t.Kundhandelsetyper {
+		if s == nil || len(f.Slut) == 0 { // "has no end" says it already
+			continue
+		}
+		switch inSlut := slices.Contains(f.Slut, s.ID); {
+		case s.Klart && !inSlut:
+			v.fail("", s.ID, "klart is true, but the node is not in slut")
+		case !s.Klart && inSlut:
+			v.fail("", s.ID, "the node is in slut, but klart is false")
+		}
+	}
 	if okStart && okEdges && okSlut && v.stepsOK {
 		v.reach("", v.t.union())
 	}

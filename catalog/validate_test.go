@@ -174,6 +174,20 @@ func TestValidationErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "a klart step not in slut",
+			doc:  doc(with(`{"id": "X.T.B", "namn": "B"}`, `{"id": "X.T.B", "namn": "B", "klart": true}`)),
+			want: []ValidationError{
+				{Typ: "X.T", Node: "X.T.B", Reason: "klart is true, but the node is not in slut"},
+			},
+		},
+		{
+			name: "a slut step not klart",
+			doc:  doc(with(`"namn": "C", "klart": true`, `"namn": "C"`)),
+			want: []ValidationError{
+				{Typ: "X.T", Node: "X.T.C", Reason: "the node is in slut, but klart is false"},
+			},
+		},
+		{
 			name: "start names an unknown node",
 			doc:  doc(with(`"start": ["X.T.A"]`, `"start": ["X.T.A", "X.T.Z"]`)),
 			want: []ValidationError{
