@@ -61,3 +61,16 @@ func (o Outcome) LogValue() slog.Value {
 	}
 	return slog.GroupValue(attrs...)
 }
+
+// LogValue summarises the answer without identifiers: slog's JSON handler
+// would otherwise marshal every Outcome's Part, digits and all.
+func (a Answer) LogValue() slog.Value {
+	failed := 0
+	for _, o := range a.Outcomes {
+		if o.Err != nil {
+			failed++
+		}
+	}
+	return slog.GroupValue(slog.String("endpoint", a.Endpoint), slog.String("version", string(a.Version)),
+		slog.Int("events", len(a.Events)), slog.Int("outcomes", len(a.Outcomes)), slog.Int("failed", failed))
+}

@@ -103,12 +103,14 @@ func TestNoPersonnummerInLogsOrErrors(t *testing.T) {
 	}
 }
 
-// An Outcome logged with slog's JSON handler shows its part masked.
+// An Outcome or Answer logged with slog's JSON handler shows no part's
+// identifier.
 func TestOutcomeLogValue(t *testing.T) {
 	var logs bytes.Buffer
 	o := Outcome{Producent: "P", Part: kundPart(pnr), HTTPStatus: 404, Attempts: 1}
-	slog.New(slog.NewJSONHandler(&logs, nil)).Info("outcome", "outcome", o)
-	if s := logs.String(); strings.Contains(s, pnr[2:]) || !strings.Contains(s, `"status":404`) {
+	a := &Answer{Endpoint: "https://p.invalid/kundhandelser", Outcomes: []Outcome{o}}
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("outcome", "outcome", o, "answer", a, "answer value", *a)
+	if s := logs.String(); strings.Contains(s, pnr[2:]) || !strings.Contains(s, `"status":404`) || !strings.Contains(s, `"failed":0`) {
 		t.Errorf("identifier leaked or outcome not logged: %s", s)
 	}
 }
