@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -377,7 +378,7 @@ func (a *Aggregator) do(ctx context.Context, t *task, f minaarenden.Fraga, out *
 	}
 	start := time.Now()
 	r := a.race(ctx, t)
-	dur := time.Since(start)
+	dur := r.settled.Sub(start)
 
 	// Bound the CPU-side work of many answers landing at once to about
 	// the number of CPUs, so a burst does not stretch every answer's
@@ -419,6 +420,9 @@ func (r *reply) answered() bool {
 type raceResult struct {
 	reply
 	hedges int
+	// settled is when the answer used arrived, or when the last request
+	// failed: not when a cancelled loser got round to returning.
+	settled time.Time
 }
 
 // race sends the request and, if HedgeDelay passes without an answer, a
@@ -429,10 +433,14 @@ type raceResult struct {
 func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
 	replies := make(chan reply, 2)
 	var cancels []context.CancelFunc
+	// A reply is sent before its goroutine ends: the WaitGroup makes sure
+	// no goroutine of Run is left, even unwinding, when Run returns.
+	var running sync.WaitGroup
+	defer running.Wait()
 	launch := func(hedge bool) {
 		qctx, cancel := context.WithCancel(ctx)
 		cancels = append(cancels, cancel)
-		go a.attempt(qctx, t, hedge, replies)
+		running.Go(func() { a.attempt(qctx, t, hedge, replies) })
 	}
 	cancelAll := func() {
 		for _, c := range cancels {
@@ -451,6 +459,7 @@ func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
 	}
 	var got [2]reply // the first request, then the hedge
 	winner := -1
+	var settled time.Time
 	for inflight > 0 {
 		select {
 		case r := <-replies:
@@ -460,6 +469,9 @@ func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
 				i = 1
 			}
 			got[i] = r
+			if winner < 0 {
+				settled = time.Now()
+			}
 			if winner < 0 && r.answered() {
 				winner = i
 				cancelAll() // the loser, if any
@@ -484,7 +496,7 @@ func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
 			a.obs.SourceDone(got[i].ctx, got[i].at)
 		}
 	}
-	return raceResult{reply: got[winner], hedges: hedges}
+	return raceResult{reply: got[winner], hedges: hedges, settled: settled}
 }
 
 // attempt runs one Query and sends its reply. It recovers a panicking

@@ -547,7 +547,6 @@ func TestTiming(t *testing.T) {
 			if res.Outcomes[0].Duration != time.Second || res.Outcomes[1].Duration != 5*time.Second {
 				t.Errorf("durations = %v, %v; want 1s, 5s", res.Outcomes[0].Duration, res.Outcomes[1].Duration)
 			}
-			synctest.Wait()
 			if l := leaked(); len(l) > 0 {
 				t.Fatalf("goroutines outlived Run:\n%s", strings.Join(l, "\n\n"))
 			}
@@ -580,7 +579,6 @@ func TestTiming(t *testing.T) {
 			if !errors.Is(res.Outcomes[2].Err, context.DeadlineExceeded) {
 				t.Errorf("not-asked Err = %v, want DeadlineExceeded", res.Outcomes[2].Err)
 			}
-			synctest.Wait()
 			if l := leaked(); len(l) > 0 {
 				t.Fatalf("goroutines outlived Run:\n%s", strings.Join(l, "\n\n"))
 			}
@@ -722,13 +720,33 @@ func TestHedging(t *testing.T) {
 				if diff := cmp.Diff(tt.wantCtx, src.ctxErrs, cmp.Comparer(func(x, y error) bool { return x == y })); diff != "" {
 					t.Errorf("request contexts mismatch (-want +got):\n%s", diff)
 				}
-				synctest.Wait()
 				if l := leaked(); len(l) > 0 {
 					t.Fatalf("goroutines outlived Run:\n%s", strings.Join(l, "\n\n"))
 				}
 			})
 		})
 	}
+}
+
+// TestRunWaitsForTheLoser: a hedging loser slow to notice its
+// cancellation still ends before Run returns.
+func TestRunWaitsForTheLoser(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &fake{name: "S", prefixes: typs{"S"}, delays: []time.Duration{10 * time.Second, time.Second}, cancelDelay: time.Second}
+		a := mustNew(t, []aggregate.Source{src}, &aggregate.Options{HedgeDelay: 2 * time.Second})
+		start := time.Now()
+		res := mustRun(t, a, context.Background(), minaarenda(pia))
+		if l := leaked(); len(l) > 0 {
+			t.Fatalf("goroutines outlived Run:\n%s", strings.Join(l, "\n\n"))
+		}
+		// The hedge answers at 3s; the cancelled first request returns at 4s.
+		if got := time.Since(start); got != 4*time.Second {
+			t.Errorf("Run took %v, want 4s", got)
+		}
+		if o := res.Outcomes[0]; o.Status != aggregate.StatusOK || o.Hedges != 1 || o.Duration != 3*time.Second {
+			t.Errorf("outcome %s, %d hedges, %v; want ok, 1, 3s", o.Status, o.Hedges, o.Duration)
+		}
+	})
 }
 
 func TestLogging(t *testing.T) {

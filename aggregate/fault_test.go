@@ -270,7 +270,6 @@ func TestFaultMatrix(t *testing.T) {
 					t.Errorf("faulty outcome took %v, want %v", o.Duration, tt.wantDur)
 				}
 				t.Logf("faulty outcome: %s %d attempts=%d dur=%v: %v", o.Status, o.HTTPCode, o.Attempts, o.Duration, o.Err)
-				synctest.Wait()
 				if l := leaked(); len(l) > 0 {
 					t.Fatalf("goroutines outlived Run:\n%v", l)
 				}
@@ -341,7 +340,6 @@ func TestForwardingThroughClienttest(t *testing.T) {
 		if diff := cmp.Diff([]string{"Skatteverket/s1", "Bolagsverket/b1"}, ids(res)); diff != "" {
 			t.Errorf("events mismatch (-want +got):\n%s", diff)
 		}
-		synctest.Wait()
 		if l := leaked(); len(l) > 0 {
 			t.Fatalf("goroutines outlived Run:\n%v", l)
 		}
@@ -382,7 +380,6 @@ func TestHedgingOverHTTP(t *testing.T) {
 		if len(res.Events) != 3 {
 			t.Errorf("%d events, want 3", len(res.Events))
 		}
-		synctest.Wait()
 		if l := leaked(); len(l) > 0 {
 			t.Fatalf("goroutines outlived Run:\n%v", l)
 		}

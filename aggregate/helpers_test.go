@@ -41,6 +41,9 @@ type fake struct {
 	status   int   // HTTP status reported; 0 means 200
 	err      error // returned as the outcome's error
 	panics   bool
+	// cancelDelay is how long a call takes to return once ctx is done: a
+	// source slow to notice cancellation.
+	cancelDelay time.Duration
 
 	mu      sync.Mutex
 	delays  []time.Duration // per call, in call order; the last repeats
@@ -98,6 +101,7 @@ func (f *fake) Query(ctx context.Context, q minaarenden.Fraga) (*client.Answer, 
 		select {
 		case <-t.C:
 		case <-ctx.Done():
+			time.Sleep(f.cancelDelay)
 			return fail(ctx.Err(), 0)
 		}
 	}
@@ -202,27 +206,42 @@ func render(t testing.TB, res *aggregate.Result) []byte {
 	return b.Bytes()
 }
 
-// leaked returns the stacks of goroutines running this package's code
-// (other than the caller): after Run returns there must be none.
+// leaked returns the stacks of goroutines running this package's or
+// package client's code (other than the caller): once Run has returned
+// there must be none, not even one unwinding, so call it right after Run.
+// Called inside a synctest bubble it looks only at that bubble: an earlier
+// test outside any bubble may still have a goroutine unwinding.
 func leaked() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
+	gs := strings.Split(string(buf), "\n\n")
+	bubble := bubbleOf(gs[0]) // the caller's
 	var out []string
-	for i, g := range strings.Split(string(buf), "\n\n") {
-		if i == 0 { // the caller
+	for _, g := range gs[1:] {
+		if bubble != "" && bubbleOf(g) != bubble {
 			continue
 		}
-		if strings.Contains(g, "minaarenden/aggregate.") {
+		if strings.Contains(g, "minaarenden/aggregate.") || strings.Contains(g, "minaarenden/client.") {
 			out = append(out, g)
 		}
 	}
 	return out
 }
 
-// checkNoLeak fails t if a goroutine of this package is still around. A
-// goroutine that has just finished its work may still be unwinding, so it
-// waits (at most a second) for the stragglers to exit; inside a synctest
-// bubble call synctest.Wait first instead.
+// bubbleOf returns the "synctest bubble N]:" of a goroutine's header line,
+// or "" for a goroutine outside every bubble.
+func bubbleOf(g string) string {
+	header, _, _ := strings.Cut(g, "\n")
+	if i := strings.Index(header, "synctest bubble "); i >= 0 {
+		return header[i:]
+	}
+	return ""
+}
+
+// checkNoLeak fails t if a goroutine of this package is still around,
+// outside a synctest bubble, where goroutines of earlier tests may still
+// be unwinding: it waits (at most a second) for the stragglers to exit.
+// Inside a bubble call leaked right after Run instead.
 func checkNoLeak(t testing.TB) {
 	t.Helper()
 	var l []string
