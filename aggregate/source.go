@@ -14,9 +14,10 @@ import (
 // Query must be safe for concurrent use and must return promptly once ctx is
 // done: Run waits for every Query it started before it returns, so that no
 // goroutine outlives it. It returns the events of every part it answered and
-// one client.Outcome per part (or per delfråga); a nil Answer is read as "no
-// answer at all". An adapter that cannot fail per part may return one Outcome
-// per part with HTTPStatus 0.
+// one client.Outcome per part (or per delfråga). A nil Answer carries no
+// events: with an error, every part asked fails with it; without one, every
+// part is answered with nothing. An adapter that cannot fail per part may
+// return one Outcome per part with HTTPStatus 0.
 type Source interface {
 	// Name names the source in outcomes, errors and logs. It should be
 	// unique among the sources of one Aggregator.
