@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aterkoppling/minaarenden"
 )
@@ -234,37 +236,47 @@ func first(a, b string) string {
 // and whether the customer must act. So the mapping reads the words, with
 // å/ä/ö folded and case ignored:
 //
-//   - "åtgärd", "komplettera", "väntar på kund", "hos kund"
-//     → producentarendetKraverKundatgard;
-//   - "klar", "avslut", "färdig" → producentarendetKlart;
+//   - a word containing "åtgärd", or starting "komplett", or the phrases
+//     "väntar på kund", "hos kund" → producentarendetKraverKundatgard;
+//   - a word starting "klar", "avslut" or "färdig", or ending "klar(t)"
+//     (not "oklar") → producentarendetKlart;
+//   - a clause (split at , ; /) with "ingen", "inga", "inget", "ej" or
+//     "inte" says neither: "Ingen åtgärd krävs" is no kundåtgärd;
 //   - anything else ("Information", "Pågående", "Mottagen") → neither.
 //
 // The flags, when an answer carries them too, win over the category only
 // by being true: the two are ORed.
 func kategoriFlags(kategori string) (kundatgard, klart bool) {
-	s := strings.Map(func(r rune) rune {
+	folded := strings.Map(func(r rune) rune {
 		switch r {
 		case 'å', 'ä', 'Å', 'Ä':
 			return 'a'
 		case 'ö', 'Ö':
 			return 'o'
-		case ' ', '_', '-', '.':
-			return -1
 		}
-		if r >= 'A' && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
+		return unicode.ToLower(r)
 	}, kategori)
-	for _, w := range []string{"atgard", "komplett", "vantarpakund", "hoskund"} {
-		if strings.Contains(s, w) {
+	for _, clause := range strings.FieldsFunc(folded, func(r rune) bool { return r == ',' || r == ';' || r == '/' }) {
+		words := strings.FieldsFunc(clause, func(r rune) bool { return r == ' ' || r == '_' || r == '-' || r == '.' })
+		if slices.ContainsFunc(words, func(w string) bool { return slices.Contains(negations, w) }) {
+			continue
+		}
+		joined := strings.Join(words, "")
+		if strings.Contains(joined, "vantarpakund") || strings.Contains(joined, "hoskund") {
 			kundatgard = true
 		}
-	}
-	for _, w := range []string{"klar", "avslut", "fardig"} {
-		if strings.Contains(s, w) {
-			klart = true
+		for _, w := range words {
+			if strings.Contains(w, "atgard") || strings.HasPrefix(w, "komplett") {
+				kundatgard = true
+			}
+			if strings.HasPrefix(w, "klar") || strings.HasPrefix(w, "avslut") || strings.HasPrefix(w, "fardig") ||
+				(strings.HasSuffix(w, "klar") || strings.HasSuffix(w, "klart")) && !strings.HasPrefix(w, "oklar") {
+				klart = true
+			}
 		}
 	}
 	return kundatgard, klart
 }
+
+// negations turn a category clause into neither flag.
+var negations = []string{"ingen", "inga", "inget", "ej", "inte"}

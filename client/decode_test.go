@@ -197,6 +197,16 @@ func TestKategoriFlags(t *testing.T) {
 		{"KLART", false, true},
 		{"Avslutad", false, true},
 		{"Färdigbehandlad", false, true},
+		{"Ärendet klart", false, true},
+		{"Handläggningen klar", false, true},
+		// Negations and words that only contain the keywords.
+		{"Ingen åtgärd krävs", false, false},
+		{"Åtgärd krävs ej", false, false},
+		{"Inte klart", false, false},
+		{"Ej avslutat", false, false},
+		{"Klart, ingen åtgärd", false, true},
+		{"Förklaring", false, false},
+		{"Oklart", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kategori, func(t *testing.T) {

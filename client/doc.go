@@ -65,6 +65,7 @@
 //
 //	"åtgärd", "komplettera", "väntar på kund", "hos kund" → KraverKundatgard
 //	"klar", "avslut", "färdig"                            → Klart
+//	"ingen"/"ej"/"inte" in the same clause                → neither ("Ingen åtgärd krävs")
 //	anything else ("Information", "Pågående")              → neither
 //
 // Answer.Version is the version the answer said it speaks ("" before 3.0).
