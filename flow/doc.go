@@ -43,7 +43,8 @@
 //   - The same step twice in a row (a reminder) is no transition and no
 //     anomaly. A copy of the previous event (same kundhandelseId, instant,
 //     step and flags, as two sources deliver it) is kept in Events but says
-//     nothing new, so a copy of a finishing event is not after_end.
+//     nothing new, so a copy of a finishing event is not after_end, nor a
+//     new start.
 //   - An event after the end is reported as after_end only; its transition
 //     is not checked.
 //   - flag_mismatch compares the klart flag with "is an end node" and the
@@ -76,6 +77,8 @@
 //		fmt.Println(in.Typ, in.Producent, in.Status, in.Bollen, in.Aterstar)
 //	}
 //
-// Place precomputes shortest paths once per (type, producent) graph, so its
-// cost per event is a sort and a few lookups; see BenchmarkPlace.
+// Place precomputes shortest paths once per (type, producent) graph, and
+// groups events by instance key before sorting each group by instant, so
+// its cost per event is a few lookups and a sort among the case's own
+// events; see BenchmarkPlace.
 package flow

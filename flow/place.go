@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
@@ -22,49 +24,155 @@ func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options)
 	if opts == nil {
 		opts = &Options{}
 	}
-	// Cases run to a handful of events each; size the map for that rather
-	// than growing it step by step.
+	// Cases run to a handful of events each; size the maps for that rather
+	// than growing them step by step.
 	guess := len(events)/4 + len(opts.Expected)
-	p := placer{c: c, plans: make(map[planKey]*plan), open: make(map[instanceKey]*builder, guess),
-		chunk: min(max(guess, 16), 4096)}
-	order := instantOrder(events)
-	owner := make([]*builder, len(order))
-	for k, i := range order {
-		owner[k] = p.add(&events[i])
-	}
-	p.expect(opts)
-	// Copy each instance's events in one pass, into one allocation shared
-	// by all instances; each gets a slice capped at its own length, so
-	// appending to one instance's Events never writes into another's.
+	p := placer{c: c, plans: make(map[planKey]*plan), chunk: min(max(guess, 16), 4096)}
+
+	// Rule 1 only ever compares events with the same key, so events are
+	// grouped by key in one pass in input order, and only each group is
+	// sorted by instant: many small sorts instead of one large one, and a
+	// walk that reads each case's events side by side.
+	gs := groupByKey(events, guess)
+	// Copy each group's events, in instant order, into one allocation
+	// shared by all instances; an instance's Events is a run of it capped
+	// at its own length, so appending to one never writes into another's.
 	all := make([]minaarenden.Kundhandelse, len(events))
-	for _, b := range p.all {
-		b.in.Events, all = all[:b.n:b.n], all[b.n:]
-		b.n = 0
+	for k, i := range gs.order {
+		all[k] = events[i]
 	}
-	for k, i := range order {
-		b := owner[k]
-		b.in.Events[b.n] = events[i]
-		b.n++
+	for _, g := range gs.sorted {
+		p.walk(gs.groups[g].key, all[gs.groups[g].start:gs.groups[g].end])
 	}
-	out := make([]*Instance, len(p.all))
+	// Rule 8: groups were walked in key order, and a group's instances
+	// opened in instant order, so out is in its final order whatever order
+	// events arrived in. Expected types without events have keys no other
+	// instance has; each goes in at its place.
+	out := make([]*Instance, len(p.all), len(p.all)+len(opts.Expected))
 	for i, b := range p.all {
 		out[i] = b.finish(&p)
 	}
-	// Rule 8: builders were made in instant order, so a stable sort keeps
-	// instances with the same key in the order of their first event,
-	// whatever order events arrived in.
-	slices.SortStableFunc(out, func(a, b *Instance) int {
-		return cmp.Or(strings.Compare(a.Typ, b.Typ), strings.Compare(a.Producent, b.Producent),
-			strings.Compare(a.Referens, b.Referens))
-	})
+	n := len(p.all)
+	p.expect(opts)
+	for _, b := range p.all[n:] {
+		in := b.finish(&p)
+		i, _ := slices.BinarySearchFunc(out, in, compareInstances)
+		out = slices.Insert(out, i, in)
+	}
 	return out
+}
+
+// compareInstances orders instances by their key: Typ, Producent, Referens.
+func compareInstances(a, b *Instance) int {
+	return compareKeys(instanceKey{a.Producent, a.Typ, a.Referens}, instanceKey{b.Producent, b.Typ, b.Referens})
+}
+
+func compareKeys(a, b instanceKey) int {
+	return cmp.Or(strings.Compare(a.typ, b.typ), strings.Compare(a.producent, b.producent), strings.Compare(a.ref, b.ref))
+}
+
+// walk places one key's events, given in instant order, opening an
+// instance for the first and for each new start after a finished one
+// (rule 1), and gives each instance its run of events.
+func (p *placer) walk(key instanceKey, events []minaarenden.Kundhandelse) {
+	var b *builder
+	from := 0
+	for k := range events {
+		e := &events[k]
+		// Rule 1: with an empty reference, a start step after a finished
+		// instance opens a new instance. With a reference, the reference
+		// says which case it is, so the event stays (and is after_end,
+		// rule 7). A copy of the event that finished it is no new start.
+		if b == nil || key.ref == "" && b.finished && b.plan != nil && b.startStep(e.Typ) && !b.isCopy(e) {
+			if b != nil {
+				b.in.Events, from = events[from:k:k], k
+			}
+			b = p.newBuilder(key.typ, key.producent, key.ref, p.plan(key.typ, key.producent))
+		}
+		b.add(e)
+	}
+	if b != nil {
+		b.in.Events = events[from:len(events):len(events)]
+	}
+}
+
+// keyGroups is events grouped by rule 1's key: order lists event indexes
+// group after group in key order, each group in instant order. groups are
+// numbered in the order their key first appears; sorted lists them in key
+// order.
+type keyGroups struct {
+	order  []int32
+	groups []keyGroup
+	sorted []int32
+}
+
+type keyGroup struct {
+	key        instanceKey
+	start, end int // the group's run of order
+}
+
+func groupByKey(events []minaarenden.Kundhandelse, guess int) keyGroups {
+	index := make(map[instanceKey]int32, guess)
+	var groups []keyGroup
+	of := make([]int32, len(events))
+	// Nanoseconds since 1970 fit an int64 for about ±292 years; an event
+	// outside them makes the sort compare time.Time values instead.
+	const maxSec = math.MaxInt64 / int64(time.Second)
+	ns := make([]int64, len(events))
+	wide := false
+	for i := range events {
+		e := &events[i]
+		k := instanceKey{producent: e.Producent, typ: instanceTyp(e.Typ), ref: reference(e)}
+		g, ok := index[k]
+		if !ok {
+			g = int32(len(groups))
+			index[k] = g
+			groups = append(groups, keyGroup{key: k})
+		}
+		groups[g].end++ // a count until the offsets below
+		of[i] = g
+		ns[i] = e.Tidpunkt.UnixNano()
+		if sec := e.Tidpunkt.Unix(); sec <= -maxSec || sec >= maxSec {
+			wide = true
+		}
+	}
+	sorted := make([]int32, len(groups))
+	for g := range sorted {
+		sorted[g] = int32(g)
+	}
+	slices.SortFunc(sorted, func(a, b int32) int { return compareKeys(groups[a].key, groups[b].key) })
+	next := 0
+	for _, g := range sorted {
+		n := groups[g].end
+		groups[g].start, groups[g].end = next, next
+		next += n
+	}
+	order := make([]int32, len(events))
+	for i, g := range of {
+		order[groups[g].end] = int32(i)
+		groups[g].end++
+	}
+	less := func(a, b int32) int {
+		if wide {
+			if c := events[a].Tidpunkt.Compare(events[b].Tidpunkt); c != 0 {
+				return c
+			}
+		} else if ns[a] != ns[b] {
+			// The common case, distinct instants, decides on one compare.
+			return cmp.Compare(ns[a], ns[b])
+		}
+		return instantTie(&events[a], &events[b])
+	}
+	for _, g := range groups {
+		slices.SortFunc(order[g.start:g.end], less)
+	}
+	return keyGroups{order: order, groups: groups, sorted: sorted}
 }
 
 type placer struct {
 	c     *catalog.Catalog
 	plans map[planKey]*plan
-	open  map[instanceKey]*builder // the latest instance per key
-	all   []*builder               // in the order they were opened
+	all   []*builder // in the order they were opened
 
 	// Arenas: instances and their step lists are carved from a few large
 	// allocations rather than one per instance (see take), chunk instances
@@ -142,23 +250,6 @@ func (p *placer) typ(id string) *catalog.Producentarendetyp {
 		}
 	}
 	return nil
-}
-
-// add places e and returns its instance; events come in instant order
-// (rule 1).
-func (p *placer) add(e *minaarenden.Kundhandelse) *builder {
-	key := instanceKey{producent: e.Producent, typ: instanceTyp(e.Typ), ref: reference(e)}
-	b := p.open[key]
-	// Rule 1: with an empty reference, a start step after a finished
-	// instance opens a new instance. With a reference, the reference says
-	// which case it is, so the event stays (and is after_end, rule 7).
-	// A copy of the event that finished it is no new start.
-	if b == nil || key.ref == "" && b.finished && b.plan != nil && b.startStep(e.Typ) && !b.isCopy(e) {
-		b = p.newBuilder(key.typ, key.producent, key.ref, p.plan(key.typ, key.producent))
-		p.open[key] = b
-	}
-	b.add(e)
-	return b
 }
 
 // instanceTyp is the producentärendetyp an event belongs to: its first two
@@ -273,6 +364,7 @@ func (p *placer) expect(opts *Options) {
 		}
 		b := p.newBuilder(ex.Typ, producent, "", pl)
 		b.notStarted = status
+		b.in.Events = []minaarenden.Kundhandelse{}
 		if t == nil {
 			b.in.Avvikelser = []Avvikelse{{Kind: UnknownType, Detail: fmt.Sprintf("expected producentärendetyp %q is not in the catalog", ex.Typ)}}
 		}
@@ -471,58 +563,14 @@ func (b *builder) finish(p *placer) *Instance {
 	return in
 }
 
-// instantOrder returns the indexes of events in instant order, ties broken
-// by kundhandelseId and then by content, so the order never depends on the
-// order events arrived in (rule 8).
-func instantOrder(events []minaarenden.Kundhandelse) []int32 {
-	// Nanoseconds since 1970 fit an int64 for years 1678 to 2262; an event
-	// outside them sorts by seconds and nanoseconds apart, at a small cost.
-	type key struct {
-		ns   int64 // the instant, when wide is false
-		sec  int64 // the instant's seconds, when wide
-		nsec int32
-		idx  int32
+// instantTie orders two events at the same instant by kundhandelseId and
+// then by content, so the order never depends on the order events arrived
+// in (rule 8).
+func instantTie(a, b *minaarenden.Kundhandelse) int {
+	if c := strings.Compare(a.KundhandelseID, b.KundhandelseID); c != 0 {
+		return c
 	}
-	keys := make([]key, len(events))
-	wide := false
-	for i := range events {
-		t := events[i].Tidpunkt
-		keys[i] = key{ns: t.UnixNano(), sec: t.Unix(), nsec: int32(t.Nanosecond()), idx: int32(i)}
-		if y := t.Year(); y < 1678 || y > 2261 {
-			wide = true
-		}
-	}
-	tie := func(a, b key) int {
-		ea, eb := &events[a.idx], &events[b.idx]
-		if c := strings.Compare(ea.KundhandelseID, eb.KundhandelseID); c != 0 {
-			return c
-		}
-		return sameIDOrder(ea, eb)
-	}
-	if wide {
-		slices.SortFunc(keys, func(a, b key) int {
-			if a.sec != b.sec {
-				return cmp.Compare(a.sec, b.sec)
-			}
-			if a.nsec != b.nsec {
-				return cmp.Compare(a.nsec, b.nsec)
-			}
-			return tie(a, b)
-		})
-	} else {
-		slices.SortFunc(keys, func(a, b key) int {
-			// The common case, distinct instants, decides on one compare.
-			if a.ns != b.ns {
-				return cmp.Compare(a.ns, b.ns)
-			}
-			return tie(a, b)
-		})
-	}
-	order := make([]int32, len(keys))
-	for i, k := range keys {
-		order[i] = k.idx
-	}
-	return order
+	return sameIDOrder(a, b)
 }
 
 // sameIDOrder orders two events with the same instant and id — duplicates
