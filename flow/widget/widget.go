@@ -102,14 +102,13 @@ var statusOrder = map[flow.Status]int{
 
 func newView(c *catalog.Catalog, instances []*flow.Instance) view {
 	v := view{Arenden: make([]arende, 0, len(instances))}
-	sorted := slices.Clone(instances)
+	// A nil entry shows nothing; it is dropped before sorting reads it.
+	sorted := slices.DeleteFunc(slices.Clone(instances), func(in *flow.Instance) bool { return in == nil })
 	slices.SortStableFunc(sorted, func(a, b *flow.Instance) int {
 		return rank(a.Status) - rank(b.Status)
 	})
 	for _, in := range sorted {
-		if in != nil {
-			v.Arenden = append(v.Arenden, newArende(c, in))
-		}
+		v.Arenden = append(v.Arenden, newArende(c, in))
 	}
 	return v
 }

@@ -134,6 +134,16 @@ func TestRenderEmpty(t *testing.T) {
 	}
 }
 
+// TestRenderSkipsNil: a nil entry in the list (a portal filtering in
+// place) shows nothing, and does not stop the others.
+func TestRenderSkipsNil(t *testing.T) {
+	in := &flow.Instance{Typ: "X.ENKEL", Producent: "Xverket", Status: flow.Pagaende, Bollen: flow.BollenProducent}
+	doc := parse(t, render(t, nil, []*flow.Instance{nil, in, nil}))
+	if got := doc.withClass("ma-arende__namn"); len(got) != 1 || got[0].text() != "X.ENKEL" {
+		t.Errorf("got cases %v, want only X.ENKEL", got)
+	}
+}
+
 func TestProgress(t *testing.T) {
 	_, instances := loadPia(t)
 	got := map[string][2]int{}
