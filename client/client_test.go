@@ -279,7 +279,15 @@ func TestPrefixFilterBefore40(t *testing.T) {
 }
 
 func TestForwardingRequestShape(t *testing.T) {
-	url, rec := serve(t, always(200, `{"kundhandelser":[],"delfragor":[]}`))
+	// An entry per part, as the service answers: its parts echoed back.
+	url, rec := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request, body map[string]any) {
+		var groups []map[string]any
+		for _, p := range body["fraga"].(map[string]any)["parter"].([]any) {
+			groups = append(groups, map[string]any{"part": p, "totaltAntalKundhandelser": 0, "kundhandelserForPart": []any{}})
+		}
+		b, _ := json.Marshal(map[string]any{"kundhandelser": groups, "delfragor": []any{}})
+		writeJSON(w, 200, string(b))
+	})
 	c := newClient(t, url, &Options{Dialect: Forwarding, Konsument: "X", AcceptLanguage: "sv"})
 	f := minaarenden.Fraga{
 		Parter: []minaarenden.Part{kundPart(pnr), {
@@ -934,5 +942,35 @@ func TestForwardingEchoedPartSpellings(t *testing.T) {
 		if o.Events != 1 || o.Err != nil {
 			t.Errorf("outcome %+v, want 1 event each", o)
 		}
+	}
+}
+
+// The forwarding service answers one entry per part; a part it leaves out
+// altogether is unknown, not a part without events.
+func TestForwardingPartLeftOut(t *testing.T) {
+	groupA := `{"part":{"kund":{"identifierare":"` + pnr + `","typ":"Personnummer"}},"totaltAntalKundhandelser":1,"kundhandelserForPart":[` +
+		`{"kundhandelseId":"a","producent":"P","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.A.B"}]}`
+	delfragaA := `{"producent":"P","part":{"kund":{"identifierare":"` + pnr + `","typ":"Personnummer"}},"status":"OK","httpCode":200}`
+	for _, tc := range []struct{ name, body string }{
+		{"without delfragor", `{"kundhandelser":[` + groupA + `]}`},
+		{"with delfragor", `{"kundhandelser":[` + groupA + `],"delfragor":[` + delfragaA + `]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, _ := serve(t, always(200, tc.body))
+			c := newClient(t, url, &Options{Dialect: Forwarding})
+			b := kundPart(pnr2)
+			a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr), b}})
+			if !errors.Is(err, ErrMalformedAnswer) {
+				t.Errorf("err = %v, want ErrMalformedAnswer for the part left out", err)
+			}
+			if len(a.Events) != 1 {
+				t.Errorf("%d events, want the one for the part answered", len(a.Events))
+			}
+			for _, o := range a.Outcomes {
+				if left := o.Part.Key() == b.Key(); left != (o.Err != nil) {
+					t.Errorf("outcome %+v: want failed exactly for the part left out", o)
+				}
+			}
+		})
 	}
 }

@@ -52,7 +52,8 @@
 // one request, sorted stably and paged (Options.PageSize) until each
 // part's totaltAntalKundhandelser is reached; a full page that brings
 // nothing new (a service ignoring offset, or overstating its total) stops
-// the paging and fails the part with ErrMalformedAnswer. A 206 answer yields the
+// the paging and fails the part with ErrMalformedAnswer, as does an answer
+// that leaves a part out altogether (unknown is not "no events"). A 206 answer yields the
 // events of the producers that answered and a failed Outcome, wrapping
 // ErrDelfraga, for each that did not. Events iterates the pages lazily.
 //

@@ -115,6 +115,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	perPart := map[int][]minaarenden.Kundhandelse{}
 	totals := map[int]*int{}
 	var stalled []int // parts whose full page brought nothing new
+	mentioned := make([]bool, len(p.f.Parter))
 	for gi, g := range dec.groups {
 		pos := matchPart(g.part, parts, matched)
 		if pos < 0 && g.part != nil && gi < len(parts) && !matched[gi] {
@@ -149,6 +150,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		if idx < 0 {
 			continue
 		}
+		mentioned[idx] = true
 		totals[idx] = g.total
 		more := limit > 0 && g.sent >= limit && (g.total == nil || offset+limit < *g.total)
 		switch {
@@ -171,6 +173,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		switch {
 		case idx >= 0:
 			part = p.f.Parter[idx]
+			mentioned[idx] = true
 		case d.Part != nil:
 			part = *d.Part
 		}
@@ -213,6 +216,18 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 				o.Total = *t
 			}
 		}
+	}
+	// The service answers every part asked; one it does not mention at all
+	// is unknown, never "no events".
+	var missing []int
+	for _, idx := range pending {
+		if !mentioned[idx] {
+			missing = append(missing, idx)
+		}
+	}
+	if len(missing) > 0 {
+		p.failParts(missing, p.c.newError(ex.status, ex.attempts, p.corr,
+			fmt.Errorf("%w: %d part(s) asked have no entry in the answer", ErrMalformedAnswer, len(missing))))
 	}
 	if len(stalled) > 0 {
 		p.failParts(stalled, p.c.newError(ex.status, ex.attempts, p.corr,
