@@ -751,6 +751,9 @@ func TestForwardingPagingKeepsGoing(t *testing.T) {
 	if len(a.Events) != 3 {
 		t.Errorf("%d events, want the 3 readable ones (two without id)", len(a.Events))
 	}
+	if len(a.Outcomes) != 1 || a.Outcomes[0].Attempts != 2 || a.Outcomes[0].Err == nil {
+		t.Errorf("outcomes %+v, want one failed after 2 attempts (one a page)", a.Outcomes)
+	}
 }
 
 func TestForwarding206WithoutFailedDelfraga(t *testing.T) {

@@ -235,10 +235,10 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	}
 	if ex.status == http.StatusPartialContent && !failedHere {
 		e := p.c.newError(ex.status, ex.attempts, p.corr, ErrPartialAnswer)
-		p.failAll(pending, ex, e)
+		p.failAnswered(pending, ex, e)
 	}
 	if dec.bad != nil {
-		p.failAll(pending, ex, p.c.unreadable(ctx, ex, p.corr, dec.bad))
+		p.failAnswered(pending, ex, p.c.unreadable(ctx, ex, p.corr, dec.bad))
 	}
 	return page, next, true
 }
@@ -289,6 +289,23 @@ func (p *pager) failAll(pending []int, ex *exchange, err error) {
 		if o.Err == nil {
 			o.Err = err
 			o.Message = errorMessage(err)
+		}
+	}
+}
+
+// failAnswered is failAll for a request whose answer arrived: an outcome
+// this page already counted keeps its status and attempts.
+func (p *pager) failAnswered(pending []int, ex *exchange, err error) {
+	p.failures = append(p.failures, err)
+	for _, idx := range pending {
+		k := outcomeKey{p.c.name, idx}
+		_, counted := p.index[k]
+		o := p.outcome(k, p.f.Parter[idx])
+		if !counted {
+			o.HTTPStatus, o.Attempts = ex.status, ex.attempts
+		}
+		if o.Err == nil {
+			o.Err, o.Message = err, errorMessage(err)
 		}
 	}
 }
