@@ -245,7 +245,7 @@ func (p *placer) typ(id string) *catalog.Producentarendetyp {
 		return t
 	}
 	for _, t := range p.c.Producentarendetyper {
-		if t.ID == id {
+		if t != nil && t.ID == id { // unvalidated: may hold a nil
 			return t
 		}
 	}
@@ -266,9 +266,8 @@ func instanceTyp(t minaarenden.Kundhandelsetyp) string {
 // reference is rule 1's reference: referenser.producentarende (a string, or
 // the first string or url of an array or object, also in an array with
 // items of other shapes), else the arende identifierare the event answered,
-// else "". A producentarende of another
-// shape (a number, say) is used as its JSON text, so two such cases are not
-// merged into one.
+// else "". A producentarende of another shape (a number, say) is used as
+// its JSON text, so two such cases are not merged into one.
 func reference(e *minaarenden.Kundhandelse) string {
 	pa := e.Referenser.Producentarende()
 	if r := pa.First(); r != "" {
