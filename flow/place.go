@@ -331,12 +331,15 @@ func (p *placer) expect(opts *Options) {
 	for _, u := range opts.Unanswered {
 		unans[u] = true
 	}
-	seen := make(map[Expected]bool, len(opts.Expected))
-	for _, ex := range opts.Expected {
-		if seen[ex] || p.satisfied(ex) {
+	// "TYPE@Producent" first: it also meets a "TYPE" for the same type, so
+	// the result does not depend on the order the caller listed them in.
+	specific := slices.SortedStableFunc(slices.Values(opts.Expected), func(a, b Expected) int {
+		return compareBool(a.Producent == "", b.Producent == "")
+	})
+	for _, ex := range specific {
+		if p.satisfied(ex) {
 			continue
 		}
-		seen[ex] = true
 		producent := ex.Producent
 		t := p.typ(ex.Typ)
 		status := EjPaborjad

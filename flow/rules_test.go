@@ -501,6 +501,27 @@ func TestExpected(t *testing.T) {
 	}
 }
 
+// TestExpectedOrder: "TYPE" and "TYPE@Producent" for one type ask for one
+// case, at that producer, whichever the caller lists first.
+func TestExpectedOrder(t *testing.T) {
+	c := rulesCatalog(t)
+	for _, list := range [][]flow.Expected{
+		{{Typ: "KOMMUN.BYGG"}, {Typ: "KOMMUN.BYGG", Producent: "Beta kommun"}},
+		{{Typ: "KOMMUN.BYGG", Producent: "Beta kommun"}, {Typ: "KOMMUN.BYGG"}},
+		{{Typ: "X.MOMS"}, {Typ: "X.MOMS", Producent: "Yverket"}},
+		{{Typ: "X.MOMS", Producent: "Yverket"}, {Typ: "X.MOMS"}},
+	} {
+		got := flow.Place(c, nil, &flow.Options{Expected: list})
+		if len(got) != 1 || got[0].Producent != list[0].Producent+list[1].Producent || got[0].Status != flow.EjPaborjad {
+			var sum []string
+			for _, in := range got {
+				sum = append(sum, in.Typ+"@"+in.Producent+" "+string(in.Status))
+			}
+			t.Errorf("expected %v: got %v, want one ej_paborjad case at the named producer", list, sum)
+		}
+	}
+}
+
 func TestParseExpected(t *testing.T) {
 	tests := []struct {
 		in      string
