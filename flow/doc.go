@@ -52,8 +52,9 @@
 //   - A kundhandelseTyp with two segments names its type and no step
 //     (unknown_step when the type is known); with one segment or none it is
 //     an instance of its own under the type as given (unknown_type).
-//   - Expected "TYPE" is met by an instance of the type from any producer;
-//     "TYPE@Producent" only by one from that producer. Without events,
+//   - Expected "TYPE" is met by an instance of the type from any producer,
+//     also the not-started one a "TYPE@Producent" gets, whatever the order
+//     they are listed in; "TYPE@Producent" only by one from that producer. Without events,
 //     "TYPE" gets the type's only producent, or "" and the union flow when
 //     the catalog lists several; it is okand when any of the type's
 //     producenter is unanswered (any producer at all, if the catalog lists
