@@ -11,9 +11,12 @@ import (
 // the standard's 12-digit form (ÅÅÅÅMMDDNNNC; organisationsnummer of legal
 // persons prefixed with 16).
 //
-// It is personal data. String, GoString, Format and LogValue print a mask,
-// so an Identifierare that slips into a log line, an error or a %v prints
-// nothing personal; only its JSON form (the request body) carries the digits.
+// It is personal data. String, GoString, Format, LogValue and MarshalJSON
+// all print a mask, so an Identifierare that slips into a log line (slog's
+// JSON handler marshals structs field by field), an error or a %v prints
+// nothing personal. Code that must send the digits — package client's
+// request bodies — converts explicitly with string(id). Decoding JSON reads
+// the digits as usual.
 type Identifierare string
 
 const identifierareMask = "************"
@@ -37,6 +40,10 @@ func (id Identifierare) Format(f fmt.State, verb rune) {
 
 // LogValue keeps the number out of structured logs.
 func (Identifierare) LogValue() slog.Value { return slog.StringValue(identifierareMask) }
+
+// MarshalJSON writes the mask: any struct holding an Identifierare — a Kund,
+// a Part, an outcome — can be logged or dumped as JSON without leaking it.
+func (Identifierare) MarshalJSON() ([]byte, error) { return []byte(`"` + identifierareMask + `"`), nil }
 
 // Errors an identifier check wraps, for callers that branch with errors.Is.
 var (

@@ -2,6 +2,7 @@ package minaarenden
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,7 +67,16 @@ func TestIdentifierareNeverPrinted(t *testing.T) {
 	jl := slog.New(slog.NewJSONHandler(&logs, nil))
 	jl.Info("q", "id", id, "part", part)
 
-	printed := []string{
+	dumped, err := json.Marshal(map[string]any{"part": part, "parts": []Part{part}, "kund": kund})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Kund
+	if err := json.Unmarshal([]byte(`{"identifierare":"`+pnr+`","typ":"Personnummer"}`), &back); err != nil || string(back.Identifierare) != pnr {
+		t.Errorf("decoding must still read the digits: %v", err)
+	}
+
+	printed := []string{string(dumped),
 		fmt.Sprint(id), fmt.Sprintf("%v %+v %#v %s %q %d %x", id, id, id, id, id, id, id),
 		fmt.Sprintf("%v %+v", kund, &kund), fmt.Sprintf("%v %+v %s", part, part, part),
 		logs.String(),

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/aterkoppling/minaarenden"
@@ -42,6 +43,20 @@ type Attempt struct {
 	Err      error
 	// Won is true for the request whose answer Run used.
 	Won bool
+}
+
+// LogValue keeps the part's identifiers out of structured logs, for
+// observers that log attempts as they are.
+func (a Attempt) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("source", a.Source), slog.String("part", a.Part.String()), slog.Bool("hedge", a.Hedge),
+		slog.Duration("duration", a.Duration), slog.String("status", string(a.Status)),
+		slog.Int("http_code", a.HTTPCode), slog.Bool("won", a.Won),
+	}
+	if a.Err != nil {
+		attrs = append(attrs, slog.String("error", a.Err.Error()))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // ObserverFuncs adapts two functions to Observer; either may be nil.

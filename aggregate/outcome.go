@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,6 +70,21 @@ type Outcome struct {
 	// Duplicates counts events this answer repeated within itself (same
 	// producent and kundhandelseId); they are merged, not dropped.
 	Duplicates int
+}
+
+// LogValue keeps the part's identifiers out of structured logs: slog's JSON
+// handler would otherwise marshal Part, digits and all.
+func (o Outcome) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("source", o.Source), slog.String("producer", o.Producent), slog.String("part", o.Part.String()),
+		slog.String("status", string(o.Status)), slog.Int("http_code", o.HTTPCode), slog.Int("attempt", o.Attempts),
+		slog.Int("hedges", o.Hedges), slog.Duration("duration", o.Duration), slog.Int("events", o.Events),
+		slog.Int("rejected", o.Rejected),
+	}
+	if o.Err != nil {
+		attrs = append(attrs, slog.String("error", o.Err.Error()))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // ErrSpoofed is the cause inside every *RejectedError.

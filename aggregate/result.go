@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"slices"
 
@@ -31,6 +32,19 @@ type Result struct {
 
 	parter [][]minaarenden.Part // parallel to Events
 	behind []string             // producers unheard behind a failed forwarding source
+}
+
+// LogValue summarises the result without identifiers: slog's JSON handler
+// would otherwise marshal every Outcome's Part, digits and all.
+func (r *Result) LogValue() slog.Value {
+	failed := 0
+	for _, o := range r.Outcomes {
+		if o.Status != StatusOK && o.Status != StatusSkipped {
+			failed++
+		}
+	}
+	return slog.GroupValue(slog.Int("events", len(r.Events)), slog.Int("outcomes", len(r.Outcomes)),
+		slog.Int("failed", failed), slog.Bool("complete", failed == 0))
 }
 
 // Parter returns every part Events[i] answered, in the Fraga's order: one
