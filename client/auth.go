@@ -19,7 +19,7 @@ import (
 // caller's request; they send a clone.
 
 // APIKey returns a round tripper that sets header to key on each request,
-// then calls next (nil means http.DefaultTransport).
+// then calls next (nil means DefaultTransport()).
 func APIKey(header, key string, next http.RoundTripper) http.RoundTripper {
 	return &credential{next: next, set: func(r *http.Request) error {
 		r.Header.Set(header, key)
@@ -42,7 +42,7 @@ func (f TokenSourceFunc) Token(ctx context.Context) (string, error) { return f(c
 
 // BearerToken returns a round tripper that sends "Authorization: Bearer
 // <token>" with a token from src, then calls next (nil means
-// http.DefaultTransport). A failing src fails the request without retries.
+// DefaultTransport()). A failing src fails the request without retries.
 func BearerToken(src TokenSource, next http.RoundTripper) http.RoundTripper {
 	return &credential{next: next, set: func(r *http.Request) error {
 		tok, err := src.Token(r.Context())
@@ -59,7 +59,7 @@ func BearerToken(src TokenSource, next http.RoundTripper) http.RoundTripper {
 // producer that authenticates consumers with mutual TLS. Use it on a
 // transport of its own:
 //
-//	tr := http.DefaultTransport.(*http.Transport).Clone()
+//	tr := client.DefaultTransport().Clone()
 //	tr.TLSClientConfig = client.MTLS(cert, roots)
 //	c, err := client.New(url, &client.Options{Transport: tr})
 func MTLS(cert tls.Certificate, roots *x509.CertPool) *tls.Config {
@@ -78,7 +78,7 @@ type credential struct {
 func (c *credential) RoundTrip(req *http.Request) (*http.Response, error) {
 	next := c.next
 	if next == nil {
-		next = http.DefaultTransport
+		next = DefaultTransport()
 	}
 	if !sameOrigin(req.URL, chainStart(req).URL) {
 		return next.RoundTrip(req)

@@ -46,7 +46,7 @@ type Options struct {
 	// Transport, when set, is the round tripper used, replacing
 	// HTTPClient's. Compose auth here: APIKey, BearerToken, or an
 	// *http.Transport with MTLS. Nil means HTTPClient's, else
-	// http.DefaultTransport.
+	// DefaultTransport(), tuned for fan-out.
 	Transport http.RoundTripper
 	// Retry says when and how often a failed request is tried again.
 	Retry RetryPolicy

@@ -977,3 +977,18 @@ func TestForwardingPartLeftOut(t *testing.T) {
 		})
 	}
 }
+
+// Without a transport of their own, clients share one tuned for fan-out:
+// http.DefaultTransport keeps two idle connections per host, so a burst to
+// one host would dial nearly every time.
+func TestDefaultTransportIsSharedAndPooled(t *testing.T) {
+	a, b := newClient(t, "https://a.invalid/x", nil), newClient(t, "https://b.invalid/x", &Options{HTTPClient: &http.Client{}})
+	for _, c := range []*Client{a, b} {
+		if c.http.Transport != (keepIdle{DefaultTransport()}) {
+			t.Errorf("client transport = %#v, want DefaultTransport behind keepIdle", c.http.Transport)
+		}
+	}
+	if tr := DefaultTransport(); tr.MaxIdleConnsPerHost < DefaultIdleConnsPerHost || (tr.MaxIdleConns != 0 && tr.MaxIdleConns < tr.MaxIdleConnsPerHost) || tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+		t.Errorf("DefaultTransport pools %d per host, %d in all", tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -146,6 +147,28 @@ func retryableError(err error) bool {
 	return true
 }
 
+// DefaultIdleConnsPerHost is how many idle connections DefaultTransport
+// keeps per host: enough for a fan-out of that many concurrent questions
+// (and their hedges) to one host — the forwarding service, or a kommun
+// platform serving many kommuner — to reuse connections in steady load.
+const DefaultIdleConnsPerHost = 256
+
+// DefaultTransport returns the process-wide transport every Client uses when
+// Options give neither Transport nor an HTTPClient with one: a clone of
+// http.DefaultTransport (proxy from the environment, TLS verification on,
+// HTTP/2) that keeps DefaultIdleConnsPerHost idle connections per host
+// instead of two, so steady load does not dial anew. Sharing it shares one
+// pool across clients; a client that needs its own TLS settings (MTLS)
+// clones it.
+func DefaultTransport() *http.Transport { return defaultTransport() }
+
+var defaultTransport = sync.OnceValue(func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 0 // no global cap: one busy host must not evict another's
+	t.MaxIdleConnsPerHost = DefaultIdleConnsPerHost
+	return t
+})
+
 // keepIdle hides the shared transport's CloseIdleConnections: go-retryablehttp
 // calls it on every failed request, which would drop the pooled
 // connections of every other producer sharing the transport.
@@ -162,7 +185,7 @@ func newHTTPClient(base *http.Client, rt http.RoundTripper) *http.Client {
 		rt = c.Transport
 	}
 	if rt == nil {
-		rt = http.DefaultTransport
+		rt = DefaultTransport()
 	}
 	c.Transport = keepIdle{rt}
 	next := c.CheckRedirect
