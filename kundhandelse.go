@@ -118,11 +118,11 @@ func (o DecodeOptions) fromWire(w *wireKundhandelse, k *Kundhandelse) error {
 	// Producers build ids from what they have, an identifier included, so
 	// the id is quoted masked.
 	if w.Tidpunkt == "" {
-		return fmt.Errorf("minaarenden: kundhändelse %q has no tidpunkt", maskDigitRuns(w.KundhandelseID))
+		return fmt.Errorf("minaarenden: kundhändelse %q has no tidpunkt", Redact(w.KundhandelseID))
 	}
 	t, err := ParseTidpunkt(w.Tidpunkt, o.Zone)
 	if err != nil {
-		return fmt.Errorf("minaarenden: kundhändelse %q: %w", maskDigitRuns(w.KundhandelseID), err)
+		return fmt.Errorf("minaarenden: kundhändelse %q: %w", Redact(w.KundhandelseID), err)
 	}
 	k.Tidpunkt = t
 	return nil

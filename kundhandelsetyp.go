@@ -127,27 +127,5 @@ type TypError struct {
 }
 
 func (e *TypError) Error() string {
-	return fmt.Sprintf("minaarenden: kundhandelseTyp %q %s", maskDigitRuns(string(e.Typ)), e.Reason)
-}
-
-// maskDigitRuns hides runs of six or more digits: a personnummer pasted into
-// a type filter by mistake must not come back in an error string.
-func maskDigitRuns(s string) string {
-	b := []byte(s)
-	for i := 0; i < len(b); {
-		j := i
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		if j-i >= 6 {
-			for k := i; k < j; k++ {
-				b[k] = '*'
-			}
-		}
-		if j == i {
-			j++
-		}
-		i = j
-	}
-	return string(b)
+	return fmt.Sprintf("minaarenden: kundhandelseTyp %q %s", Redact(string(e.Typ)), e.Reason)
 }

@@ -133,7 +133,7 @@ func (e *TidpunktError) Error() string {
 	if len(v) > 64 {
 		v = v[:64] + "…"
 	}
-	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", maskDigitRuns(v), maskDigitRuns(e.Reason))
+	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", Redact(v), Redact(e.Reason))
 }
 
 type tidpunktParser struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +127,7 @@ func (e *RejectedError) Error() string {
 // in it may reach a log line.
 func printable(s string) string {
 	const max = 80
-	s = digitRun.ReplaceAllStringFunc(s, func(d string) string { return strings.Repeat("*", len(d)) })
+	s = minaarenden.Redact(s)
 	if len(s) > max {
 		cut := max
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -138,8 +137,6 @@ func printable(s string) string {
 	}
 	return s
 }
-
-var digitRun = regexp.MustCompile(`[0-9]{6,}`)
 
 // Unwrap returns ErrSpoofed.
 func (e *RejectedError) Unwrap() error { return ErrSpoofed }

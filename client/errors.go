@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/aterkoppling/minaarenden"
 )
 
 // Sentinel errors a *Error wraps, for callers that branch with errors.Is.
@@ -110,11 +111,6 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 }
 
-// personalDigits matches what could be a personnummer, samordningsnummer or
-// organisationsnummer in free text: ten or more digits in a row, or six or
-// eight digits, a separator and four more.
-var personalDigits = regexp.MustCompile(`\d{10,}|\d{6}(?:\d{2})?[-+ ]\d{4}`)
-
 // maxMessage bounds how much of a producer's message is kept.
 const maxMessage = 512
 
@@ -122,7 +118,7 @@ const maxMessage = 512
 // masked, length bounded. Producers do echo the number they were asked
 // about ("Kund 199001012385 saknas"); that must not reach a log.
 func redact(s string) string {
-	s = personalDigits.ReplaceAllString(s, "************")
+	s = minaarenden.Redact(s)
 	if len(s) > maxMessage {
 		s = strings.ToValidUTF8(s[:maxMessage], "") + "…"
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"unicode"
@@ -113,17 +112,10 @@ func clean(s string) string {
 	}, s)
 }
 
-// personalDigits matches what could be a personnummer, samordningsnummer or
-// organisationsnummer in free text: ten or more digits, or six or eight
-// digits, a separator and four more. Package client already cleans
-// producers' messages; this is the last line before text leaves the
-// program, for errors from anywhere else.
-var personalDigits = regexp.MustCompile(`\d{10,}|\d{6}(?:\d{2})?[-+ ]\d{4}`)
-
-// redact masks every run of digits that could be an identifier.
-func redact(s string) string {
-	return personalDigits.ReplaceAllString(s, fmt.Sprint(minaarenden.Identifierare("")))
-}
+// redact masks everything that could be an identifier. Package client
+// already cleans producers' messages; this is the last line before text
+// leaves the program, for errors from anywhere else.
+func redact(s string) string { return minaarenden.Redact(s) }
 
 // redactWriter masks identifiers in everything written through it.
 type redactWriter struct{ w io.Writer }
