@@ -37,11 +37,14 @@ func prepare(k minaarenden.Kundhandelse, v minaarenden.Version, zone *time.Locat
 	if e.raml, err = encodeRAML(k, v, zone); err != nil {
 		return nil, err
 	}
-	w := fwdEvent{
+	w := wireEvent{
 		KundhandelseID: k.KundhandelseID, Rubrik: k.Rubrik, Beskrivning: k.Beskrivning, Sprak: k.Sprak,
 		Producent: k.Producent, Tidpunkt: k.Tidpunkt.In(minaarenden.Stockholm()).Format(time.RFC3339Nano),
 		Typ: string(k.Typ), KraverKundatgard: k.KraverKundatgard, Klart: k.Klart,
-		UtokadInformation: k.UtokadInformation, Referenser: k.Referenser, Taggar: k.Taggar,
+		UtokadInformation: k.UtokadInformation, Taggar: k.Taggar,
+	}
+	if len(k.Referenser) > 0 {
+		w.Referenser = k.Referenser
 	}
 	if v.AtLeast(minaarenden.V3_0) {
 		w.Version = string(v) // a producer before 3.0 states no version to copy
@@ -50,8 +53,10 @@ func prepare(k minaarenden.Kundhandelse, v minaarenden.Version, zone *time.Locat
 	return e, err
 }
 
-// fwdEvent is an event in the forwarding service's answer.
-type fwdEvent struct {
+// wireEvent is an event in a producer answer from 2.0 on, and in the
+// forwarding service's answer (which adds version). Fields a version lacks
+// stay empty and are left out.
+type wireEvent struct {
 	KundhandelseID    string                     `json:"kundhandelseId"`
 	Rubrik            string                     `json:"rubrik"`
 	Beskrivning       string                     `json:"beskrivning"`
@@ -63,24 +68,7 @@ type fwdEvent struct {
 	Klart             bool                       `json:"producentarendetKlart"`
 	Version           string                     `json:"version,omitempty"`
 	UtokadInformation map[string]json.RawMessage `json:"utokadInformation,omitempty"`
-	Referenser        minaarenden.Referenser     `json:"referenser,omitempty"`
-	Taggar            []string                   `json:"taggar,omitempty"`
-}
-
-// ramlEvent is an event in a producer answer from 2.0 on. Fields a version
-// lacks stay empty and are left out.
-type ramlEvent struct {
-	KundhandelseID    string                     `json:"kundhandelseId"`
-	Rubrik            string                     `json:"rubrik"`
-	Beskrivning       string                     `json:"beskrivning"`
-	Sprak             string                     `json:"sprak"`
-	Producent         string                     `json:"producent"`
-	Tidpunkt          string                     `json:"tidpunkt"`
-	Typ               string                     `json:"kundhandelseTyp"`
-	KraverKundatgard  bool                       `json:"producentarendetKraverKundatgard"`
-	Klart             bool                       `json:"producentarendetKlart"`
-	UtokadInformation map[string]json.RawMessage `json:"utokadInformation,omitempty"`
-	Referenser        any                        `json:"referenser,omitempty"`
+	Referenser        any                        `json:"referenser,omitempty"` // the 4.1 forms, or plain strings before
 	Taggar            []string                   `json:"taggar,omitempty"`
 }
 
@@ -127,7 +115,7 @@ func encodeRAML(k minaarenden.Kundhandelse, v minaarenden.Version, zone *time.Lo
 			Producent: k.Producent, Tidpunkt: tid, Typ: string(k.Typ), Kategori: kategori(k),
 		})
 	}
-	w := ramlEvent{
+	w := wireEvent{
 		KundhandelseID: k.KundhandelseID, Rubrik: k.Rubrik, Beskrivning: k.Beskrivning, Sprak: k.Sprak,
 		Producent: k.Producent, Tidpunkt: tid, Typ: string(k.Typ),
 		KraverKundatgard: k.KraverKundatgard, Klart: k.Klart,
