@@ -3,6 +3,7 @@ package minaarenden
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -147,14 +148,17 @@ const (
 	V6_1 Version = "6.1"
 )
 
-// Versions lists every published version, oldest first.
-var Versions = []Version{V1_0, V1_1, V2_0, V3_0, V3_1, V4_0, V4_1, V5_0, V6_0, V6_1}
+var published = []Version{V1_0, V1_1, V2_0, V3_0, V3_1, V4_0, V4_1, V5_0, V6_0, V6_1}
+
+// Versions lists every published version, oldest first. The slice is a
+// copy: changing it changes nothing here.
+func Versions() []Version { return slices.Clone(published) }
 
 // Known reports whether v is a published version.
 func (v Version) Known() bool { return v.rank() >= 0 }
 
 func (v Version) rank() int {
-	for i, k := range Versions {
+	for i, k := range published {
 		if k == v {
 			return i
 		}
@@ -168,10 +172,10 @@ func (v Version) rank() int {
 func (v Version) AtLeast(w Version) bool {
 	rv, rw := v.rank(), w.rank()
 	if rv < 0 {
-		rv = len(Versions)
+		rv = len(published)
 	}
 	if rw < 0 {
-		rw = len(Versions)
+		rw = len(published)
 	}
 	return rv >= rw
 }

@@ -282,7 +282,7 @@ func guessKundTyp(id string) minaarenden.KundTyp {
 
 func versionList() string {
 	var s []string
-	for _, v := range minaarenden.Versions {
+	for _, v := range minaarenden.Versions() {
 		s = append(s, string(v))
 	}
 	return strings.Join(s, ", ")

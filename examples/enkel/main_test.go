@@ -79,7 +79,7 @@ func TestJSONIsDecodableAndSorted(t *testing.T) {
 // speaks, both dialects, and checks the events and the detected version.
 func TestEveryVersionAndDialect(t *testing.T) {
 	for _, dialect := range []string{"producer", "forwarding"} {
-		for _, v := range minaarenden.Versions[1:] { // 1.0 is refused: it put the number in the URL
+		for _, v := range minaarenden.Versions()[1:] { // 1.0 is refused: it put the number in the URL
 			t.Run(dialect+"/"+string(v), func(t *testing.T) {
 				code, out, errs := runEnkel(t, "-dialect", dialect, "-version", string(v), "-json")
 				if code != exitOK {

@@ -70,7 +70,7 @@ func (ep endpoint) check() error {
 		return fmt.Errorf("dialect %q: must be producer or forwarding", ep.Dialect)
 	}
 	if ep.Version != "" && !minaarenden.Version(ep.Version).Known() {
-		return fmt.Errorf("version %q is not a published version of the standard (%v)", ep.Version, minaarenden.Versions)
+		return fmt.Errorf("version %q is not a published version of the standard (%v)", ep.Version, minaarenden.Versions())
 	}
 	if ep.Dialect != "forwarding" && len(ep.Prefixes) == 0 {
 		return fmt.Errorf("prefixes are required for a producer: the kundhandelseTyp prefixes it may answer for")
