@@ -165,6 +165,10 @@ func New(baseURL string, opts *Options) (*Client, error) {
 			return nil, fmt.Errorf("client: prefix: %w", err)
 		}
 	}
+	if !c.version.Known() {
+		// A typo ("6.2", "v6.0") would otherwise be spoken as the newest form.
+		return nil, fmt.Errorf("client: version %q is not a published version of the standard (%v)", c.version, minaarenden.Versions())
+	}
 	if c.dialect == Producer {
 		if !c.version.AtLeast(minaarenden.V1_1) {
 			return nil, errors.New("client: version 1.0 asks with GET and the identifier in the URL; speak 1.1 or newer")

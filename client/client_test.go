@@ -551,6 +551,7 @@ func TestNewRejects(t *testing.T) {
 		{"relative URL", "/api", nil},
 		{"ftp", "ftp://example.invalid/", nil},
 		{"version 1.0", "https://example.invalid", &Options{Version: minaarenden.V1_0}},
+		{"unknown version", "https://example.invalid", &Options{Version: "v6.0"}},
 		{"3.1 without anropandeOrganisation", "https://example.invalid", &Options{Version: minaarenden.V3_1}},
 		{"invalid anropandeOrganisation", "https://example.invalid", &Options{Version: minaarenden.V4_1, AnropandeOrganisation: "165560360794"}},
 		{"invalid prefix", "https://example.invalid", &Options{Prefixes: []minaarenden.Kundhandelsetyp{"skv"}}},
