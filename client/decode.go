@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/aterkoppling/minaarenden"
 )
@@ -30,12 +32,12 @@ import (
 
 type wireAnswer struct {
 	Metadata struct {
-		Version minaarenden.Version `json:"version"`
+		Version looseText `json:"version"`
 	} `json:"metadata"`
-	Version        minaarenden.Version `json:"version"` // 3.0 put it beside the events
-	Kundhandelser  []wireItem          `json:"kundhandelser"`
-	KundhandelserA []wireItem          `json:"kundhändelser"`
-	Delfragor      []wireDelfraga      `json:"delfragor"`
+	Version        looseText      `json:"version"` // 3.0 put it beside the events
+	Kundhandelser  []wireItem     `json:"kundhandelser"`
+	KundhandelserA []wireItem     `json:"kundhändelser"`
+	Delfragor      []wireDelfraga `json:"delfragor"`
 }
 
 // wireItem is an element of kundhandelser: an event (producer shape) or a
@@ -44,15 +46,15 @@ type wireAnswer struct {
 type wireItem struct {
 	wireEvent
 	Part    *minaarenden.Part `json:"part"`
-	Total   *int              `json:"totaltAntalKundhandelser"`
+	Total   *looseText        `json:"totaltAntalKundhandelser"`
 	ForPart []wireEvent       `json:"kundhandelserForPart"`
 }
 
 func (w *wireItem) isGroup() bool { return w.Part != nil || w.Total != nil || w.ForPart != nil }
 
 type wireEvent struct {
-	KundhandelseID    string                      `json:"kundhandelseId"`
-	KundhandelseIDA   string                      `json:"kundhändelseId"`
+	KundhandelseID    looseText                   `json:"kundhandelseId"`
+	KundhandelseIDA   looseText                   `json:"kundhändelseId"`
 	Rubrik            string                      `json:"rubrik"`
 	Beskrivning       string                      `json:"beskrivning"`
 	Sprak             string                      `json:"sprak"`
@@ -63,9 +65,9 @@ type wireEvent struct {
 	TypA              minaarenden.Kundhandelsetyp `json:"kundhändelseTyp"`
 	Kategori          string                      `json:"kundhandelsekategori"`
 	KategoriA         string                      `json:"kundhändelsekategori"`
-	KraverKundatgard  bool                        `json:"producentarendetKraverKundatgard"`
-	Klart             bool                        `json:"producentarendetKlart"`
-	Version           minaarenden.Version         `json:"version"`
+	KraverKundatgard  looseBool                   `json:"producentarendetKraverKundatgard"`
+	Klart             looseBool                   `json:"producentarendetKlart"`
+	Version           looseText                   `json:"version"`
 	UtokadInformation map[string]json.RawMessage  `json:"utokadInformation"`
 	Referenser        minaarenden.Referenser      `json:"referenser"`
 	Taggar            []string                    `json:"taggar"`
@@ -93,7 +95,8 @@ type group struct {
 	part   *minaarenden.Part // as echoed by the forwarding service
 	total  *int
 	events []minaarenden.Kundhandelse
-	sent   int // events on the wire, readable or not: what paging counts
+	sent   int   // events on the wire, readable or not: what paging counts
+	bad    error // a totaltAntalKundhandelser that is no count; total is then nil
 }
 
 func (d *decoded) count() int {
@@ -105,9 +108,15 @@ func (d *decoded) count() int {
 }
 
 // decodeAnswer reads an answer of any known shape. It fails only when the
-// body is not JSON at all; a field of the wrong type or an unreadable
-// tidpunkt costs that event, is reported in bad, and keeps the rest.
+// body is empty or not JSON at all; an unreadable tidpunkt, id, flag or
+// version costs that event, is reported in bad, and keeps the rest. A
+// field of another wrong type is zero in its event and reported in bad.
 func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
+	// .NET producers write a UTF-8 byte-order mark, which JSON forbids.
+	body = bytes.TrimPrefix(body, []byte("\uFEFF"))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fmt.Errorf("%w: the body is empty", ErrMalformedAnswer)
+	}
 	var w wireAnswer
 	if !bytes.Contains(body, []byte(`"kundhandelserForPart"`)) {
 		// A producer answer: size the events up front from a count of
@@ -130,9 +139,9 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 	if len(items) == 0 {
 		items = w.KundhandelserA
 	}
-	d := &decoded{version: w.Metadata.Version, delfragor: w.Delfragor}
-	if d.version == "" {
-		d.version = w.Version
+	d := &decoded{version: minaarenden.Version(first(w.Metadata.Version.s, w.Version.s)), delfragor: w.Delfragor}
+	if typeErr == nil && (w.Metadata.Version.bad != "" || w.Version.bad != "") {
+		typeErr = fmt.Errorf("metadata.version is %s, not text", first(w.Metadata.Version.bad, w.Version.bad))
 	}
 	flat := -1 // index of the group of a producer-shaped answer's events
 	var skipped int
@@ -151,7 +160,10 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 	for i := range items {
 		it := &items[i]
 		if it.isGroup() {
-			g := group{part: it.Part, total: it.Total, events: make([]minaarenden.Kundhandelse, 0, len(it.ForPart)), sent: len(it.ForPart)}
+			g := group{part: it.Part, events: make([]minaarenden.Kundhandelse, 0, len(it.ForPart)), sent: len(it.ForPart)}
+			if it.Total != nil {
+				g.total, g.bad = it.Total.count()
+			}
 			for j := range it.ForPart {
 				read(&it.ForPart[j], &g)
 			}
@@ -190,28 +202,35 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 // carry none of their own.
 func (w *wireEvent) event(zone *time.Location, version minaarenden.Version) (minaarenden.Kundhandelse, error) {
 	k := minaarenden.Kundhandelse{
-		KundhandelseID:    first(w.KundhandelseID, w.KundhandelseIDA),
+		KundhandelseID:    first(w.KundhandelseID.s, w.KundhandelseIDA.s),
 		Rubrik:            w.Rubrik,
 		Beskrivning:       w.Beskrivning,
 		Sprak:             first(w.Sprak, w.SprakA),
 		Producent:         w.Producent,
 		Typ:               minaarenden.Kundhandelsetyp(first(string(w.Typ), string(w.TypA))),
-		KraverKundatgard:  w.KraverKundatgard,
-		Klart:             w.Klart,
-		Version:           w.Version,
+		KraverKundatgard:  w.KraverKundatgard.v,
+		Klart:             w.Klart.v,
+		Version:           minaarenden.Version(first(w.Version.s, string(version))),
 		UtokadInformation: w.UtokadInformation,
 		Referenser:        w.Referenser,
 		Taggar:            w.Taggar,
 	}
-	if k.Version == "" {
-		k.Version = version
+	// The id is the producer's text and may be built from an identifier.
+	for _, f := range [...]struct{ name, bad, want string }{
+		{"kundhandelseId", first(w.KundhandelseID.bad, w.KundhandelseIDA.bad), "text"},
+		{"producentarendetKraverKundatgard", w.KraverKundatgard.bad, "a boolean"},
+		{"producentarendetKlart", w.Klart.bad, "a boolean"},
+		{"version", w.Version.bad, "text"},
+	} {
+		if f.bad != "" {
+			return k, fmt.Errorf("kundhändelse %q: %s is %s, not %s", redact(k.KundhandelseID), f.name, f.bad, f.want)
+		}
 	}
 	if cat := first(w.Kategori, w.KategoriA); cat != "" {
 		kundatgard, klart := kategoriFlags(cat)
 		k.KraverKundatgard = k.KraverKundatgard || kundatgard
 		k.Klart = k.Klart || klart
 	}
-	// The id is the producer's text and may be built from an identifier.
 	if w.Tidpunkt == "" {
 		return k, fmt.Errorf("kundhändelse %q has no tidpunkt", redact(k.KundhandelseID))
 	}
@@ -221,6 +240,104 @@ func (w *wireEvent) event(zone *time.Location, version minaarenden.Version) (min
 	}
 	k.Tidpunkt = t
 	return k, nil
+}
+
+// looseText is a JSON string, or a number kept as written: producers that
+// keep kundhandelseId, version or a count as a number in their database
+// send it unquoted ("kundhandelseId": 12345, "version": 6.0). Any other
+// value leaves it empty and says what it was in bad, for the caller to
+// refuse the one event. null reads as absent.
+//
+// The loose types never return an error: encoding/json abandons the whole
+// answer at an Unmarshaler's error, and one event must not cost the rest.
+type looseText struct {
+	s   string
+	bad string
+}
+
+func (t *looseText) UnmarshalJSON(data []byte) error {
+	switch c := data[0]; {
+	case c == '"':
+		t.s = unquote(data)
+	case c == '-' || c >= '0' && c <= '9':
+		t.s = string(data)
+	case c != 'n':
+		t.bad = describe(data)
+	}
+	return nil
+}
+
+// count reads a totaltAntalKundhandelser, given as a number or as the
+// digits of one.
+func (t *looseText) count() (*int, error) {
+	if t.bad == "" && t.s == "" {
+		return nil, nil // null
+	}
+	if n, err := strconv.Atoi(t.s); t.bad == "" && err == nil && n >= 0 {
+		return &n, nil
+	}
+	what := t.bad
+	if what == "" {
+		what = strconv.Quote(redact(t.s))
+	}
+	return nil, fmt.Errorf("%w: totaltAntalKundhandelser is %s, not a count", ErrMalformedAnswer, what)
+}
+
+// looseBool is a JSON boolean, or the string "true" or "false" in any case,
+// as producers that build their JSON by hand send it. Anything else (1,
+// "ja", "Y") has no one reading and is reported in bad.
+type looseBool struct {
+	v   bool
+	bad string
+}
+
+func (b *looseBool) UnmarshalJSON(data []byte) error {
+	s := string(data)
+	if data[0] == '"' {
+		s = strings.ToLower(unquote(data))
+	}
+	switch s {
+	case "true":
+		b.v = true
+	case "false", "null":
+	default:
+		b.bad = describe(data)
+	}
+	return nil
+}
+
+// unquote returns the text of a JSON string the decoder has already found
+// valid.
+func unquote(data []byte) string {
+	if bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data) {
+		return string(data[1 : len(data)-1])
+	}
+	var s string
+	_ = json.Unmarshal(data, &s)
+	return s
+}
+
+// describe names a JSON value for an error: its kind, and its text when
+// short, masked of identifiers.
+func describe(data []byte) string {
+	switch data[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		s := unquote(data)
+		if len(s) > 32 {
+			s = strings.ToValidUTF8(s[:32], "") + "…"
+		}
+		return "the string " + strconv.Quote(redact(s))
+	}
+	if len(data) > 32 {
+		return "a number"
+	}
+	return "the number " + redact(string(data))
 }
 
 func first(a, b string) string {

@@ -160,7 +160,10 @@ func TestDecodeShapes(t *testing.T) {
 		// The decoder sizes the events from a count of "kundhandelseId";
 		// a pre-2.0 answer with that name elsewhere still reads its events.
 		{"pre-2.0 events with kundhandelseId in utokad information", `{"kundhändelser":[{"kundhändelseId":"a","tidpunkt":"2022-05-01 10:00:00.00","utokadInformation":{"kundhandelseId":"x"}}]}`, "", 1, false, nil},
-		{"wrong type keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","producentarendetKlart":"ja"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 2, true, nil},
+		// A flag that is no boolean costs its event (a guessed false could
+		// hide that the customer must act); a wrong type elsewhere keeps it.
+		{"unreadable flag costs its event, keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","producentarendetKlart":"ja"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
+		{"wrong type keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","rubrik":42},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 2, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,4 +341,89 @@ func perEvent(b *testing.B, n int, body []byte, decode func() int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/events, "B/event")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
+}
+
+// TestDecodeProducerDrift pins what the decoder makes of the shapes real
+// producers send beside the schema: a byte-order mark, null for an object,
+// array or string, and per-event type drift. Drift with one plain reading
+// is accepted and the event kept; anything else costs that one event, and
+// the error names the field.
+func TestDecodeProducerDrift(t *testing.T) {
+	type ev struct {
+		ID, Rubrik      string
+		Kundatgard      bool
+		Klart           bool
+		Version         minaarenden.Version
+		Referenser, Tag int
+		Utokad          int
+	}
+	const tp = `"tidpunkt":"2025-01-01T10:00:00Z"`
+	one := func(fields string) string {
+		return `{"metadata":{"version":"6.0"},"kundhandelser":[{` + fields + `,` + tp + `}]}`
+	}
+	tests := []struct {
+		name        string
+		body        string
+		wantVersion minaarenden.Version
+		want        []ev
+		wantBad     string // a substring of the error; "" for none
+	}{
+		{"byte-order mark", "\xef\xbb\xbf" + one(`"kundhandelseId":"a"`), "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"byte-order mark and whitespace", "\xef\xbb\xbf\r\n " + one(`"kundhandelseId":"a"`), "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"null referenser", one(`"kundhandelseId":"a","referenser":null`), "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"null utokadInformation", one(`"kundhandelseId":"a","utokadInformation":null`), "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"null taggar", one(`"kundhandelseId":"a","taggar":null`), "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"null rubrik", one(`"kundhandelseId":"a","rubrik":null`), "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"null flags and version", one(`"kundhandelseId":"a","producentarendetKlart":null,"producentarendetKraverKundatgard":null,"version":null`), "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"null metadata", `{"metadata":null,"kundhandelser":[{"kundhandelseId":"a",` + tp + `}]}`, "", []ev{{ID: "a"}}, ""},
+		{"null kundhandelser with BOM", "\xef\xbb\xbf" + `{"metadata":{"version":"6.0"},"kundhandelser":null}`, "6.0", nil, ""},
+		{"null referens and tagg kept as written", one(`"kundhandelseId":"a","referenser":{"producentarende":null},"taggar":[null,"x"]`), "6.0", []ev{{ID: "a", Version: "6.0", Referenser: 1, Tag: 2}}, ""},
+		{"kundhandelseId as a number", one(`"kundhandelseId":12345`), "6.0", []ev{{ID: "12345", Version: "6.0"}}, ""},
+		{"kundhandelseId as a long number keeps every digit", one(`"kundhandelseId":123456789012345678901234`), "6.0", []ev{{ID: "123456789012345678901234", Version: "6.0"}}, ""},
+		{"kundhandelseId as an object costs the event", `{"kundhandelser":[{"kundhandelseId":{"id":1},` + tp + `},{"kundhandelseId":"b",` + tp + `}]}`, "", []ev{{ID: "b"}}, "kundhandelseId"},
+		{"flags as strings", one(`"kundhandelseId":"a","producentarendetKlart":"true","producentarendetKraverKundatgard":"False"`), "6.0", []ev{{ID: "a", Klart: true, Version: "6.0"}}, ""},
+		{"flag as an unknown word costs the event", `{"kundhandelser":[{"kundhandelseId":"a","producentarendetKraverKundatgard":"ja",` + tp + `},{"kundhandelseId":"b",` + tp + `}]}`, "", []ev{{ID: "b"}}, "producentarendetKraverKundatgard"},
+		{"flag as a number costs the event", `{"kundhandelser":[{"kundhandelseId":"a","producentarendetKlart":1,` + tp + `},{"kundhandelseId":"b",` + tp + `}]}`, "", []ev{{ID: "b"}}, "producentarendetKlart"},
+		{"version as a number", `{"kundhandelser":[{"kundhandelseId":"a","version":6.0,` + tp + `}]}`, "6.0", []ev{{ID: "a", Version: "6.0"}}, ""},
+		{"metadata version as a number", `{"metadata":{"version":5.0},"kundhandelser":[{"kundhandelseId":"a",` + tp + `}]}`, "5.0", []ev{{ID: "a", Version: "5.0"}}, ""},
+		{"version as an object costs the event", `{"kundhandelser":[{"kundhandelseId":"a","version":{"v":6},` + tp + `},{"kundhandelseId":"b",` + tp + `}]}`, "", []ev{{ID: "b"}}, "version"},
+		{"pre-2.0 id as a number", `{"kundhändelser":[{"kundhändelseId":7,` + tp + `}]}`, "", []ev{{ID: "7"}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := decodeAnswer([]byte(tt.body), nil)
+			if err != nil {
+				t.Fatalf("decodeAnswer: %v", err)
+			}
+			var got []ev
+			for _, g := range d.groups {
+				for _, e := range g.events {
+					got = append(got, ev{e.KundhandelseID, e.Rubrik, e.KraverKundatgard, e.Klart, e.Version, len(e.Referenser), len(e.Taggar), len(e.UtokadInformation)})
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("events mismatch (-want +got):\n%s", diff)
+			}
+			if d.version != tt.wantVersion {
+				t.Errorf("version %q, want %q", d.version, tt.wantVersion)
+			}
+			switch {
+			case tt.wantBad == "" && d.bad != nil:
+				t.Errorf("bad = %v, want none", d.bad)
+			case tt.wantBad != "" && (!errors.Is(d.bad, ErrMalformedAnswer) || !strings.Contains(d.bad.Error(), tt.wantBad)):
+				t.Errorf("bad = %v, want ErrMalformedAnswer naming %s", d.bad, tt.wantBad)
+			}
+		})
+	}
+}
+
+// An empty 200 body is a malformed answer that says so, not "unexpected
+// end of JSON input".
+func TestDecodeEmptyBody(t *testing.T) {
+	for _, body := range []string{"", " \r\n", "\xef\xbb\xbf"} {
+		_, err := decodeAnswer([]byte(body), nil)
+		if !errors.Is(err, ErrMalformedAnswer) || !strings.Contains(err.Error(), "empty") || strings.Contains(err.Error(), "end of JSON") {
+			t.Errorf("decodeAnswer(%q) = %v, want ErrMalformedAnswer saying the body is empty", body, err)
+		}
+	}
 }

@@ -75,6 +75,21 @@
 // read is left out and its part's Outcome fails with ErrMalformedAnswer,
 // the other events kept.
 //
+// What producers send beside the schema is read where it has one plain
+// meaning: a UTF-8 byte-order mark before the JSON is skipped; null for
+// an object, array or string is as if absent; kundhandelseId, version and
+// totaltAntalKundhandelser given as JSON numbers are taken as written
+// (12345 is "12345", 6.0 is "6.0"), and a count given as digits in a
+// string is the count; the two flags may be the strings "true" or
+// "false", in any case. Anything else in those fields (an object for the
+// id, 1 or "ja" for a flag) has no one reading: that event is left out and
+// the error, wrapping ErrMalformedAnswer, names the field — a guessed
+// false could hide that the customer must act. A totaltAntalKundhandelser
+// that is no count fails that part's Outcome, its events kept. A wrong
+// type in any other field leaves that field empty, keeps the event, and
+// fails the Outcome. An empty body is ErrMalformedAnswer ("the body is
+// empty").
+//
 // # Failures and retries
 //
 // Transport errors (an answer broken off mid-way among them) and 429, 502,
