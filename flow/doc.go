@@ -76,6 +76,9 @@
 //		Unanswered: []string{"Bolagsverket"}, // its query failed
 //	}) {
 //		fmt.Println(in.Typ, in.Producent, in.Status, in.Bollen, in.Aterstar)
+//		if typ, ok := c.Type(in.Typ); ok { // draw the case on the flow Place walked
+//			fmt.Print(catalog.Mermaid(typ.Graph(in.Producent), in.States()))
+//		}
 //	}
 //
 // Place precomputes shortest paths once per (type, producent) graph, and

@@ -63,3 +63,57 @@ func ExamplePlace_unanswered() {
 	// Output:
 	// BV.VERKLIG_HUVUDMAN okand ingen
 }
+
+// Draw one case on its flow, as the README's picture of Pia's trademark
+// application: States gives each step's state in the strings catalog.Mermaid
+// (and catalog.DOT) colour by, and the graph to draw is the one Place walked,
+// the producer's slice of the type (or the union).
+func ExampleInstance_States() {
+	c, err := catalog.Load("../testdata/catalog")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	data, err := os.ReadFile("../testdata/pia/kundhandelser.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var events []minaarenden.Kundhandelse
+	if err := json.Unmarshal(data, &events); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, in := range flow.Place(c, events, nil) {
+		if in.Typ != "PRV.VARUMARKE" {
+			continue
+		}
+		typ, ok := c.Type(in.Typ)
+		if !ok {
+			continue // an unknown_type instance has no flow to draw
+		}
+		fmt.Print(catalog.Mermaid(typ.Graph(in.Producent), in.States()))
+	}
+	// Output:
+	// flowchart TD
+	//     %% PRV.VARUMARKE Registrera varumärke
+	//     n0(["Ansökan om varumärke mottagen<br/>ANSOKAN"])
+	//     n1["Varumärkesansökan granskas<br/>GRANSKNING"]
+	//     n2{{"Komplettera din ansökan för varumärke<br/>KOMPLETTERING"}}
+	//     n3[["Varumärket registrerat<br/>REGISTRERAD"]]
+	//     n4[["Varumärkesansökan avslagen<br/>AVSLAG"]]
+	//     n0 --> n1
+	//     n0 --> n2
+	//     n1 --> n2
+	//     n2 --> n1
+	//     n1 --> n3
+	//     n1 --> n4
+	//     classDef done fill:#c8e6c9,stroke:#2e7d32
+	//     class n0 done
+	//     classDef current fill:#ffe082,stroke:#ff6f00,stroke-width:3px
+	//     class n2 current
+	//     classDef expected fill:#ffffff,stroke:#616161,stroke-dasharray:3 3
+	//     class n1,n3 expected
+	//     classDef unvisited fill:#ffffff,stroke:#bdbdbd,color:#9e9e9e
+	//     class n4 unvisited
+}
