@@ -993,3 +993,107 @@ func TestDefaultTransportIsSharedAndPooled(t *testing.T) {
 		t.Errorf("DefaultTransport pools %d per host, %d in all", tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
 	}
 }
+
+// TestForwardingDrift pins what the client makes of forwarding answers
+// that stray from the example in the standard: a delfråga status nobody
+// published, groups without their part echo, a count sent as text.
+func TestForwardingDrift(t *testing.T) {
+	ev := func(id string) string {
+		return `{"kundhandelseId":"` + id + `","producent":"P","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.A.B"}`
+	}
+	echo := func(id string) string { return `"part":{"kund":{"identifierare":"` + id + `","typ":"Personnummer"}},` }
+	delfraga := func(id string) string { return `{"producent":"P",` + echo(id) + `"status":"OK","httpCode":200}` }
+	type outcome struct {
+		Part   string // the identifier asked
+		Status string
+		Events int
+		Total  int
+		Err    string // a substring of the error, "" for none
+	}
+	tests := []struct {
+		name   string
+		body   string
+		want   map[string]string // event id → identifier of its part
+		wantOK []outcome
+	}{
+		{
+			name:   "unknown status with httpCode 0 fails and names the status",
+			body:   `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":0,"kundhandelserForPart":[]}],"delfragor":[{"producent":"P",` + echo(pnr) + `"status":"DELVIS_BESVARAD","httpCode":0}]}`,
+			want:   map[string]string{},
+			wantOK: []outcome{{pnr, "DELVIS_BESVARAD", 0, 0, `status "DELVIS_BESVARAD"`}},
+		},
+		{
+			name: "groups without echo, one per part asked, are placed in request order",
+			body: `{"kundhandelser":[{"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("a") + `]},{"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("b") + `]}],` +
+				`"delfragor":[` + delfraga(pnr) + `,` + delfraga(pnr2) + `]}`,
+			want:   map[string]string{"a": pnr, "b": pnr2},
+			wantOK: []outcome{{pnr, "OK", 1, 1, ""}, {pnr2, "OK", 1, 1, ""}},
+		},
+		{
+			name: "a group without echo that cannot be placed keeps its events and fails the answer",
+			body: `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("a") + `]},{"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("x") + `]},{"totaltAntalKundhandelser":0,"kundhandelserForPart":[]}],` +
+				`"delfragor":[` + delfraga(pnr) + `,` + delfraga(pnr2) + `]}`,
+			want:   map[string]string{"a": pnr, "x": ""},
+			wantOK: []outcome{{pnr, "OK", 1, 1, "no part echo"}, {pnr2, "OK", 0, 0, "no part echo"}},
+		},
+		{
+			name:   "totaltAntalKundhandelser as digits in a string",
+			body:   `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":"1","kundhandelserForPart":[` + ev("a") + `]}],"delfragor":[` + delfraga(pnr) + `]}`,
+			want:   map[string]string{"a": pnr},
+			wantOK: []outcome{{pnr, "OK", 1, 1, ""}},
+		},
+		{
+			name: "totaltAntalKundhandelser as words fails that part only",
+			body: `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":"många","kundhandelserForPart":[` + ev("a") + `]},{` + echo(pnr2) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("b") + `]}],` +
+				`"delfragor":[` + delfraga(pnr) + `,` + delfraga(pnr2) + `]}`,
+			want:   map[string]string{"a": pnr, "b": pnr2},
+			wantOK: []outcome{{pnr, "OK", 1, 0, `totaltAntalKundhandelser is "många"`}, {pnr2, "OK", 1, 1, ""}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _ := serve(t, always(200, tt.body))
+			c := newClient(t, url, &Options{Dialect: Forwarding})
+			parts := []minaarenden.Part{kundPart(pnr)}
+			if len(tt.wantOK) == 2 {
+				parts = append(parts, kundPart(pnr2))
+			}
+			a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: parts, Anvandare: pnr})
+			got := map[string]string{}
+			for _, e := range a.Events {
+				got[e.KundhandelseID] = ""
+				if e.Part.Kund != nil {
+					got[e.KundhandelseID] = string(e.Part.Kund.Identifierare)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("event -> part mismatch (-want +got):\n%s", diff)
+			}
+			var outs []outcome
+			for _, o := range a.Outcomes {
+				msg := ""
+				if o.Err != nil {
+					msg = o.Err.Error()
+				}
+				outs = append(outs, outcome{string(o.Part.Kund.Identifierare), o.Status, o.Events, o.Total, msg})
+			}
+			if len(outs) != len(tt.wantOK) {
+				t.Fatalf("outcomes %+v, want %+v", outs, tt.wantOK)
+			}
+			for i, w := range tt.wantOK {
+				g := outs[i]
+				if g.Part != w.Part || g.Status != w.Status || g.Events != w.Events || g.Total != w.Total ||
+					(w.Err == "") != (g.Err == "") || !strings.Contains(g.Err, w.Err) {
+					t.Errorf("outcome %d = %+v, want %+v", i, g, w)
+				}
+			}
+			wantErr := false
+			for _, w := range tt.wantOK {
+				wantErr = wantErr || w.Err != ""
+			}
+			if (err != nil) != wantErr {
+				t.Errorf("err = %v, want an error: %v", err, wantErr)
+			}
+		})
+	}
+}

@@ -87,16 +87,21 @@ type decoded struct {
 	groups    []group // one nil-part group for the producer shape
 	delfragor []wireDelfraga
 	// bad is set when some events or fields could not be read; the events
-	// that could are in groups all the same.
-	bad error
+	// that could are in groups all the same. answerBad is the part of it
+	// that belongs to no one group (a field of the wrong type).
+	bad, answerBad error
 }
 
 type group struct {
 	part   *minaarenden.Part // as echoed by the forwarding service
 	total  *int
 	events []minaarenden.Kundhandelse
-	sent   int   // events on the wire, readable or not: what paging counts
-	bad    error // a totaltAntalKundhandelser that is no count; total is then nil
+	sent   int // events on the wire, readable or not: what paging counts
+	// bad is set when some of this group's events could not be read, or
+	// its totaltAntalKundhandelser is no count (total is then nil).
+	bad      error
+	skipped  int
+	firstErr error
 }
 
 func (d *decoded) count() int {
@@ -144,14 +149,12 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 		typeErr = fmt.Errorf("metadata.version is %s, not text", first(w.Metadata.Version.bad, w.Version.bad))
 	}
 	flat := -1 // index of the group of a producer-shaped answer's events
-	var skipped int
-	var firstErr error
 	read := func(e *wireEvent, into *group) {
 		k, err := e.event(zone, d.version)
 		if err != nil {
-			skipped++
-			if firstErr == nil {
-				firstErr = err
+			into.skipped++
+			if into.firstErr == nil {
+				into.firstErr = err
 			}
 			return
 		}
@@ -189,11 +192,30 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 			}
 		}
 	}
+	// bad sums up for the producer dialect, which asks one part per
+	// answer; the forwarding dialect fails each group's part by its own.
+	var skipped int
+	var groupErr error
+	for i := range d.groups {
+		g := &d.groups[i]
+		if g.skipped > 0 {
+			g.bad = errors.Join(g.bad, fmt.Errorf("%w: %d event(s) could not be read, first: %w", ErrMalformedAnswer, g.skipped, g.firstErr))
+		}
+		skipped += g.skipped
+		if groupErr == nil {
+			groupErr = g.bad
+		}
+	}
+	if typeErr != nil {
+		d.answerBad = fmt.Errorf("%w: %w", ErrMalformedAnswer, typeErr)
+	}
 	switch {
 	case skipped > 0:
-		d.bad = fmt.Errorf("%w: %d event(s) could not be read, first: %w", ErrMalformedAnswer, skipped, firstErr)
-	case typeErr != nil:
-		d.bad = fmt.Errorf("%w: %w", ErrMalformedAnswer, typeErr)
+		d.bad = fmt.Errorf("%w: %d event(s) could not be read, first: %w", ErrMalformedAnswer, skipped, firstReadErr(d.groups))
+	case groupErr != nil:
+		d.bad = groupErr
+	default:
+		d.bad = d.answerBad
 	}
 	return d, nil
 }
@@ -338,6 +360,15 @@ func describe(data []byte) string {
 		return "a number"
 	}
 	return "the number " + redact(string(data))
+}
+
+func firstReadErr(groups []group) error {
+	for _, g := range groups {
+		if g.firstErr != nil {
+			return g.firstErr
+		}
+	}
+	return nil
 }
 
 func first(a, b string) string {

@@ -55,7 +55,15 @@
 // the paging and fails the part with ErrMalformedAnswer, as does an answer
 // that leaves a part out altogether (unknown is not "no events"). A 206 answer yields the
 // events of the producers that answered and a failed Outcome, wrapping
-// ErrDelfraga, for each that did not. Events iterates the pages lazily.
+// ErrDelfraga, for each that did not. A delfråga fails when its httpCode
+// is outside 2xx or its status is anything but OK (the standard publishes
+// no other value; the error names the one given), httpCode 0 or not.
+// Each kundhandelser entry is given to its part by the part it echoes;
+// one without an echo is placed by position only when the entries are one
+// per part asked, as the standard orders them. An entry that can be
+// placed nowhere keeps its events, without Part, and fails every part of
+// that page with ErrMalformedAnswer: its events may be any of theirs.
+// Events iterates the pages lazily.
 //
 // Answers are read whatever version they carry: RAML 3.1 to 6.x, the
 // forwarding shape, answers before 3.0 without version or referenser, and

@@ -110,18 +110,24 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	}
 
 	// Map each group to the part it answers: by the echoed part, else by
-	// position (the service answers parts in request order).
+	// position (the service answers parts in request order). A group
+	// without an echo is placed by position only when the groups are one
+	// per part asked: otherwise its events could be given to another
+	// person's part.
 	matched := make([]bool, len(pending))
 	perPart := map[int][]minaarenden.Kundhandelse{}
 	totals := map[int]*int{}
 	var stalled []int // parts whose full page brought nothing new
+	var unplaced int  // groups that answer no part asked
+	badGroups := map[int]error{}
 	mentioned := make([]bool, len(p.f.Parter))
 	for gi, g := range dec.groups {
 		pos := matchPart(g.part, parts, matched)
-		if pos < 0 && g.part != nil && gi < len(parts) && !matched[gi] {
+		switch {
+		case pos >= 0:
+		case (g.part != nil || len(dec.groups) == len(parts)) && gi < len(parts) && !matched[gi]:
 			pos = gi
-		}
-		if pos < 0 && g.part == nil && len(parts) == 1 && !matched[0] {
+		case g.part == nil && len(parts) == 1 && !matched[0]:
 			pos = 0
 		}
 		idx, part := -1, minaarenden.Part{}
@@ -148,10 +154,14 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			perPart[idx] = append(perPart[idx], e)
 		}
 		if idx < 0 {
+			unplaced++
 			continue
 		}
 		mentioned[idx] = true
 		totals[idx] = g.total
+		if g.bad != nil {
+			badGroups[idx] = g.bad
+		}
 		more := limit > 0 && g.sent >= limit && (g.total == nil || offset+limit < *g.total)
 		switch {
 		case more && !fresh:
@@ -198,8 +208,13 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			if o.Err == nil {
 				msg := redact(d.Message)
 				o.Message, o.HTTPStatus, o.Status = msg, d.HTTPCode, d.Status
+				cause := ErrDelfraga
+				if d.Status != "" {
+					// The standard publishes no status but OK: name the one given.
+					cause = fmt.Errorf("%w: status %q", ErrDelfraga, redact(d.Status))
+				}
 				e := &Error{Endpoint: p.c.endpoint, Producent: d.Producent, Status: d.HTTPCode, Message: msg,
-					Attempts: ex.attempts, CorrelationID: p.corr, Err: ErrDelfraga}
+					Attempts: ex.attempts, CorrelationID: p.corr, Err: cause}
 				o.Err = e
 				p.failures = append(p.failures, e)
 			}
@@ -229,6 +244,15 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		p.failParts(missing, p.c.newError(ex.status, ex.attempts, p.corr,
 			fmt.Errorf("%w: %d part(s) asked have no entry in the answer", ErrMalformedAnswer, len(missing))))
 	}
+	if unplaced > 0 {
+		p.failParts(pending, p.c.newError(ex.status, ex.attempts, p.corr,
+			fmt.Errorf("%w: %d entry(ies) answer no part asked (no part echo, or one that matches none); their events have no part", ErrMalformedAnswer, unplaced)))
+	}
+	for _, idx := range pending {
+		if err := badGroups[idx]; err != nil {
+			p.failParts([]int{idx}, p.c.unreadable(ctx, ex, p.corr, err))
+		}
+	}
 	if len(stalled) > 0 {
 		p.failParts(stalled, p.c.newError(ex.status, ex.attempts, p.corr,
 			fmt.Errorf("%w: a full page at offset %d brought no new events; paging stopped", ErrMalformedAnswer, offset)))
@@ -237,8 +261,8 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		e := p.c.newError(ex.status, ex.attempts, p.corr, ErrPartialAnswer)
 		p.failAnswered(pending, ex, e)
 	}
-	if dec.bad != nil {
-		p.failAnswered(pending, ex, p.c.unreadable(ctx, ex, p.corr, dec.bad))
+	if dec.answerBad != nil {
+		p.failAnswered(pending, ex, p.c.unreadable(ctx, ex, p.corr, dec.answerBad))
 	}
 	return page, next, true
 }
