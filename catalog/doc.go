@@ -113,12 +113,16 @@
 //
 //	GET {base}/kundhandelsetyper?id=…&id=…   (1 to 100 ids)
 //	  200 {"kundhandelsetyper": [{…step…}], "saknas": ["unknown ids"]}
-//	  Steps in the order asked, repeats dropped; 400 for a malformed id.
+//	  Steps in the order asked, repeats dropped; 400 for a malformed id,
+//	  for no id, or for more than 100 (repeats counted).
 //
 // Every error is JSON {"message": "…"} with 400, 404 or 405 (Allow: GET,
 // HEAD). The Client bounds answers to MaxAnswerBytes, reports non-200
 // answers as *APIError (a 404 matches ErrNotFound), and validates a fetched
-// flow as loading would before resolving it to a Graph.
+// flow as loading would before resolving it to a Graph. Its
+// Kundhandelsetyper refuses more than 100 ids before sending anything, so
+// split a longer list, and returns nothing for none. A Graph from Flode
+// draws exactly as the loaded catalogue's (see ExampleClient_Flode).
 //
 // # Pictures
 //
@@ -129,4 +133,11 @@
 // "skipped", "expected" or "unvisited", the strings package flow uses) the
 // steps are coloured by state instead of by kind. Labels are escaped for
 // each format, so catalogue text cannot break out of a picture.
+//
+// To draw a case package flow placed, take the graph it walked and its
+// states; the Graph must not be nil, so check Type's ok first:
+//
+//	if typ, ok := c.Type(in.Typ); ok {
+//		fmt.Print(catalog.Mermaid(typ.Graph(in.Producent), in.States()))
+//	}
 package catalog

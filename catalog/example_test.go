@@ -149,3 +149,45 @@ func ExampleHandler() {
 	// Moms betalad true
 	// true
 }
+
+// A portal without a local catalogue reads a kommun's slice of a shared
+// type from the catalog API and draws it; the Graph a Client returns draws
+// exactly as the loaded catalogue's would. An unlisted producer is a 404,
+// matching ErrNotFound, and the error names the type and the producer.
+func ExampleClient_Flode() {
+	c, err := catalog.Load("../testdata/catalog")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(catalog.Handler(c)) // the catalog API at the root
+	defer srv.Close()
+
+	cl := catalog.NewClient(srv.URL, srv.Client())
+	ctx := context.Background()
+	g, err := cl.Flode(ctx, "KOMMUN.BYGGLOV", "Värmdö kommun")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(catalog.Mermaid(g, nil))
+
+	_, err = cl.Flode(ctx, "KOMMUN.BYGGLOV", "Ingen kommun")
+	fmt.Println(errors.Is(err, catalog.ErrNotFound))
+	// Output:
+	// flowchart TD
+	//     %% KOMMUN.BYGGLOV Ansöka om bygglov (Värmdö kommun)
+	//     n0(["Ansökan om bygglov mottagen<br/>ANSOKAN"])
+	//     n1{{"Komplettera din ansökan om bygglov<br/>KOMPLETTERING"}}
+	//     n2["Ansökan på remiss<br/>REMISS"]
+	//     n3[["Beslut om bygglov<br/>BESLUT"]]
+	//     n0 --> n2
+	//     n0 --> n1
+	//     n1 --> n2
+	//     n2 --> n3
+	//     classDef start fill:#e3f2fd,stroke:#1565c0
+	//     class n0 start
+	//     classDef slut fill:#e8f5e9,stroke:#2e7d32,stroke-width:3px
+	//     class n3 slut
+	//     classDef kundatgard fill:#fff3e0,stroke:#ef6c00
+	//     class n1 kundatgard
+	// true
+}
