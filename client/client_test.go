@@ -1049,6 +1049,13 @@ func TestForwardingDrift(t *testing.T) {
 			want:   map[string]string{"a": pnr, "b": pnr2},
 			wantOK: []outcome{{pnr, "OK", 1, 0, `totaltAntalKundhandelser is "många"`}, {pnr2, "OK", 1, 1, ""}},
 		},
+		{
+			name: "an unreadable event fails its own part only",
+			body: `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":2,"kundhandelserForPart":[` + ev("a") + `,{"kundhandelseId":"c","producentarendetKlart":"ja","tidpunkt":"2026-01-01T10:00:00Z"}]},{` + echo(pnr2) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("b") + `]}],` +
+				`"delfragor":[` + delfraga(pnr) + `,` + delfraga(pnr2) + `]}`,
+			want:   map[string]string{"a": pnr, "b": pnr2},
+			wantOK: []outcome{{pnr, "OK", 1, 2, "producentarendetKlart"}, {pnr2, "OK", 1, 1, ""}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
