@@ -596,6 +596,8 @@ func TestErrorBodies(t *testing.T) {
 		{"problem+json", "application/problem+json", `{"type":"about:blank","title":"Bad Request","status":400,"detail":"typ saknas"}`, "typ saknas",
 			&Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "typ saknas"}},
 		{"html from a gateway", "text/html", `<h1>Bad gateway 199001012385</h1>`, "", nil},
+		{"message after a byte-order mark", "application/json; charset=utf-8", "\ufeff" + `{"message":"Ogiltig fråga"}`, "Ogiltig fråga", nil},
+		{"message as a +json type", "application/vnd.skv+json", `{"message":"Ogiltig fråga"}`, "Ogiltig fråga", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -631,8 +633,19 @@ func TestContentType(t *testing.T) {
 		{"application/json", nil},
 		{"application/json; charset=utf-8", nil},
 		{"application/JSON;charset=UTF-8", nil},
+		{"application/json;charset=UTF-8", nil},
+		{`application/json; charset="utf-8"`, nil},
+		{"Application/JSON", nil},
+		{"application/json;", nil},
+		// Any structured +json suffix (RFC 6839) is JSON.
+		{"application/vnd.skv+json", nil},
+		{"application/hal+json; charset=utf-8", nil},
+		// A problem document is no answer, whatever its status.
+		{"application/problem+json", ErrContentType},
 		{"text/html; charset=utf-8", ErrContentType},
 		{"text/plain", ErrContentType},
+		{"text/plain; charset=utf-8", ErrContentType},
+		{"application/jsonl", ErrContentType},
 		{"", ErrContentType},
 	}
 	for _, tt := range tests {

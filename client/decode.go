@@ -112,13 +112,16 @@ func (d *decoded) count() int {
 	return n
 }
 
+// bom is the UTF-8 byte-order mark .NET producers write before their JSON,
+// which JSON forbids and encoding/json rejects.
+var bom = []byte("\uFEFF")
+
 // decodeAnswer reads an answer of any known shape. It fails only when the
 // body is empty or not JSON at all; an unreadable tidpunkt, id, flag or
 // version costs that event, is reported in bad, and keeps the rest. A
 // field of another wrong type is zero in its event and reported in bad.
 func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
-	// .NET producers write a UTF-8 byte-order mark, which JSON forbids.
-	body = bytes.TrimPrefix(body, []byte("\uFEFF"))
+	body = bytes.TrimPrefix(body, bom)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: the body is empty", ErrMalformedAnswer)
 	}

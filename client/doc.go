@@ -98,6 +98,11 @@
 // fails the Outcome. An empty body is ErrMalformedAnswer ("the body is
 // empty").
 //
+// A good status's answer must be application/json or any structured
+// application/…+json type (RFC 6839: application/hal+json, a vendor
+// type), case and parameters aside; anything else, application/problem+json
+// included, fails with ErrContentType and is not retried.
+//
 // # Failures and retries
 //
 // Transport errors (an answer broken off mid-way among them) and 429, 502,

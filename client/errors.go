@@ -13,7 +13,8 @@ import (
 var (
 	// ErrResponseTooLarge: the answer was longer than Options.MaxResponseBytes.
 	ErrResponseTooLarge = errors.New("response body exceeds the size limit")
-	// ErrContentType: a successful answer was not application/json.
+	// ErrContentType: a successful answer was not application/json (nor
+	// another application/…+json type than problem+json).
 	ErrContentType = errors.New("response is not application/json")
 	// ErrMalformedAnswer: the answer was not JSON of a known shape, or some
 	// of its events could not be read (the readable ones are kept).

@@ -367,7 +367,7 @@ func (e *answerError) Unwrap() error { return e.err }
 // readAnswer checks and reads a good status's answer, and closes its body.
 func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+	if mt := mediaType(resp); !isJSON(mt) || mt == "application/problem+json" {
 		ct := resp.Header.Get("Content-Type")
 		if len(ct) > 64 {
 			ct = ct[:64]
@@ -391,6 +391,20 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// mediaType is the response's media type, lower case, without parameters
+// (a malformed parameter does not hide the type).
+func mediaType(resp *http.Response) string {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return mt
+}
+
+// isJSON accepts application/json and any structured +json type (RFC
+// 6839): producers behind API gateways answer application/hal+json or a
+// vendor type. A problem+json on a good status is still no answer.
+func isJSON(mt string) bool {
+	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
+}
+
 // keepErrorBody replaces go-retryablehttp's default error handler, which
 // drains and drops the body: the producer's {"message"} or problem is kept
 // (bounded) for the *Error.
@@ -407,11 +421,12 @@ func keepErrorBody(resp *http.Response, err error, _ int) (*http.Response, error
 // 7807 problem. Any other body is ignored: it may be a gateway's HTML page,
 // and nothing from it is worth a log line.
 func readProblem(resp *http.Response) (string, *Problem) {
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if mt != "application/json" && mt != "application/problem+json" {
+	mt := mediaType(resp)
+	if !isJSON(mt) {
 		return "", nil
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	b = bytes.TrimPrefix(b, bom)
 	var w struct {
 		Message string `json:"message"`
 		Problem
