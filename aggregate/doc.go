@@ -91,6 +91,32 @@
 // keeping enough idle connections per host for the fan-out, so steady load
 // does not dial. http.DefaultTransport keeps two per host.
 //
+// Those idle connections are goroutines too (two per connection in the
+// client, and one in an in-process server such as clienttest), up to
+// client.DefaultIdleConnsPerHost per host: runtime.NumGoroutine after Run
+// counts them, although no goroutine of Run itself is left. A batch job that
+// watches for leaks, or is done, closes them with
+// client.DefaultTransport().CloseIdleConnections().
+//
+// # Batch jobs
+//
+// A nightly job asking about thousands of customers runs one Run per chunk
+// of parter (see ExampleAggregator_Run_batch):
+//
+//   - A forwarding source is asked once with every part of the Run, and the
+//     reference forwarding service refuses more than 100 parter with 400;
+//     the client does not split them, so a chunk holds at most 100.
+//   - Options.Concurrency is the only bound on requests in flight and spans
+//     every source: one Run over 100 parter may send up to Concurrency
+//     (128 by default) requests to the same producer at once. Set it to what
+//     the smallest producer tolerates.
+//   - A producer that does not answer holds a slot for SourceTimeout per
+//     part, every Run; the caller's context is the deadline for the whole
+//     job, and a Run under it returns promptly when it passes.
+//   - Fraga.Anvandare must be a personnummer or samordningsnummer; the
+//     forwarding service and producers on 3.1–4.1 require one, so agree
+//     with the producers what a job without a user sends.
+//
 // # Adapters
 //
 // Anything that can list events can be a Source: package filesource serves a

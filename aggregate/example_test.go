@@ -149,3 +149,92 @@ func ExampleObserverFuncs() {
 	// Skatteverket hedge=true status=ok won=true
 	// hedges: 1
 }
+
+// A nightly batch asks about many customers: in chunks of parter (a
+// forwarding service takes at most 100 per request), with Concurrency
+// bounding how many requests any one producer sees at once, under one
+// deadline for the whole job. Failures are tallied per producer from the
+// outcomes; nothing else is lost because of them.
+func ExampleAggregator_Run_batch() {
+	const customers, chunk = 12, 6
+	parter := make([]minaarenden.Part, customers)
+	for i := range parter {
+		parter[i] = minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: exampleOrgnr(i), Typ: minaarenden.Organisationsnummer}}
+	}
+	var sources []aggregate.Source
+	for i, name := range []string{"Skatteverket", "PRV", "Bolagsverket"} {
+		prefix := []minaarenden.Kundhandelsetyp{"SKV", "PRV", "BV"}[i]
+		var events []minaarenden.Kundhandelse
+		for j := i; j < customers; j += 3 { // every third customer has a case here
+			events = append(events, minaarenden.Kundhandelse{
+				KundhandelseID: fmt.Sprint(prefix, "-", j), Rubrik: "Ansökan mottagen", Producent: name,
+				Tidpunkt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), Typ: prefix + ".ARENDE.ANSOKAN", Part: parter[j],
+			})
+		}
+		srv, err := clienttest.NewServer(clienttest.Config{Producent: name, Events: events})
+		if err != nil {
+			panic(err)
+		}
+		defer srv.Close()
+		switch name {
+		case "PRV":
+			srv.Handler.SetFault(clienttest.Fault{Status: 500})
+		case "Bolagsverket":
+			srv.Handler.SetFault(clienttest.Fault{Latency: time.Minute}) // slow: each part times out
+		}
+		c, err := client.New(srv.URL, &client.Options{Name: name, Prefixes: []minaarenden.Kundhandelsetyp{prefix}})
+		if err != nil {
+			panic(err)
+		}
+		sources = append(sources, c)
+	}
+	agg, err := aggregate.New(sources, &aggregate.Options{Concurrency: 8, SourceTimeout: 500 * time.Millisecond})
+	if err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the whole job
+	defer cancel()
+
+	events := 0
+	failed := map[string]map[aggregate.Status]int{}
+	for start := 0; start < customers && ctx.Err() == nil; start += chunk {
+		res, err := agg.Run(ctx, minaarenden.Fraga{
+			Parter:    parter[start:min(start+chunk, customers)],
+			Anvandare: "199001012385", // forwarding and 3.1–4.1 require one; agree with producers what a batch sends
+		})
+		if err != nil {
+			panic(err) // only an invalid Fraga
+		}
+		events += len(res.Events)
+		for _, o := range res.Outcomes {
+			if o.Status == aggregate.StatusOK || o.Status == aggregate.StatusSkipped {
+				continue
+			}
+			if failed[o.Producent] == nil {
+				failed[o.Producent] = map[aggregate.Status]int{}
+			}
+			failed[o.Producent][o.Status]++
+		}
+	}
+	fmt.Println("events:", events)
+	for _, p := range []string{"Skatteverket", "PRV", "Bolagsverket"} {
+		fmt.Println(p, failed[p])
+	}
+	// Output:
+	// events: 4
+	// Skatteverket map[]
+	// PRV map[error:12]
+	// Bolagsverket map[timeout:12]
+}
+
+// exampleOrgnr returns the i-th of a run of valid organisationsnummer:
+// 16, a group number of 20 or more, and the Luhn check digit.
+func exampleOrgnr(i int) minaarenden.Identifierare {
+	nine := fmt.Sprintf("5560%05d", i)
+	sum := 0
+	for j, r := range nine {
+		d := int(r-'0') * (2 - j%2)
+		sum += d/10 + d%10
+	}
+	return minaarenden.Identifierare(fmt.Sprintf("16%s%d", nine, (10-sum%10)%10))
+}
