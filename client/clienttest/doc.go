@@ -5,7 +5,8 @@
 //
 // Package client's tests use it, package aggregate's tests put many of them
 // side by side, and examples/enkel serves its offline stand-in of the Enkel
-// kundhändelsetjänst with it. Use it in your own tests the same way:
+// kundhändelsetjänst with it. Use it in your own tests the same way (events
+// decoded from JSON have no Part until you give them one; ExampleNewServer):
 //
 //	s := clienttest.Start(t, clienttest.Config{
 //		Version: minaarenden.V6_0,
@@ -87,7 +88,9 @@
 // 7807 problem), a truncated, malformed, oversized, slow or reset body, a
 // wrong Content-Type; Fault.Times limits it to the first requests, for
 // retry tests. SetProducerFault fails or slows one producer behind a
-// forwarding service. Timed faults use timers and the request's context,
-// so they run in a testing/synctest bubble when the Handler is served on
-// an in-memory listener there.
+// forwarding service; it panics on a name the Config does not have, so a
+// misspelt producer fails the test instead of faulting nothing. Timed
+// faults use timers and the request's context, so they run in a
+// testing/synctest bubble when the Handler is served on an in-memory
+// listener there.
 package clienttest
