@@ -1,6 +1,8 @@
 package client
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1113,6 +1116,119 @@ func TestForwardingDrift(t *testing.T) {
 			}
 			if (err != nil) != wantErr {
 				t.Errorf("err = %v, want an error: %v", err, wantErr)
+			}
+		})
+	}
+}
+
+// rawServer answers each connection's request with raw(n, conn) for the
+// n-th request, bytes as written: the shapes a broken network or proxy
+// produces, which an http.Handler cannot.
+func rawServer(t *testing.T, raw func(n int, w io.Writer)) string {
+	t.Helper()
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		i := n
+		n++
+		mu.Unlock()
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		raw(i, buf)
+		_ = buf.Flush()
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + base
+}
+
+func gzipped(t *testing.T, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	_, _ = io.WriteString(zw, s)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestNetworkShapes pins what the client makes of answers a real network
+// delivers broken or odd: a body shorter than its Content-Length or a
+// chunked body cut off (transport failures, retried like a reset), gzip
+// the client did not ask for, a redirect loop, an empty 200 and a 204.
+func TestNetworkShapes(t *testing.T) {
+	one := `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z"}]}`
+	full := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(one)) + "\r\n\r\n" + one
+	short := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + one[:20]
+	cut := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n" + one[:20] + "\r\n" + "40\r\n" + one[20:40]
+	zipped := gzipped(t, one)
+	gz := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: " + strconv.Itoa(len(zipped)) + "\r\n\r\n" + zipped
+	bomb := gzipped(t, `{"kundhandelser":[]`+strings.Repeat(" ", 64<<10)+`}`)
+	gzBomb := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: " + strconv.Itoa(len(bomb)) + "\r\n\r\n" + bomb
+	brotli := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: 4\r\n\r\n\x1b\x00\x00\x00"
+	badGzip := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 15\r\n\r\nnot gzip at all"
+	loop := "HTTP/1.1 307 Temporary Redirect\r\nLocation: " + base + "/kundhandelser\r\nContent-Length: 0\r\n\r\n"
+	empty := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n"
+	noContent := "HTTP/1.1 204 No Content\r\n\r\n"
+	fast := RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
+	noGzip := &http.Transport{DisableCompression: true} // asks for no gzip, so decodes none
+	t.Cleanup(noGzip.CloseIdleConnections)
+	tests := []struct {
+		name         string
+		answers      []string // in turn; the last one repeats
+		transport    http.RoundTripper
+		maxBytes     int64
+		wantEvents   int
+		wantErr      []error // each must match
+		wantText     string  // in the error
+		wantAttempts int
+		wantStatus   int
+	}{
+		{name: "body shorter than Content-Length is retried", answers: []string{short, full}, wantEvents: 1, wantAttempts: 2, wantStatus: 200},
+		{name: "body always shorter than Content-Length fails as transport", answers: []string{short}, wantErr: []error{io.ErrUnexpectedEOF}, wantAttempts: 3, wantStatus: 200},
+		{name: "chunked body cut off is retried", answers: []string{cut, full}, wantEvents: 1, wantAttempts: 2, wantStatus: 200},
+		{name: "chunked body always cut off fails as transport", answers: []string{cut}, wantErr: []error{io.ErrUnexpectedEOF}, wantAttempts: 3, wantStatus: 200},
+		{name: "gzip the transport asked for", answers: []string{gz}, wantEvents: 1, wantAttempts: 1, wantStatus: 200},
+		{name: "gzip nobody asked for", answers: []string{gz}, transport: noGzip, wantEvents: 1, wantAttempts: 1, wantStatus: 200},
+		{name: "gzip nobody asked for is bounded when inflated", answers: []string{gzBomb}, transport: noGzip, maxBytes: 4 << 10, wantErr: []error{ErrResponseTooLarge}, wantAttempts: 1, wantStatus: 200},
+		{name: "corrupt gzip", answers: []string{badGzip}, transport: noGzip, wantErr: []error{ErrMalformedAnswer}, wantText: "gzip", wantAttempts: 1, wantStatus: 200},
+		{name: "an encoding the client cannot read", answers: []string{brotli}, transport: noGzip, wantErr: []error{ErrContentType}, wantText: `Content-Encoding "br"`, wantAttempts: 1, wantStatus: 200},
+		{name: "a redirect loop is bounded and not retried", answers: []string{loop}, wantErr: []error{ErrTooManyRedirects}, wantAttempts: 1, wantStatus: 307},
+		{name: "an empty 200 says so", answers: []string{empty}, wantErr: []error{ErrMalformedAnswer}, wantText: "the body is empty", wantAttempts: 1, wantStatus: 200},
+		{name: "204 No Content is not an empty answer", answers: []string{noContent}, wantErr: []error{ErrUnexpectedStatus}, wantAttempts: 1, wantStatus: 204},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := rawServer(t, func(n int, w io.Writer) {
+				// Each connection answers once: a reused one the server has
+				// closed would add a reset of the test's own making.
+				_, _ = io.WriteString(w, strings.Replace(tt.answers[min(n, len(tt.answers)-1)], "\r\n", "\r\nConnection: close\r\n", 1))
+			})
+			c := newClient(t, url, &Options{Retry: fast, Transport: tt.transport, MaxResponseBytes: tt.maxBytes})
+			a, err := c.Query(t.Context(), oneKund)
+			for _, want := range tt.wantErr {
+				if !errors.Is(err, want) {
+					t.Errorf("err = %v, want it to match %v", err, want)
+				}
+			}
+			if len(tt.wantErr) == 0 && err != nil {
+				t.Errorf("err = %v, want none", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.wantText) {
+				t.Errorf("err = %v, want it to say %q", err, tt.wantText)
+			}
+			if err != nil && (strings.Contains(err.Error(), "unexpected end of JSON") || errors.Is(err, ErrMalformedAnswer) && errors.Is(err, io.ErrUnexpectedEOF)) {
+				t.Errorf("err = %v: a transport failure read as a malformed answer", err)
+			}
+			o := a.Outcomes[0]
+			if len(a.Events) != tt.wantEvents || o.Attempts != tt.wantAttempts || o.HTTPStatus != tt.wantStatus {
+				t.Errorf("%d events, %d attempts, status %d; want %d, %d, %d", len(a.Events), o.Attempts, o.HTTPStatus, tt.wantEvents, tt.wantAttempts, tt.wantStatus)
 			}
 		})
 	}

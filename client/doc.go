@@ -36,6 +36,13 @@
 // holds every event received and one Outcome per part (per delfråga from
 // the forwarding service); err only summarises the failures.
 //
+// Set Name: without it a client is named by its URL's host, which every
+// endpoint of one platform and every local stand-in (127.0.0.1) share, and
+// package aggregate refuses two sources of the same name. Set Anvandare on
+// the Fraga when no part is a person: the forwarding service and producers
+// on 3.1–4.1 require one, and it must be a personnummer or
+// samordningsnummer.
+//
 // # Dialects and versions
 //
 // Producer speaks the standard's RAML API, POST {base}/kundhandelser, one
@@ -63,7 +70,9 @@
 // per part asked, as the standard orders them. An entry that can be
 // placed nowhere keeps its events, without Part, and fails every part of
 // that page with ErrMalformedAnswer: its events may be any of theirs.
-// Events iterates the pages lazily.
+// Events iterates the pages lazily. The reference implementation refuses
+// more than 100 parter (and 100 types or tags) in one question with 400;
+// Query does not split a larger Fraga, so ask at most 100 parter at a time.
 //
 // Answers are read whatever version they carry: RAML 3.1 to 6.x, the
 // forwarding shape, answers before 3.0 without version or referenser, and
@@ -105,7 +114,8 @@
 //
 // # Failures and retries
 //
-// Transport errors (an answer broken off mid-way among them) and 429, 502,
+// Transport errors (an answer broken off mid-way among them: a body
+// shorter than its Content-Length, a chunked body cut off) and 429, 502,
 // 503 and 504 are retried with jittered exponential backoff, honouring
 // Retry-After up to RetryPolicy.MaxRetryAfter; no other status is retried,
 // nor anything once the context is done, and a wait that would pass the
@@ -113,6 +123,15 @@
 // endpoint (no query string), status, the producer's message or RFC 7807
 // problem, attempts and correlation id; it unwraps to the cause, so
 // errors.Is(err, context.DeadlineExceeded) works.
+//
+// A gzip answer is read whether or not the client asked for it (Go's
+// transport gunzips only what it asked for itself), the size limit
+// counting the inflated bytes; a body that is no gzip is ErrMalformedAnswer,
+// and any other Content-Encoding ErrContentType naming it, neither
+// retried. Redirects within the origin are followed up to 10, then fail
+// with ErrTooManyRedirects, not retried. A 204 No Content, or any status
+// but 200 (and 206 from the forwarding service), is ErrUnexpectedStatus:
+// an answer without a body says nothing, not "no events".
 //
 // # Privacy
 //

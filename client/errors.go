@@ -27,6 +27,9 @@ var (
 	// ErrRedirect: the endpoint redirected to another origin. The client
 	// does not follow: the request carries credentials and personal data.
 	ErrRedirect = errors.New("redirect to another host not followed")
+	// ErrTooManyRedirects: the endpoint redirected more than 10 times
+	// within its origin, a loop more likely than a path. Not retried.
+	ErrTooManyRedirects = errors.New("stopped after 10 redirects")
 	// ErrNotInVersion: the question needs something the spoken version of
 	// the standard cannot express (taggar before 4.0, kund.tillagg before
 	// 3.1, asking by ärende before 2.0). Nothing is sent.

@@ -2,6 +2,8 @@ package client
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -139,7 +141,7 @@ func retryableError(err error) bool {
 		// required", not a tls.AlertError.
 		return false
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, ErrRedirect),
+		errors.Is(err, ErrRedirect), errors.Is(err, ErrTooManyRedirects),
 		errors.As(err, &unknownAuthority), errors.As(err, &invalidCert), errors.As(err, &hostname),
 		errors.As(err, &verify), errors.As(err, &alert), errors.As(err, &record), errors.As(err, &token):
 		return false
@@ -197,7 +199,7 @@ func newHTTPClient(base *http.Client, rt http.RoundTripper) *http.Client {
 			return next(req, via)
 		}
 		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
+			return ErrTooManyRedirects
 		}
 		return nil
 	}
@@ -377,13 +379,19 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > c.maxBytes {
 		return nil, &answerError{err: fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)}
 	}
+	body, err := uncompressed(resp)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if resp.ContentLength > 0 {
 		buf.Grow(int(resp.ContentLength))
 	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBytes+1))
+	// The limit counts bytes after gunzipping: a small gzip body can
+	// inflate a thousandfold.
+	n, err := buf.ReadFrom(io.LimitReader(body, c.maxBytes+1))
 	if err != nil {
-		return nil, &answerError{err: fmt.Errorf("reading answer: %w", err), retry: true}
+		return nil, readError(err)
 	}
 	if n > c.maxBytes {
 		return nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
@@ -403,6 +411,41 @@ func mediaType(resp *http.Response) string {
 // vendor type. A problem+json on a good status is still no answer.
 func isJSON(mt string) bool {
 	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
+}
+
+// uncompressed returns the body as sent before any Content-Encoding. The
+// transport gunzips only when it asked for gzip itself; a producer may send
+// gzip unasked, or the caller's transport may not ask (DisableCompression),
+// and such an answer is read all the same. Other encodings are refused
+// by name rather than read as malformed JSON.
+func uncompressed(resp *http.Response) (io.Reader, error) {
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return resp.Body, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, readError(err)
+		}
+		return zr, nil
+	default:
+		if len(enc) > 32 {
+			enc = enc[:32]
+		}
+		return nil, &answerError{err: fmt.Errorf("%w: Content-Encoding %q is not supported", ErrContentType, redact(enc))}
+	}
+}
+
+// readError classes a failure to read an answer's body: a gzip stream that
+// is no gzip will be the same next time; anything else (a connection
+// broken off, a body shorter than its Content-Length, a chunked body cut)
+// is a transport failure and retried.
+func readError(err error) error {
+	var corrupt flate.CorruptInputError
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt) {
+		return &answerError{err: fmt.Errorf("%w: gzip: %w", ErrMalformedAnswer, err)}
+	}
+	return &answerError{err: fmt.Errorf("reading answer: %w", err), retry: true}
 }
 
 // keepErrorBody replaces go-retryablehttp's default error handler, which
@@ -425,7 +468,11 @@ func readProblem(resp *http.Response) (string, *Problem) {
 	if !isJSON(mt) {
 		return "", nil
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	body, err := uncompressed(resp)
+	if err != nil {
+		return "", nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
 	b = bytes.TrimPrefix(b, bom)
 	var w struct {
 		Message string `json:"message"`
