@@ -1,6 +1,7 @@
 package minaarenden_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/aterkoppling/minaarenden"
@@ -26,4 +27,25 @@ func ExampleKundhandelsetyp_HasPrefix() {
 	typ := minaarenden.Kundhandelsetyp("SKV.MOMS.DEKL_INLAMAD")
 	fmt.Println(typ.HasPrefix("SKV.MOMS"), typ.HasPrefix("SKV.MO"), typ.Producentarendetyp(), typ.Steg())
 	// Output: true false SKV.MOMS DEKL_INLAMAD
+}
+
+// A question about a company: its organisationsnummer in the 12-digit form
+// (16, then digits 5–6 of 20 or more, then the Luhn digit over the last
+// ten), asked by a person. anvandare is always a person: the company's own
+// number there is refused before anything is sent, and the error names the
+// field, never the digits.
+func ExampleFraga_Validate() {
+	bolag := minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: "165591234561", Typ: minaarenden.Organisationsnummer}}
+	fmt.Println(minaarenden.Fraga{Parter: []minaarenden.Part{bolag}, Anvandare: "199001012385"}.Validate())
+
+	err := minaarenden.Fraga{Parter: []minaarenden.Part{bolag}, Anvandare: "165591234561"}.Validate()
+	fmt.Println(err)
+
+	fel := minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: "165591234562", Typ: minaarenden.Organisationsnummer}}
+	err = minaarenden.Fraga{Parter: []minaarenden.Part{fel}}.Validate()
+	fmt.Println(errors.Is(err, minaarenden.ErrIdentifierareLuhn), err)
+	// Output:
+	// <nil>
+	// anvandare: minaarenden: invalid Personnummer: date part is not a real date
+	// true part 0: minaarenden: invalid Organisationsnummer: check digit does not match (Luhn)
 }
