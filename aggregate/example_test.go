@@ -238,3 +238,47 @@ func exampleOrgnr(i int) minaarenden.Identifierare {
 	}
 	return minaarenden.Identifierare(fmt.Sprintf("16%s%d", nine, (10-sum%10)%10))
 }
+
+// Skatteverket's forwarding service as one source among others: it is
+// asked once with every part, and its delfragor become one outcome per
+// producer behind it. Options.Producers registers what each of them may
+// send (New refuses a forwarding source without it), and names whom
+// Unanswered reports when the service fails as a whole. Here PRV fails
+// behind the service (a 206): its outcome says so, Skatteverket's events
+// still arrive.
+func ExampleAggregator_Run_forwarding() {
+	pia := minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: "165560360793", Typ: minaarenden.Organisationsnummer}}
+	srv, err := clienttest.NewServer(clienttest.Config{Dialect: client.Forwarding, Producers: []clienttest.Config{
+		{Producent: "Skatteverket", Events: []minaarenden.Kundhandelse{{KundhandelseID: "skv-1", Rubrik: "Ansökan mottagen",
+			Tidpunkt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), Typ: "SKV.ARBETSGIVARE.ANSOKAN", Part: pia}}},
+		{Producent: "PRV"},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	srv.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503})
+
+	fwd, err := client.New(srv.URL, &client.Options{Name: "Vidareförmedlingen", Dialect: client.Forwarding})
+	if err != nil {
+		panic(err)
+	}
+	agg, err := aggregate.New([]aggregate.Source{fwd}, &aggregate.Options{
+		Producers: map[string][]minaarenden.Kundhandelsetyp{"Skatteverket": {"SKV"}, "PRV": {"PRV"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	res, err := agg.Run(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{pia}, Anvandare: "199001012385"})
+	if err != nil {
+		panic(err)
+	}
+	for _, o := range res.Outcomes {
+		fmt.Println(o.Source, o.Producent, o.Status, o.HTTPCode, o.Events)
+	}
+	fmt.Println("unanswered:", res.Unanswered()) // for flow.Options.Unanswered: PRV's cases are okand
+	// Output:
+	// Vidareförmedlingen PRV error 503 0
+	// Vidareförmedlingen Skatteverket ok 200 1
+	// unanswered: [PRV]
+}
