@@ -19,9 +19,13 @@
 //		Name: "Skatteverket", Prefixes: []minaarenden.Kundhandelsetyp{"SKV"}, HTTPClient: hc})
 //	prv, _ := client.New("https://prv.example/api", &client.Options{
 //		Name: "PRV", Version: minaarenden.V5_0, Prefixes: []minaarenden.Kundhandelsetyp{"PRV"}, HTTPClient: hc})
-//	agg, err := aggregate.New([]aggregate.Source{skv, prv}, &aggregate.Options{
+//	fwd, _ := client.New("https://skv.example/vidareformedling", &client.Options{
+//		Name: "Vidareförmedlingen", Dialect: client.Forwarding, HTTPClient: hc})
+//	agg, err := aggregate.New([]aggregate.Source{skv, prv, fwd}, &aggregate.Options{
 //		SourceTimeout: 3 * time.Second,
 //		HedgeDelay:    500 * time.Millisecond,
+//		// what each producer behind fwd may send; New refuses fwd without it
+//		Producers: map[string][]minaarenden.Kundhandelsetyp{"Stockholms stad": {"KOMMUN"}},
 //	})
 //	...
 //	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
