@@ -91,9 +91,14 @@
 //
 // # Connections
 //
-// Build the clients with Transport or NewHTTPClient: one shared transport
-// keeping enough idle connections per host for the fan-out, so steady load
-// does not dial. http.DefaultTransport keeps two per host.
+// Clients share one transport keeping enough idle connections per host for
+// the fan-out, so steady load does not dial (http.DefaultTransport keeps two
+// per host). A client whose Options name no round tripper (no Transport, and
+// no HTTPClient or one whose Transport is nil), or APIKey or BearerToken over
+// a nil next, already uses it: Transport and NewHTTPClient are that same
+// pool, for code that wants to name it. Only a client given a transport of
+// its own (for MTLS) leaves the pool, and should start from
+// Transport().Clone().
 //
 // Those idle connections are goroutines too (two per connection in the
 // client, and one in an in-process server such as clienttest), up to
