@@ -27,8 +27,10 @@ import (
 //   - pre-2.0 answers with ä in the names (kundhändelser, kundhändelseId,
 //     kundhändelseTyp) and kundhandelsekategori instead of the two flags.
 //
-// Unknown fields are ignored. tidpunkt is kept as text and read with
-// ParseTidpunkt in the producer's zone.
+// Unknown fields are ignored; a leading byte-order mark is skipped;
+// kundhandelseId, version and the count may come as numbers and the flags
+// as "true"/"false" (looseText, looseBool). tidpunkt is kept as text and
+// read with ParseTidpunkt in the producer's zone.
 
 type wireAnswer struct {
 	Metadata struct {
@@ -149,7 +151,7 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 	}
 	d := &decoded{version: minaarenden.Version(first(w.Metadata.Version.s, w.Version.s)), delfragor: w.Delfragor}
 	if typeErr == nil && (w.Metadata.Version.bad != "" || w.Version.bad != "") {
-		typeErr = fmt.Errorf("metadata.version is %s, not text", first(w.Metadata.Version.bad, w.Version.bad))
+		typeErr = fmt.Errorf("version is %s, not text", first(w.Metadata.Version.bad, w.Version.bad))
 	}
 	flat := -1 // index of the group of a producer-shaped answer's events
 	read := func(e *wireEvent, into *group) {

@@ -153,6 +153,7 @@ func TestDecodeShapes(t *testing.T) {
 		{"null kundhandelser is empty", `{"metadata":{"version":"5.0"},"kundhandelser":null}`, "5.0", 0, false, nil},
 		{"3.0 version beside the events", `{"version":"3.0","kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2022-12-22 10:00:00.00"}]}`, "3.0", 1, false, nil},
 		{"unknown version kept", `{"metadata":{"version":"7.2"},"kundhandelser":[]}`, "7.2", 0, false, nil},
+		{"version as an object is reported", `{"metadata":{"version":{"major":6}},"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
 		{"not JSON", `<html>`, "", 0, false, ErrMalformedAnswer},
 		{"truncated", `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a"`, "", 0, false, ErrMalformedAnswer},
 		{"one unreadable tidpunkt keeps the other event", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"igår"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
