@@ -44,6 +44,10 @@
 // part) has its own timeout, hedge and outcome. A forwarding source
 // (Skatteverket's vidareförmedlingstjänst) is asked once with every part;
 // its delfragor, in a 200 or a 206, become one outcome per producer and part.
+// A delfråga the service reports as failed is StatusError with its httpCode,
+// also when it timed out there (504, status TIMEOUT): StatusTimeout is kept
+// for Run's own timeouts, so count both when tallying the producers that did
+// not answer in time.
 //
 // Routing asks a source only when one of its registered prefixes overlaps
 // the question's kundhandelseTyper (segment-wise, so "SKV" is asked about
