@@ -104,7 +104,8 @@
 // false could hide that the customer must act. A totaltAntalKundhandelser
 // that is no count fails that part's Outcome, its events kept. A wrong
 // type in any other field leaves that field empty, keeps the event, and
-// fails the Outcome. An empty body is ErrMalformedAnswer ("the body is
+// fails the Outcome (from the forwarding service, every part of that page:
+// the decoder cannot tell whose event it was). An empty body is ErrMalformedAnswer ("the body is
 // empty").
 //
 // A good status's answer must be application/json or any structured
@@ -129,9 +130,10 @@
 // counting the inflated bytes; a body that is no gzip is ErrMalformedAnswer,
 // and any other Content-Encoding ErrContentType naming it, neither
 // retried. Redirects within the origin are followed up to 10, then fail
-// with ErrTooManyRedirects, not retried. A 204 No Content, or any status
-// but 200 (and 206 from the forwarding service), is ErrUnexpectedStatus:
-// an answer without a body says nothing, not "no events".
+// with ErrTooManyRedirects, not retried. A 204 No Content, or any other
+// 2xx but 200 (and 206 from the forwarding service), is
+// ErrUnexpectedStatus: an answer without a body says nothing, not "no
+// events".
 //
 // # Privacy
 //
