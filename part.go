@@ -199,7 +199,7 @@ func (f Fraga) Validate() error {
 	}
 	if f.Anvandare != "" {
 		if err := f.Anvandare.ValidatePerson(); err != nil {
-			return fmt.Errorf("anvandare: %w", err)
+			return fmt.Errorf("anvandare must be the personnummer or samordningsnummer of the person using the service: %w", err)
 		}
 	}
 	return nil

@@ -25,7 +25,7 @@ func TestFragaValidate(t *testing.T) {
 		{"empty arende", Fraga{Parter: []Part{{Arende: &Arende{" ", Diarienummer}}}}, "arende.identifierare is empty"},
 		{"bad typ filter", Fraga{Parter: []Part{{Kund: pia}}, KundhandelseTyper: []Kundhandelsetyp{"SKV.MO MS"}}, "kundhandelseTyp"},
 		{"dates reversed", Fraga{Parter: []Part{{Kund: pia}}, StartDatum: Datum{2025, 9, 1}, SlutDatum: Datum{2025, 8, 31}}, "slutDatum 2025-08-31 is before startDatum 2025-09-01"},
-		{"bad anvandare", Fraga{Parter: []Part{{Kund: pia}}, Anvandare: "165560360793"}, "anvandare: minaarenden: invalid Personnummer"},
+		{"bad anvandare", Fraga{Parter: []Part{{Kund: pia}}, Anvandare: "165560360793"}, "anvandare must be the personnummer or samordningsnummer of the person using the service: minaarenden: invalid Personnummer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,7 +68,8 @@ func title(g *Graph) string {
 // stadiums, end steps subroutine boxes, kundåtgärd steps hexagons. With
 // states (step → one of the State constants, as package flow gives them)
 // the nodes are coloured by state, otherwise by kind; unknown states and
-// steps not in g are ignored. The output is deterministic.
+// steps not in g are ignored. The output is deterministic. g must not be
+// nil; Producentarendetyp.Graph never returns nil.
 func Mermaid(g *Graph, states map[minaarenden.Kundhandelsetyp]string) string {
 	st := styles(g, states)
 	var b strings.Builder
@@ -142,7 +143,7 @@ var classOrder = []struct {
 
 // DOT draws g as a Graphviz digraph with the same shapes, colours and rules
 // as Mermaid: start steps bold, end steps double-bordered, kundåtgärd steps
-// hexagons. The output is deterministic.
+// hexagons. The output is deterministic. g must not be nil.
 func DOT(g *Graph, states map[minaarenden.Kundhandelsetyp]string) string {
 	st := styles(g, states)
 	var b strings.Builder
