@@ -259,10 +259,10 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	}
 	if ex.status == http.StatusPartialContent && !failedHere {
 		e := p.c.newError(ex.status, ex.attempts, p.corr, ErrPartialAnswer)
-		p.failAnswered(pending, ex, e)
+		p.failParts(pending, e)
 	}
 	if dec.answerBad != nil {
-		p.failAnswered(pending, ex, p.c.unreadable(ctx, ex, p.corr, dec.answerBad))
+		p.failParts(pending, p.c.unreadable(ctx, ex, p.corr, dec.answerBad))
 	}
 	return page, next, true
 }
@@ -317,25 +317,10 @@ func (p *pager) failAll(pending []int, ex *exchange, err error) {
 	}
 }
 
-// failAnswered is failAll for a request whose answer arrived: an outcome
-// this page already counted keeps its status and attempts.
-func (p *pager) failAnswered(pending []int, ex *exchange, err error) {
-	p.failures = append(p.failures, err)
-	for _, idx := range pending {
-		k := outcomeKey{p.c.name, idx}
-		_, counted := p.index[k]
-		o := p.outcome(k, p.f.Parter[idx])
-		if !counted {
-			o.HTTPStatus, o.Attempts = ex.status, ex.attempts
-		}
-		if o.Err == nil {
-			o.Err, o.Message = err, errorMessage(err)
-		}
-	}
-}
-
 // failParts marks every outcome of the given parts as failed with err,
-// keeping an earlier failure, and gives a part without outcomes one.
+// keeping an earlier failure, and gives a part without outcomes one: with
+// delfrågor, the failure shows on each producer's outcome for the part
+// rather than on an outcome of its own.
 func (p *pager) failParts(parts []int, err error) {
 	p.failures = append(p.failures, err)
 	for _, idx := range parts {
@@ -351,7 +336,8 @@ func (p *pager) failParts(parts []int, err error) {
 		}
 		if !found {
 			o := p.outcome(outcomeKey{p.c.name, idx}, p.f.Parter[idx])
-			o.Err = err
+			o.HTTPStatus, o.Attempts = p.status, p.attempts
+			o.Err, o.Message = err, errorMessage(err)
 		}
 	}
 }
