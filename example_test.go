@@ -46,6 +46,6 @@ func ExampleFraga_Validate() {
 	fmt.Println(errors.Is(err, minaarenden.ErrIdentifierareLuhn), err)
 	// Output:
 	// <nil>
-	// anvandare: minaarenden: invalid Personnummer: date part is not a real date
+	// anvandare must be the personnummer or samordningsnummer of the person using the service: minaarenden: invalid Personnummer: date part is not a real date
 	// true part 0: minaarenden: invalid Organisationsnummer: check digit does not match (Luhn)
 }
