@@ -26,6 +26,10 @@ const (
 	// DefaultSourceTimeout bounds one source when the caller's context has
 	// no earlier deadline, so a stalled producer cannot hang Run.
 	DefaultSourceTimeout = 10 * time.Second
+	// DefaultSourceConcurrency bounds the requests in flight to one
+	// producer source: a question about many parter (a batch) must not
+	// land on a kommun's server as a hundred requests at once.
+	DefaultSourceConcurrency = 8
 )
 
 // Options configures an Aggregator. The zero value (or nil) is a safe
@@ -35,6 +39,12 @@ type Options struct {
 	// part) or per forwarding source. Zero means DefaultConcurrency. A
 	// hedge runs inside its request's slot and does not count.
 	Concurrency int
+	// SourceConcurrency bounds the requests in flight to any one producer
+	// source (one per part) within a Run. Zero means
+	// DefaultSourceConcurrency, negative no bound beyond Concurrency. A
+	// busy source's waiting parts never hold a Concurrency slot: other
+	// sources' parts go first.
+	SourceConcurrency int
 	// SourceTimeout bounds each (source, part) from its first request to
 	// its answer, hedge included; the caller's context bounds the whole
 	// Run. Zero means DefaultSourceTimeout, negative no per-source limit.
@@ -83,6 +93,7 @@ type Aggregator struct {
 	byName     map[string]int // producer sources by name, for the producent check
 
 	concurrency int
+	perSource   int
 	timeout     time.Duration
 	hedge       time.Duration
 	process     chan struct{}       // a token per answer being processed
@@ -114,6 +125,14 @@ func New(sources []Source, opts *Options) (*Aggregator, error) {
 	}
 	if a.concurrency <= 0 {
 		a.concurrency = DefaultConcurrency
+	}
+	switch {
+	case o.SourceConcurrency > 0:
+		a.perSource = o.SourceConcurrency
+	case o.SourceConcurrency == 0:
+		a.perSource = DefaultSourceConcurrency
+	default:
+		a.perSource = a.concurrency
 	}
 	if a.timeout == 0 {
 		a.timeout = DefaultSourceTimeout
@@ -239,29 +258,7 @@ func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, err
 		}
 	}
 
-	// A zero Group, not WithContext: one failing source must not cancel the
-	// others. Each goroutine fills its own slot and returns nil.
-	var g errgroup.Group
-	g.SetLimit(a.concurrency)
-	for i := range tasks {
-		t := &tasks[i]
-		if err := ctx.Err(); err != nil {
-			// The deadline has passed: no goroutine needed to say the
-			// source was not asked.
-			slots[t.slot] = a.notAsked(t, f, err)
-			continue
-		}
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				// The deadline came while this task waited for the pool.
-				slots[t.slot] = a.notAsked(t, f, err)
-				return nil
-			}
-			a.do(ctx, t, f, &slots[t.slot])
-			return nil
-		})
-	}
-	g.Wait()
+	a.runTasks(ctx, f, tasks, slots)
 
 	res := merge(f, slots)
 	res.behind = a.unheard(f, res.Outcomes)
@@ -269,6 +266,67 @@ func (a *Aggregator) Run(ctx context.Context, f minaarenden.Fraga) (*Result, err
 		a.logOutcome(ctx, &res.Outcomes[i])
 	}
 	return res, nil
+}
+
+// runTasks runs every task, each filling its own slot, at most
+// a.concurrency at once and at most a.perSource per source. The launcher
+// hands the pool only tasks whose source has room, so a slow source's
+// waiting parts queue here rather than in the pool, where they would hold
+// slots other sources could use.
+func (a *Aggregator) runTasks(ctx context.Context, f minaarenden.Fraga, tasks []task, slots []slot) {
+	queues := make([][]*task, len(a.sources))
+	for i := range tasks {
+		t := &tasks[i]
+		queues[t.src] = append(queues[t.src], t)
+	}
+	inflight := make([]int, len(a.sources))
+	finished := make(chan int, len(tasks)) // the source of each finished task
+
+	// A zero Group, not WithContext: one failing source must not cancel the
+	// others. Each goroutine fills its own slot and returns nil.
+	var g errgroup.Group
+	g.SetLimit(a.concurrency)
+	for left := len(tasks); left > 0; {
+		launched := false
+		for si := range queues { // one task per source per round: fair
+			if len(queues[si]) == 0 || inflight[si] >= a.perSource {
+				continue
+			}
+			t := queues[si][0]
+			queues[si] = queues[si][1:]
+			left--
+			launched = true
+			if err := ctx.Err(); err != nil {
+				// The deadline has passed: no goroutine needed to say the
+				// source was not asked.
+				slots[t.slot] = a.notAsked(t, f, err)
+				continue
+			}
+			inflight[si]++
+			g.Go(func() error {
+				defer func() { finished <- t.src }()
+				if err := ctx.Err(); err != nil {
+					// The deadline came while this task waited for the pool.
+					slots[t.slot] = a.notAsked(t, f, err)
+					return nil
+				}
+				a.do(ctx, t, f, &slots[t.slot])
+				return nil
+			})
+		}
+		if !launched { // every source with work left is at its bound
+			inflight[<-finished]--
+		}
+		for drained := false; !drained; {
+			select {
+			case si := <-finished:
+				inflight[si]--
+			default:
+				drained = true
+			}
+		}
+	}
+	g.Wait()
 }
 
 // distinct returns parter without repeats, in first-seen order: a part

@@ -56,7 +56,10 @@
 //
 // Requests run on a bounded pool: Options.Concurrency requests in flight
 // (an errgroup.Group with SetLimit; never WithContext, as one failure must
-// not cancel the others). Each is bounded by Options.SourceTimeout and all
+// not cancel the others), and at most Options.SourceConcurrency (8) to any
+// one producer source, so a question about many parter does not land on a
+// kommun's server all at once. Parts waiting for a busy source wait outside
+// the pool, so they never hold a slot another source could use. Each is bounded by Options.SourceTimeout and all
 // by the caller's context: at its deadline Run returns promptly, sources
 // not yet asked reporting StatusTimeout with no attempts. A panicking
 // Source becomes an error outcome carrying a *PanicError.
@@ -119,10 +122,10 @@
 //   - A forwarding source is asked once with every part of the Run, and the
 //     reference forwarding service refuses more than 100 parter with 400;
 //     the client does not split them, so a chunk holds at most 100.
-//   - Options.Concurrency is the only bound on requests in flight and spans
-//     every source: one Run over 100 parter may send up to Concurrency
-//     (128 by default) requests to the same producer at once. Set it to what
-//     the smallest producer tolerates.
+//   - Options.SourceConcurrency (8 by default) bounds the requests in flight
+//     to one producer within a Run; Options.Concurrency (128) bounds them
+//     all. Set SourceConcurrency to what the smallest producer tolerates;
+//     concurrent Runs on one Aggregator each have their own bound.
 //   - A producer that does not answer holds a slot for SourceTimeout per
 //     part, every Run; the caller's context is the deadline for the whole
 //     job, and a Run under it returns promptly when it passes.
