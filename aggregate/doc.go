@@ -119,9 +119,9 @@
 // A nightly job asking about thousands of customers runs one Run per chunk
 // of parter (see ExampleAggregator_Run_batch):
 //
-//   - A forwarding source is asked once with every part of the Run, and the
-//     reference forwarding service refuses more than 100 parter with 400;
-//     the client does not split them, so a chunk holds at most 100.
+//   - A forwarding source is asked with every part of the Run in one Query;
+//     the client splits it into questions of at most 100 parter, the
+//     reference forwarding service's limit.
 //   - Options.SourceConcurrency (8 by default) bounds the requests in flight
 //     to one producer within a Run; Options.Concurrency (128) bounds them
 //     all. Set SourceConcurrency to what the smallest producer tolerates;

@@ -71,8 +71,9 @@
 // placed nowhere keeps its events, without Part, and fails every part of
 // that page with ErrMalformedAnswer: its events may be any of theirs.
 // Events iterates the pages lazily. The reference implementation refuses
-// more than 100 parter (and 100 types or tags) in one question with 400;
-// Query does not split a larger Fraga, so ask at most 100 parter at a time.
+// more than 100 parter (and 100 types or tags) in one question with 400, so
+// Query and Events ask about larger Fragor 100 parter at a time, each
+// chunk paging on its own; types and tags are not split.
 //
 // Answers are read whatever version they carry: RAML 3.1 to 6.x, the
 // forwarding shape, answers before 3.0 without version or referenser, and

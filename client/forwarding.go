@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,11 @@ type pager struct {
 	status   int // of the last page
 	attempts int // of the last page
 }
+
+// maxParterPerRequest is how many parter one forwarding question carries:
+// the reference implementation's limit (the service's own is unpublished).
+// Query and Events split larger questions.
+const maxParterPerRequest = 100
 
 type outcomeKey struct {
 	producent string
@@ -64,18 +70,26 @@ func (p *pager) pages(ctx context.Context) iter.Seq[[]minaarenden.Kundhandelse] 
 		}
 		size := p.c.pageSize
 		for offset := 0; len(pending) > 0; offset += size {
-			parts := make([]minaarenden.Part, len(pending))
-			for i, idx := range pending {
-				parts[i] = p.f.Parter[idx]
+			var more []int
+			// The reference service refuses more than maxParterPerRequest
+			// parter in one question: ask in chunks, each paging on its own.
+			for chunk := range slices.Chunk(pending, maxParterPerRequest) {
+				parts := make([]minaarenden.Part, len(chunk))
+				for i, idx := range chunk {
+					parts[i] = p.f.Parter[idx]
+				}
+				page, next, ok := p.fetch(ctx, chunk, parts, offset, max(size, 0))
+				if len(page) > 0 && !yield(page) {
+					return
+				}
+				if ok {
+					more = append(more, next...)
+				}
 			}
-			page, next, ok := p.fetch(ctx, pending, parts, offset, max(size, 0))
-			if len(page) > 0 && !yield(page) {
+			if size <= 0 {
 				return
 			}
-			if !ok || size <= 0 {
-				return
-			}
-			pending = next
+			pending = more
 		}
 	}
 }

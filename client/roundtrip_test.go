@@ -1,7 +1,10 @@
 package client_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -168,3 +171,47 @@ func TestRoundTripFaults(t *testing.T) {
 }
 
 func isErr(err, target error) bool { return errors.Is(err, target) }
+
+// A forwarding question about more parter than the service takes in one
+// request (100 in the reference implementation, which clienttest enforces)
+// is asked in chunks, and every part is answered.
+func TestForwardingSplitsLargeQuestions(t *testing.T) {
+	var parter []minaarenden.Part
+	var events []minaarenden.Kundhandelse
+	for i := 0; len(parter) < 150; i++ {
+		for d := range 10 {
+			id := minaarenden.Identifierare(fmt.Sprintf("165560%05d%d", i, d))
+			if id.Validate(minaarenden.Organisationsnummer) != nil {
+				continue
+			}
+			p := minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: id, Typ: minaarenden.Organisationsnummer}}
+			parter = append(parter, p)
+			e := testEvents("Skatteverket")[0]
+			e.KundhandelseID = fmt.Sprintf("e-%d", len(parter))
+			e.Part = p
+			events = append(events, e)
+			break
+		}
+	}
+	srv := clienttest.Start(t, clienttest.Config{Dialect: client.Forwarding,
+		Producers: []clienttest.Config{{Producent: "Skatteverket", Events: events}}})
+	c, err := client.New(srv.URL, &client.Options{Dialect: client.Forwarding, PageSize: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Query(context.Background(), minaarenden.Fraga{Parter: parter, Anvandare: pnr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Events) != 150 || len(a.Outcomes) != 150 {
+		t.Fatalf("%d events and %d outcomes, want 150 of each", len(a.Events), len(a.Outcomes))
+	}
+	for _, r := range srv.Handler.Requests() {
+		var body struct {
+			Fraga struct{ Parter []json.RawMessage } `json:"fraga"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Fraga.Parter) > 100 {
+			t.Errorf("a request carried %d parter (%v), want at most 100", len(body.Fraga.Parter), err)
+		}
+	}
+}
