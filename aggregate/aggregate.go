@@ -163,7 +163,7 @@ func New(sources []Source, opts *Options) (*Aggregator, error) {
 		}
 		name := s.Name()
 		if seen[name] {
-			return nil, fmt.Errorf("aggregate: two sources are named %q; outcomes could not tell them apart", name)
+			return nil, fmt.Errorf("aggregate: two sources are named %q; outcomes could not tell them apart (a client without Options.Name is named after its host)", name)
 		}
 		seen[name] = true
 		ps := append([]minaarenden.Kundhandelsetyp(nil), s.Prefixes()...)
