@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -1234,6 +1235,91 @@ func TestNetworkShapes(t *testing.T) {
 			o := a.Outcomes[0]
 			if len(a.Events) != tt.wantEvents || o.Attempts != tt.wantAttempts || o.HTTPStatus != tt.wantStatus {
 				t.Errorf("%d events, %d attempts, status %d; want %d, %d, %d", len(a.Events), o.Attempts, o.HTTPStatus, tt.wantEvents, tt.wantAttempts, tt.wantStatus)
+			}
+		})
+	}
+}
+
+// JSON is UTF-8; a body in ISO-8859-1 (labelled so) is transcoded, one that
+// is labelled UTF-8 (or not at all) but is not is refused by name, and a
+// valid UTF-8 body is taken whatever its label says.
+func TestCharsets(t *testing.T) {
+	const utf8Body = `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"1","rubrik":"Ansökan mottagen","beskrivning":"","sprak":"sv","producent":"Värmdö kommun","tidpunkt":"2025-08-12 14:03:55.00","kundhandelseTyp":"VARMDO.BYGG.ANSOKAN","producentarendetKraverKundatgard":false,"producentarendetKlart":false}]}`
+	latin1 := make([]byte, 0, len(utf8Body))
+	for _, r := range utf8Body {
+		latin1 = append(latin1, byte(r)) // every rune here is below 256
+	}
+	tests := []struct {
+		name, contentType string
+		body              []byte
+		wantErr           error
+	}{
+		{"latin1 labelled", "application/json; charset=ISO-8859-1", latin1, nil},
+		{"utf-8 labelled latin1", "application/json; charset=iso-8859-1", []byte(utf8Body), nil},
+		{"latin1 unlabelled", "application/json", latin1, ErrMalformedAnswer},
+		{"latin1 labelled utf-8", "application/json; charset=utf-8", latin1, ErrMalformedAnswer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _ := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+				w.Header().Set("Content-Type", tt.contentType)
+				w.Write(tt.body)
+			})
+			a, err := newClient(t, url, &Options{Version: minaarenden.V6_0}).Query(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				if !strings.Contains(err.Error(), "not UTF-8") {
+					t.Errorf("error %q does not say the body is not UTF-8", err)
+				}
+				return
+			}
+			if len(a.Events) != 1 || a.Events[0].Rubrik != "Ansökan mottagen" || a.Events[0].Producent != "Värmdö kommun" {
+				t.Errorf("events = %+v", a.Events)
+			}
+		})
+	}
+}
+
+// A 301, 302 or 303 would make net/http resend the question as a GET with
+// no body; only 307 and 308, which keep the POST, are followed.
+func TestRedirectKeepsThePost(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		follow bool
+	}{{301, false}, {302, false}, {303, false}, {307, true}, {308, true}} {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			var mu sync.Mutex
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				got = append(got, r.Method+" "+r.URL.Path+" "+strconv.Itoa(len(body)))
+				mu.Unlock()
+				if r.URL.Path == base+"/kundhandelser" {
+					http.Redirect(w, r, "/moved/kundhandelser", tt.status)
+					return
+				}
+				writeJSON(w, 200, okEmpty)
+			}))
+			t.Cleanup(srv.Close)
+			_, err := newClient(t, srv.URL+base, nil).Query(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+			if tt.follow {
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil || len(got) != 2 || !strings.HasPrefix(got[1], "POST /moved/kundhandelser ") || strings.HasSuffix(got[1], " 0") {
+					t.Errorf("err = %v, requests %v; want the POST with its body followed", err, got)
+				}
+				return
+			}
+			if !errors.Is(err, ErrRedirect) {
+				t.Errorf("err = %v, want ErrRedirect", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(got) != 1 {
+				t.Errorf("requests %v, want only the first", got)
 			}
 		})
 	}

@@ -112,7 +112,12 @@
 // A good status's answer must be application/json or any structured
 // application/…+json type (RFC 6839: application/hal+json, a vendor
 // type), case and parameters aside; anything else, application/problem+json
-// included, fails with ErrContentType and is not retried.
+// included, fails with ErrContentType and is not retried. The body must be
+// UTF-8, as JSON is; whatever charset is declared, valid UTF-8 is read as
+// such, a body labelled ISO-8859-1 that is not UTF-8 is transcoded (older
+// systems write å, ä, ö as single bytes), and anything else fails with
+// ErrMalformedAnswer naming the charset rather than decoding into
+// replacement characters.
 //
 // # Failures and retries
 //
@@ -121,7 +126,8 @@
 // 503 and 504 are retried with jittered exponential backoff, honouring
 // Retry-After up to RetryPolicy.MaxRetryAfter; no other status is retried,
 // nor anything once the context is done, and a wait that would pass the
-// context's deadline fails at once (ErrRetryBeyondDeadline). Every failure is a *Error carrying the
+// context's deadline fails at once (ErrRetryBeyondDeadline). Every failure
+// is a *Error carrying the
 // endpoint (no query string), status, the producer's message or RFC 7807
 // problem, attempts and correlation id; it unwraps to the cause, so
 // errors.Is(err, context.DeadlineExceeded) works.
@@ -131,7 +137,9 @@
 // counting the inflated bytes; a body that is no gzip is ErrMalformedAnswer,
 // and any other Content-Encoding ErrContentType naming it, neither
 // retried. Redirects within the origin are followed up to 10, then fail
-// with ErrTooManyRedirects, not retried. A 204 No Content, or any other
+// with ErrTooManyRedirects, not retried; only 307 and 308 are followed, as
+// 301, 302 and 303 would resend the POST as a GET without the question
+// (ErrRedirect). A 204 No Content, or any other
 // 2xx but 200 (and 206 from the forwarding service), is
 // ErrUnexpectedStatus: an answer without a body says nothing, not "no
 // events".

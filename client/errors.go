@@ -26,7 +26,9 @@ var (
 	ErrRetryBeyondDeadline = fmt.Errorf("retry wait would pass the deadline: %w", context.DeadlineExceeded)
 	// ErrRedirect: the endpoint redirected to another origin. The client
 	// does not follow: the request carries credentials and personal data.
-	ErrRedirect = errors.New("redirect to another host not followed")
+	// It also refuses a 301, 302 or 303, which would resend the POST as a
+	// GET without the question.
+	ErrRedirect = errors.New("redirect not followed")
 	// ErrTooManyRedirects: the endpoint redirected more than 10 times
 	// within its origin, a loop more likely than a path. Not retried.
 	ErrTooManyRedirects = errors.New("stopped after 10 redirects")

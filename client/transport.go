@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -193,7 +194,12 @@ func newHTTPClient(base *http.Client, rt http.RoundTripper) *http.Client {
 	next := c.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if !sameOrigin(req.URL, via[0].URL) {
-			return ErrRedirect
+			return fmt.Errorf("%w: it leads to another host", ErrRedirect)
+		}
+		if req.Method != via[0].Method {
+			// 301, 302 and 303 turn the POST into a GET without the
+			// question; only 307 and 308 keep it.
+			return fmt.Errorf("%w: a %s redirect would resend the %s as %s", ErrRedirect, redirectStatus(req), via[0].Method, req.Method)
 		}
 		if next != nil {
 			return next(req, via)
@@ -204,6 +210,14 @@ func newHTTPClient(base *http.Client, rt http.RoundTripper) *http.Client {
 		return nil
 	}
 	return c
+}
+
+// redirectStatus names the status that caused a redirect, for errors.
+func redirectStatus(req *http.Request) string {
+	if req.Response != nil {
+		return strconv.Itoa(req.Response.StatusCode)
+	}
+	return "3xx"
 }
 
 // sameOrigin compares scheme, host and port, with default ports filled in.
@@ -396,7 +410,35 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 	if n > c.maxBytes {
 		return nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
 	}
-	return buf.Bytes(), nil
+	return utf8Body(buf.Bytes(), resp.Header.Get("Content-Type"))
+}
+
+// utf8Body returns body as UTF-8. JSON is UTF-8 (RFC 8259), and a body that
+// is valid UTF-8 is taken as such whatever charset its Content-Type claims.
+// A body that is not is read as ISO-8859-1 when labelled so (older Swedish
+// systems write å, ä and ö as single bytes), and refused by name otherwise,
+// rather than decoded into replacement characters.
+func utf8Body(body []byte, contentType string) ([]byte, error) {
+	if utf8.Valid(body) {
+		return body, nil
+	}
+	_, params, _ := mime.ParseMediaType(contentType)
+	switch cs := strings.ToLower(params["charset"]); cs {
+	case "iso-8859-1", "latin1", "iso_8859-1", "l1":
+		out := make([]byte, 0, len(body)+len(body)/8)
+		for _, b := range body {
+			out = utf8.AppendRune(out, rune(b))
+		}
+		return out, nil
+	default:
+		if cs == "" {
+			cs = "none given"
+		}
+		if len(cs) > 32 {
+			cs = cs[:32]
+		}
+		return nil, &answerError{err: fmt.Errorf("%w: the body is not UTF-8 (charset %s)", ErrMalformedAnswer, redact(cs))}
+	}
 }
 
 // mediaType is the response's media type, lower case, without parameters
