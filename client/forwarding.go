@@ -189,14 +189,16 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 
 	failedHere := false
 	for _, d := range dec.delfragor {
-		idx := matchPart(d.Part, p.f.Parter, nil)
-		if idx < 0 && len(p.f.Parter) == 1 {
-			idx = 0
+		// Matched within the parts this request asked: a chunk of one is a
+		// one-part question, and a part of another chunk was not asked here.
+		pos := matchPart(d.Part, parts, nil)
+		if pos < 0 && len(parts) == 1 {
+			pos = 0
 		}
-		part := minaarenden.Part{}
+		idx, part := -1, minaarenden.Part{}
 		switch {
-		case idx >= 0:
-			part = p.f.Parter[idx]
+		case pos >= 0:
+			idx, part = pending[pos], parts[pos]
 			mentioned[idx] = true
 		case d.Part != nil:
 			part = *d.Part
