@@ -59,3 +59,59 @@ func TestForwardingChunkOfOneDelfragaWithoutEcho(t *testing.T) {
 		}
 	}
 }
+
+// chunkServer answers each part with one event, except that the first
+// request gets a 400: the first chunk fails, the second must still be
+// asked and read.
+func chunkServer(t *testing.T) string {
+	url, _ := serve(t, func(n int, w http.ResponseWriter, _ *http.Request, body map[string]any) {
+		if n == 0 {
+			writeJSON(w, 400, `{"message":"nej"}`)
+			return
+		}
+		var groups, delfragor []map[string]any
+		for i, p := range body["fraga"].(map[string]any)["parter"].([]any) {
+			groups = append(groups, map[string]any{"part": p, "totaltAntalKundhandelser": 1, "kundhandelserForPart": []any{map[string]any{
+				"kundhandelseId": fmt.Sprint("e", i), "producent": "P", "rubrik": "R", "tidpunkt": "2026-01-01T10:00:00Z", "kundhandelseTyp": "P.X"}}})
+			delfragor = append(delfragor, map[string]any{"producent": "P", "status": "OK", "httpCode": 200, "part": p})
+		}
+		b, _ := json.Marshal(map[string]any{"kundhandelser": groups, "delfragor": delfragor})
+		writeJSON(w, 200, string(b))
+	})
+	return url
+}
+
+// A chunk whose request fails fails its own parts only: Query and Events
+// still ask and read the next chunk.
+func TestForwardingFailingChunk(t *testing.T) {
+	parter := orgParts(maxParterPerRequest + 50)
+	f := minaarenden.Fraga{Parter: parter, Anvandare: pnr}
+
+	c := newClient(t, chunkServer(t), &Options{Dialect: Forwarding})
+	a, err := c.Query(t.Context(), f)
+	if err == nil || len(a.Events) != 50 || len(a.Outcomes) != len(parter) {
+		t.Fatalf("err %v, %d events, %d outcomes; want an error, 50 events, %d outcomes", err, len(a.Events), len(a.Outcomes), len(parter))
+	}
+	for i, o := range a.Outcomes {
+		if failed := o.Err != nil; failed != (i < maxParterPerRequest) || o.Part.Key() != parter[i].Key() {
+			t.Errorf("outcome %d about %v failed %v (%v)", i, o.Part.Key(), failed, o.Err)
+		}
+	}
+
+	c = newClient(t, chunkServer(t), &Options{Dialect: Forwarding})
+	var events, errs int
+	for e, err := range c.Events(t.Context(), f) {
+		switch {
+		case err != nil:
+			errs++
+		case e.Part.Key() != parter[maxParterPerRequest+events].Key():
+			t.Errorf("event %d about %v, want part %d", events, e.Part.Key(), maxParterPerRequest+events)
+			events++
+		default:
+			events++
+		}
+	}
+	if events != 50 || errs != 1 {
+		t.Errorf("Events yielded %d events and %d errors, want 50 and 1", events, errs)
+	}
+}
