@@ -1181,6 +1181,7 @@ func TestNetworkShapes(t *testing.T) {
 	badGzip := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 15\r\n\r\nnot gzip at all"
 	loop := "HTTP/1.1 307 Temporary Redirect\r\nLocation: " + base + "/kundhandelser\r\nContent-Length: 0\r\n\r\n"
 	empty := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n"
+	emptyGzip := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 0\r\n\r\n"
 	noContent := "HTTP/1.1 204 No Content\r\n\r\n"
 	fast := RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
 	noGzip := &http.Transport{DisableCompression: true} // asks for no gzip, so decodes none
@@ -1207,6 +1208,7 @@ func TestNetworkShapes(t *testing.T) {
 		{name: "an encoding the client cannot read", answers: []string{brotli}, transport: noGzip, wantErr: []error{ErrContentType}, wantText: `Content-Encoding "br"`, wantAttempts: 1, wantStatus: 200},
 		{name: "a redirect loop is bounded and not retried", answers: []string{loop}, wantErr: []error{ErrTooManyRedirects}, wantAttempts: 1, wantStatus: 307},
 		{name: "an empty 200 says so", answers: []string{empty}, wantErr: []error{ErrMalformedAnswer}, wantText: "the body is empty", wantAttempts: 1, wantStatus: 200},
+		{name: "an empty 200 labelled gzip says so, as when the transport gunzips", answers: []string{emptyGzip}, transport: noGzip, wantErr: []error{ErrMalformedAnswer}, wantText: "the body is empty", wantAttempts: 1, wantStatus: 200},
 		{name: "204 No Content is not an empty answer", answers: []string{noContent}, wantErr: []error{ErrUnexpectedStatus}, wantAttempts: 1, wantStatus: 204},
 	}
 	for _, tt := range tests {

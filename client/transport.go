@@ -466,6 +466,11 @@ func uncompressed(resp *http.Response) (io.Reader, error) {
 		return resp.Body, nil
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(resp.Body)
+		if err == io.EOF {
+			// No body at all, not a gzip stream cut short: read it as the
+			// empty answer it is, as net/http does when it gunzips.
+			return http.NoBody, nil
+		}
 		if err != nil {
 			return nil, readError(err)
 		}
