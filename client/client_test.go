@@ -1258,6 +1258,7 @@ func TestCharsets(t *testing.T) {
 	}{
 		{"latin1 labelled", "application/json; charset=ISO-8859-1", latin1, nil},
 		{"utf-8 labelled latin1", "application/json; charset=iso-8859-1", []byte(utf8Body), nil},
+		{"windows-1252 labelled", "application/json; charset=windows-1252", latin1, nil},
 		{"latin1 unlabelled", "application/json", latin1, ErrMalformedAnswer},
 		{"latin1 labelled utf-8", "application/json; charset=utf-8", latin1, ErrMalformedAnswer},
 	}
@@ -1278,6 +1279,28 @@ func TestCharsets(t *testing.T) {
 				return
 			}
 			if len(a.Events) != 1 || a.Events[0].Rubrik != "Ansökan mottagen" || a.Events[0].Producent != "Värmdö kommun" {
+				t.Errorf("events = %+v", a.Events)
+			}
+		})
+	}
+}
+
+// A Windows system writes ’ and € as 0x92 and 0x80, whether it labels its
+// answer windows-1252 or ISO-8859-1: they are read as such, not as C1
+// control characters.
+func TestCharsetWindows1252(t *testing.T) {
+	body := []byte(`{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"1","rubrik":"Avgift 100 ` + "\x80" + `","beskrivning":"Kommunens ` + "\x92" + `beslut` + "\x92" + `","sprak":"sv","producent":"P","tidpunkt":"2025-08-12T14:03:55Z","kundhandelseTyp":"P.X"}]}`)
+	for _, label := range []string{"windows-1252", "ISO-8859-1"} {
+		t.Run(label, func(t *testing.T) {
+			url, _ := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+				w.Header().Set("Content-Type", "application/json; charset="+label)
+				w.Write(body)
+			})
+			a, err := newClient(t, url, &Options{Version: minaarenden.V6_0}).Query(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Events) != 1 || a.Events[0].Rubrik != "Avgift 100 €" || a.Events[0].Beskrivning != "Kommunens ’beslut’" {
 				t.Errorf("events = %+v", a.Events)
 			}
 		})

@@ -415,19 +415,25 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 
 // utf8Body returns body as UTF-8. JSON is UTF-8 (RFC 8259), and a body that
 // is valid UTF-8 is taken as such whatever charset its Content-Type claims.
-// A body that is not is read as ISO-8859-1 when labelled so (older Swedish
-// systems write å, ä and ö as single bytes), and refused by name otherwise,
-// rather than decoded into replacement characters.
+// A body that is not is read as Windows-1252 when labelled so or as
+// ISO-8859-1 (older Swedish systems write å, ä and ö as single bytes, and
+// a Windows one labelled ISO-8859-1 writes ’ and € in 0x80–0x9F, as the
+// WHATWG Encoding standard reads that label too), and refused by name
+// otherwise, rather than decoded into replacement characters.
 func utf8Body(body []byte, contentType string) ([]byte, error) {
 	if utf8.Valid(body) {
 		return body, nil
 	}
 	_, params, _ := mime.ParseMediaType(contentType)
 	switch cs := strings.ToLower(params["charset"]); cs {
-	case "iso-8859-1", "latin1", "iso_8859-1", "l1":
+	case "iso-8859-1", "latin1", "iso_8859-1", "l1", "windows-1252", "cp1252", "x-cp1252":
 		out := make([]byte, 0, len(body)+len(body)/8)
 		for _, b := range body {
-			out = utf8.AppendRune(out, rune(b))
+			r := rune(b)
+			if b >= 0x80 && b < 0xA0 {
+				r = cp1252[b-0x80]
+			}
+			out = utf8.AppendRune(out, r)
 		}
 		return out, nil
 	default:
@@ -439,6 +445,13 @@ func utf8Body(body []byte, contentType string) ([]byte, error) {
 		}
 		return nil, &answerError{err: fmt.Errorf("%w: the body is not UTF-8 (charset %s)", ErrMalformedAnswer, redact(cs))}
 	}
+}
+
+// cp1252 is what Windows-1252 puts in 0x80–0x9F; the five bytes it leaves
+// undefined keep their ISO-8859-1 meaning, as in the WHATWG table.
+var cp1252 = [32]rune{
+	'€', 0x81, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0x8D, 'Ž', 0x8F,
+	0x90, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0x9D, 'ž', 'Ÿ',
 }
 
 // mediaType is the response's media type, lower case, without parameters
