@@ -91,3 +91,53 @@ func TestSlowSourceDoesNotBlockOthers(t *testing.T) {
 		}
 	})
 }
+
+// Parts still queued behind a source at its bound when the caller's
+// deadline comes are not asked (StatusTimeout, 0 attempts), the one in
+// flight is cut off, and Run returns at the deadline. A panicking source
+// at its bound frees its place like any other answer.
+func TestSourceConcurrencyDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := &fake{name: "Slow", prefixes: typs{"S"}, delays: []time.Duration{time.Second}}
+		broken := &fake{name: "Broken", prefixes: typs{"B"}, panics: true}
+		agg := mustNew(t, []aggregate.Source{slow, broken}, &aggregate.Options{SourceConcurrency: 1, SourceTimeout: -1})
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		res := mustRun(t, agg, ctx, minaarenden.Fraga{Parter: parts(t, 4)})
+		if took := time.Since(start); took != 1500*time.Millisecond {
+			t.Errorf("Run took %v, want the 1.5s deadline", took)
+		}
+		var got []string
+		for _, o := range res.Outcomes {
+			got = append(got, fmt.Sprintf("%s %s %d", o.Source, o.Status, o.Attempts))
+		}
+		want := []string{
+			"Slow ok 1", "Slow timeout 1", "Slow timeout 0", "Slow timeout 0",
+			"Broken error 1", "Broken error 1", "Broken error 1", "Broken error 1",
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("outcomes\n got %q\nwant %q", got, want)
+		}
+		if n := slow.calls.Load(); n != 2 {
+			t.Errorf("Slow asked %d times, want 2", n)
+		}
+	})
+}
+
+// A question no source is routed to launches nothing and returns.
+func TestSourceConcurrencyNothingToAsk(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a1 := &fake{name: "A", prefixes: typs{"A"}}
+		agg := mustNew(t, []aggregate.Source{a1}, &aggregate.Options{SourceConcurrency: 1})
+		res := mustRun(t, agg, context.Background(), minaarenden.Fraga{Parter: parts(t, 3), KundhandelseTyper: typs{"Z"}})
+		for _, o := range res.Outcomes {
+			if o.Status != aggregate.StatusSkipped {
+				t.Errorf("%s: %s, want skipped", o.Source, o.Status)
+			}
+		}
+		if len(res.Outcomes) != 3 || a1.calls.Load() != 0 {
+			t.Errorf("%d outcomes, %d calls; want 3 skipped, 0 calls", len(res.Outcomes), a1.calls.Load())
+		}
+	})
+}
