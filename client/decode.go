@@ -355,11 +355,13 @@ func describe(data []byte) string {
 	case 't', 'f':
 		return "a boolean"
 	case '"':
-		s := unquote(data)
+		// Masked before cut: a cut could leave too few of an
+		// identifier's digits to be masked.
+		s := redact(unquote(data))
 		if len(s) > 32 {
 			s = strings.ToValidUTF8(s[:32], "") + "…"
 		}
-		return "the string " + strconv.Quote(redact(s))
+		return "the string " + strconv.Quote(s)
 	}
 	if len(data) > 32 {
 		return "a number"

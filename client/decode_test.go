@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -426,5 +427,30 @@ func TestDecodeEmptyBody(t *testing.T) {
 		if !errors.Is(err, ErrMalformedAnswer) || !strings.Contains(err.Error(), "empty") || strings.Contains(err.Error(), "end of JSON") {
 			t.Errorf("decodeAnswer(%q) = %v, want ErrMalformedAnswer saying the body is empty", body, err)
 		}
+	}
+}
+
+// A wrong-typed value quoted in an error is masked before it is cut short:
+// cut first, the last digits of an identifier were too few to mask.
+func TestDescribeMasksBeforeCutting(t *testing.T) {
+	body := []byte(`{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2026-01-01T10:00:00Z","producentarendetKlart":"klart enligt beslut om ej:  199001012385"}]}`)
+	d, err := decodeAnswer(body, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.bad == nil || strings.Contains(d.bad.Error(), "1990") {
+		t.Errorf("bad = %v, want an error with no digits of the identifier", d.bad)
+	}
+}
+
+// The same for a charset or encoding named in an error.
+func TestHeaderValuesMaskedBeforeCutting(t *testing.T) {
+	long := "x-" + strings.Repeat("a", 25) + "199001012385"
+	if _, err := utf8Body([]byte{0xff}, "application/json; charset="+long); err == nil || strings.Contains(err.Error(), "1990") {
+		t.Errorf("err = %v, want one with no digits of the identifier", err)
+	}
+	resp := &http.Response{Header: http.Header{"Content-Encoding": {long}}, Body: http.NoBody}
+	if _, err := uncompressed(resp); err == nil || strings.Contains(err.Error(), "1990") {
+		t.Errorf("err = %v, want one with no digits of the identifier", err)
 	}
 }

@@ -385,10 +385,11 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	if mt := mediaType(resp); !isJSON(mt) || mt == "application/problem+json" {
 		ct := resp.Header.Get("Content-Type")
+		ct = redact(ct) // before the cut, which could leave digits too few to mask
 		if len(ct) > 64 {
 			ct = ct[:64]
 		}
-		return nil, &answerError{err: fmt.Errorf("%w (got %q)", ErrContentType, redact(ct))}
+		return nil, &answerError{err: fmt.Errorf("%w (got %q)", ErrContentType, ct)}
 	}
 	if resp.ContentLength > c.maxBytes {
 		return nil, &answerError{err: fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)}
@@ -440,10 +441,11 @@ func utf8Body(body []byte, contentType string) ([]byte, error) {
 		if cs == "" {
 			cs = "none given"
 		}
+		cs = redact(cs) // before the cut, which could leave digits too few to mask
 		if len(cs) > 32 {
 			cs = cs[:32]
 		}
-		return nil, &answerError{err: fmt.Errorf("%w: the body is not UTF-8 (charset %s)", ErrMalformedAnswer, redact(cs))}
+		return nil, &answerError{err: fmt.Errorf("%w: the body is not UTF-8 (charset %s)", ErrMalformedAnswer, cs)}
 	}
 }
 
@@ -489,10 +491,11 @@ func uncompressed(resp *http.Response) (io.Reader, error) {
 		}
 		return zr, nil
 	default:
+		enc = redact(enc) // before the cut, which could leave digits too few to mask
 		if len(enc) > 32 {
 			enc = enc[:32]
 		}
-		return nil, &answerError{err: fmt.Errorf("%w: Content-Encoding %q is not supported", ErrContentType, redact(enc))}
+		return nil, &answerError{err: fmt.Errorf("%w: Content-Encoding %q is not supported", ErrContentType, enc)}
 	}
 }
 
