@@ -43,7 +43,8 @@ type Options struct {
 	// source (one per part) within a Run. Zero means
 	// DefaultSourceConcurrency, negative no bound beyond Concurrency. A
 	// busy source's waiting parts never hold a Concurrency slot: other
-	// sources' parts go first.
+	// sources' parts go first. A hedge rides on its request and does not
+	// count, so with HedgeDelay a source may see twice as many.
 	SourceConcurrency int
 	// SourceTimeout bounds each (source, part) from its first request to
 	// its answer, hedge included; the caller's context bounds the whole

@@ -59,8 +59,8 @@
 // not cancel the others), and at most Options.SourceConcurrency (8) to any
 // one producer source, so a question about many parter does not land on a
 // kommun's server all at once. Parts waiting for a busy source wait outside
-// the pool, so they never hold a slot another source could use. Each is bounded by Options.SourceTimeout and all
-// by the caller's context: at its deadline Run returns promptly, sources
+// the pool, so they never hold a slot another source could use. Each is
+// bounded by Options.SourceTimeout and all by the caller's context: at its deadline Run returns promptly, sources
 // not yet asked reporting StatusTimeout with no attempts. A panicking
 // Source becomes an error outcome carrying a *PanicError.
 //
