@@ -115,3 +115,40 @@ func TestForwardingFailingChunk(t *testing.T) {
 		t.Errorf("Events yielded %d events and %d errors, want 50 and 1", events, errs)
 	}
 }
+
+// A part the service answered with events but no delfråga gets its
+// outcome from the request that answered it, not from whichever chunk
+// came last (here a 400).
+func TestForwardingPartWithoutDelfragaKeepsItsChunk(t *testing.T) {
+	url, _ := serve(t, func(n int, w http.ResponseWriter, _ *http.Request, body map[string]any) {
+		if n > 0 {
+			writeJSON(w, 400, `{"message":"nej"}`)
+			return
+		}
+		var groups, delfragor []map[string]any
+		for i, p := range body["fraga"].(map[string]any)["parter"].([]any) {
+			groups = append(groups, map[string]any{"part": p, "totaltAntalKundhandelser": 1, "kundhandelserForPart": []any{map[string]any{
+				"kundhandelseId": fmt.Sprint("e", i), "producent": "P", "rubrik": "R", "tidpunkt": "2026-01-01T10:00:00Z", "kundhandelseTyp": "P.X"}}})
+			if i > 0 {
+				delfragor = append(delfragor, map[string]any{"producent": "P", "status": "OK", "httpCode": 200, "part": p})
+			}
+		}
+		b, _ := json.Marshal(map[string]any{"kundhandelser": groups, "delfragor": delfragor})
+		writeJSON(w, 200, string(b))
+	})
+	c := newClient(t, url, &Options{Dialect: Forwarding})
+	parter := orgParts(maxParterPerRequest + 1)
+	a, _ := c.Query(t.Context(), minaarenden.Fraga{Parter: parter, Anvandare: pnr})
+	var first *Outcome
+	for i := range a.Outcomes {
+		if a.Outcomes[i].Part.Key() == parter[0].Key() {
+			if first != nil {
+				t.Fatalf("part 0 has two outcomes: %+v and %+v", *first, a.Outcomes[i])
+			}
+			first = &a.Outcomes[i]
+		}
+	}
+	if first == nil || first.Err != nil || first.HTTPStatus != 200 || first.Attempts != 1 || first.Events != 1 {
+		t.Errorf("part 0's outcome %+v, want one OK with status 200, 1 attempt and 1 event", first)
+	}
+}

@@ -188,6 +188,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	}
 
 	failedHere := false
+	byDelfraga := make([]bool, len(p.f.Parter))
 	for _, d := range dec.delfragor {
 		// Matched within the parts this request asked: a chunk of one is a
 		// one-part question, and a part of another chunk was not asked here.
@@ -199,7 +200,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		switch {
 		case pos >= 0:
 			idx, part = pending[pos], parts[pos]
-			mentioned[idx] = true
+			mentioned[idx], byDelfraga[idx] = true, true
 		case d.Part != nil:
 			part = *d.Part
 		}
@@ -236,9 +237,11 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			}
 		}
 	}
-	if len(dec.delfragor) == 0 {
-		// No delfrågor: report per part, as for a producer.
-		for pos, idx := range pending {
+	// A part no delfråga answered (every part, when there are none) is
+	// reported as for a producer, with this request's status: left to
+	// finish, it would get the last chunk's.
+	for pos, idx := range pending {
+		if !byDelfraga[idx] {
 			o := p.outcome(outcomeKey{p.c.name, idx}, parts[pos])
 			o.Attempts += ex.attempts
 			o.HTTPStatus = ex.status
