@@ -203,8 +203,8 @@ func (c *Client) Prefixes() []minaarenden.Kundhandelsetyp {
 func (c *Client) Dialect() Dialect { return c.dialect }
 
 // Query asks about every part of f: one POST per part to a Producer
-// endpoint (up to four at a time), or one request carrying every part to
-// the Forwarding service (following its pages).
+// endpoint (up to four at a time), or one request per 100 parter to the
+// Forwarding service, one chunk after the other (following its pages).
 //
 // The *Answer is never nil. It holds the events of every part that was
 // answered and one Outcome per part (Producer) or per delfråga (Forwarding).
