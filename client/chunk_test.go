@@ -2,8 +2,10 @@ package client
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aterkoppling/minaarenden"
@@ -150,5 +152,29 @@ func TestForwardingPartWithoutDelfragaKeepsItsChunk(t *testing.T) {
 	}
 	if first == nil || first.Err != nil || first.HTTPStatus != 200 || first.Attempts != 1 || first.Events != 1 {
 		t.Errorf("part 0's outcome %+v, want one OK with status 200, 1 attempt and 1 event", first)
+	}
+}
+
+// A question the forwarding service would refuse whatever its chunk (no
+// anvandare) fails once, before anything is sent: not once per chunk.
+func TestForwardingWithoutAnvandareFailsOnce(t *testing.T) {
+	url, rec := serve(t, always(200, `{"kundhandelser":[],"delfragor":[]}`))
+	c := newClient(t, url, &Options{Dialect: Forwarding})
+	f := minaarenden.Fraga{Parter: orgParts(2*maxParterPerRequest + 1)}
+	a, err := c.Query(t.Context(), f)
+	if !errors.Is(err, ErrAnvandareRequired) || strings.Count(err.Error(), ErrAnvandareRequired.Error()) != 1 {
+		t.Errorf("err = %v, want ErrAnvandareRequired, said once", err)
+	}
+	if len(a.Outcomes) != len(f.Parter) {
+		t.Errorf("%d outcomes, want one per part", len(a.Outcomes))
+	}
+	var errs int
+	for _, err := range c.Events(t.Context(), f) {
+		if err != nil {
+			errs++
+		}
+	}
+	if errs != 1 || len(rec.all()) != 0 {
+		t.Errorf("Events yielded %d errors and %d requests were sent, want 1 and none", errs, len(rec.all()))
 	}
 }

@@ -285,6 +285,13 @@ func (c *Client) prepare(ctx context.Context, f minaarenden.Fraga) (string, erro
 	if err := f.Validate(); err != nil {
 		return "", c.newError(0, 0, "", fmt.Errorf("invalid fraga: %w", err))
 	}
+	if c.dialect == Forwarding {
+		// What the service refuses whatever the parter (no anvandare)
+		// fails here once, not in each 100-part chunk.
+		if _, err := forwardingBody(f, nil, 0, 0); err != nil {
+			return "", c.newError(0, 0, "", err)
+		}
+	}
 	corr := CorrelationID(ctx)
 	if corr == "" {
 		return newUUID(), nil
