@@ -602,6 +602,7 @@ func TestErrorBodies(t *testing.T) {
 		{"html from a gateway", "text/html", `<h1>Bad gateway 199001012385</h1>`, "", nil},
 		{"message after a byte-order mark", "application/json; charset=utf-8", "\ufeff" + `{"message":"Ogiltig fråga"}`, "Ogiltig fråga", nil},
 		{"message as a +json type", "application/vnd.skv+json", `{"message":"Ogiltig fråga"}`, "Ogiltig fråga", nil},
+		{"message in ISO-8859-1", "application/json; charset=ISO-8859-1", "{\"message\":\"Ogiltig fr\xe5ga\"}", "Ogiltig fråga", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -537,6 +537,9 @@ func readProblem(resp *http.Response) (string, *Problem) {
 	}
 	b, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
 	b = bytes.TrimPrefix(b, bom)
+	if u, err := utf8Body(b, resp.Header.Get("Content-Type")); err == nil {
+		b = u // a message in the charset the answers come in, as they are read
+	}
 	var w struct {
 		Message string `json:"message"`
 		Problem
