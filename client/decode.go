@@ -143,7 +143,8 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); !ok {
 			return nil, fmt.Errorf("%w: %w", ErrMalformedAnswer, err)
 		}
-		typeErr = err
+		// The message quotes a number that overflows its field in full.
+		typeErr = errors.New(redact(err.Error()))
 	}
 	items := w.Kundhandelser
 	if len(items) == 0 {

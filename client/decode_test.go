@@ -454,3 +454,15 @@ func TestHeaderValuesMaskedBeforeCutting(t *testing.T) {
 		t.Errorf("err = %v, want one with no digits of the identifier", err)
 	}
 }
+
+// encoding/json quotes a number too large for its field in full; an
+// identifier sent there must not reach the error.
+func TestTypeErrorMasked(t *testing.T) {
+	d, err := decodeAnswer([]byte(`{"kundhandelser":[],"delfragor":[{"producent":"P","httpCode":199001012385199001012385}]}`), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.bad == nil || !errors.Is(d.bad, ErrMalformedAnswer) || strings.Contains(d.bad.Error(), "1990") {
+		t.Errorf("bad = %v, want ErrMalformedAnswer with no digits of the identifier", d.bad)
+	}
+}
