@@ -121,7 +121,9 @@
 //
 //   - A forwarding source is asked with every part of the Run in one Query;
 //     the client splits it into questions of at most 100 parter, the
-//     reference forwarding service's limit.
+//     reference forwarding service's limit, asked one after the other
+//     within one SourceTimeout: keep Runs to about 100 parter, or raise
+//     SourceTimeout for larger ones.
 //   - Options.SourceConcurrency (8 by default) bounds the requests in flight
 //     to one producer within a Run; Options.Concurrency (128) bounds them
 //     all. Set SourceConcurrency to what the smallest producer tolerates;
