@@ -552,10 +552,23 @@ func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
 	if a.obs != nil {
 		for i := range hedges + 1 {
 			got[i].at.Won = i == winner
-			a.obs.SourceDone(got[i].ctx, got[i].at)
+			a.observeDone(got[i].ctx, got[i].at)
 		}
 	}
 	return raceResult{reply: got[winner], hedges: hedges, settled: settled}
+}
+
+// observeDone tells the Observer an attempt is done. A panicking Observer
+// is logged and otherwise ignored: errgroup does not recover, and a metrics
+// hook must not take the fan-out down with it.
+func (a *Aggregator) observeDone(ctx context.Context, at Attempt) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "aggregate: Observer.SourceDone panicked",
+				slog.String("source", at.Source), slog.String("panic", minaarenden.Redact(fmt.Sprint(v))))
+		}
+	}()
+	a.obs.SourceDone(ctx, at)
 }
 
 // attempt runs one Query and sends its reply. It recovers a panicking

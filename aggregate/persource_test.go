@@ -141,3 +141,15 @@ func TestSourceConcurrencyNothingToAsk(t *testing.T) {
 		}
 	})
 }
+
+// A metrics hook that panics must not take the fan-out down: errgroup does
+// not recover, so Run does.
+func TestPanickingObserver(t *testing.T) {
+	src := &fake{name: "Skatteverket", prefixes: typs{"SKV"}}
+	obs := aggregate.ObserverFuncs{Done: func(context.Context, aggregate.Attempt) { panic("metrics backend down") }}
+	agg := mustNew(t, []aggregate.Source{src}, &aggregate.Options{Observer: obs})
+	res := mustRun(t, agg, context.Background(), minaarenden.Fraga{Parter: parts(t, 2)})
+	if !res.Complete() || len(res.Outcomes) != 2 {
+		t.Fatalf("complete %v, outcomes %d: %v", res.Complete(), len(res.Outcomes), res.Err())
+	}
+}
