@@ -17,8 +17,8 @@ type Catalog struct {
 	// Extra keeps top-level keys this SDK does not know.
 	Extra map[string]json.RawMessage `json:"-"`
 
-	types map[string]*Producentarendetyp                   // by id, "SKV.ARBETSGIVARE"
-	steps map[minaarenden.Kundhandelsetyp]*Kundhandelsetyp // by full id
+	types map[string]*Producentarendetyp        // by id, "SKV.ARBETSGIVARE"
+	steps map[minaarenden.Kundhandelsetyp]*Step // by full id
 }
 
 // Producentarendetyp is one kind of case, e.g. SKV.ARBETSGIVARE "Registrera
@@ -30,7 +30,7 @@ type Producentarendetyp struct {
 	Producenter []string `json:"producenter,omitempty"`
 	// Kundhandelsetyper are the steps, in the order pictures and flow.Steg
 	// list them.
-	Kundhandelsetyper []*Kundhandelsetyp `json:"kundhandelsetyper"`
+	Kundhandelsetyper []*Step `json:"kundhandelsetyper"`
 	// Flode is the union flow across every producer of the type.
 	Flode Flode `json:"flode"`
 	// Varianter are per-producer slices of the union flow, for types many
@@ -44,9 +44,11 @@ type Producentarendetyp struct {
 	graphs *graphs // built at load time; nil for a type built by hand
 }
 
-// Kundhandelsetyp describes one step: the SKALL fields (namn, id, behörighet,
+// Step describes one step of a flow — one kundhändelsetyp of the catalog,
+// named apart from the root package's Kundhandelsetyp, which is only its id:
+// the SKALL fields (namn, id, behörighet,
 // api) and the KAN fields (rubrik, beskrivning, dokumentation).
-type Kundhandelsetyp struct {
+type Step struct {
 	ID          minaarenden.Kundhandelsetyp `json:"id"`
 	Namn        string                      `json:"namn"`
 	Rubrik      string                      `json:"rubrik,omitempty"`
@@ -93,7 +95,7 @@ func (c *Catalog) Type(id string) (*Producentarendetyp, bool) {
 }
 
 // Step returns the kundhändelsetyp with the given full id.
-func (c *Catalog) Step(id minaarenden.Kundhandelsetyp) (*Kundhandelsetyp, bool) {
+func (c *Catalog) Step(id minaarenden.Kundhandelsetyp) (*Step, bool) {
 	s, ok := c.steps[id]
 	return s, ok
 }
@@ -101,7 +103,7 @@ func (c *Catalog) Step(id minaarenden.Kundhandelsetyp) (*Kundhandelsetyp, bool) 
 // index builds the lookup maps; loading calls it after validation.
 func (c *Catalog) index() {
 	c.types = make(map[string]*Producentarendetyp, len(c.Producentarendetyper))
-	c.steps = make(map[minaarenden.Kundhandelsetyp]*Kundhandelsetyp)
+	c.steps = make(map[minaarenden.Kundhandelsetyp]*Step)
 	for _, t := range c.Producentarendetyper {
 		c.types[t.ID] = t
 		for _, s := range t.Kundhandelsetyper {
@@ -201,8 +203,8 @@ type Graph struct {
 	Start, End []int
 
 	index map[minaarenden.Kundhandelsetyp]int
-	steps []*Kundhandelsetyp // parallel to Nodes, for O(1) Step
-	kind  []nodeKind         // parallel to Nodes, for O(1) IsStart/IsEnd
+	steps []*Step    // parallel to Nodes, for O(1) Step
+	kind  []nodeKind // parallel to Nodes, for O(1) IsStart/IsEnd
 }
 
 type nodeKind uint8
@@ -215,7 +217,7 @@ const (
 func newGraph(t *Producentarendetyp, producent string, nodes []minaarenden.Kundhandelsetyp, edges []Overgang) *Graph {
 	g := &Graph{Typ: t, Producent: producent, Nodes: nodes, Succ: make([][]int, len(nodes)),
 		index: make(map[minaarenden.Kundhandelsetyp]int, len(nodes)),
-		steps: make([]*Kundhandelsetyp, len(nodes)), kind: make([]nodeKind, len(nodes))}
+		steps: make([]*Step, len(nodes)), kind: make([]nodeKind, len(nodes))}
 	for i, n := range nodes {
 		g.index[n] = i
 	}
@@ -260,4 +262,4 @@ func (g *Graph) IsStart(i int) bool { return g.kind[i]&kindStart != 0 }
 func (g *Graph) IsEnd(i int) bool { return g.kind[i]&kindEnd != 0 }
 
 // Step returns the catalog's description of node i.
-func (g *Graph) Step(i int) *Kundhandelsetyp { return g.steps[i] }
+func (g *Graph) Step(i int) *Step { return g.steps[i] }

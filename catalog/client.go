@@ -137,7 +137,7 @@ func (c *Client) Flode(ctx context.Context, typID, producent string) (*Graph, er
 // Kundhandelsetyper fetches the details of steps, in the order asked. When
 // the catalog does not know some of them, the known ones come back with a
 // *MissingError (matching ErrNotFound) naming the rest.
-func (c *Client) Kundhandelsetyper(ctx context.Context, ids ...minaarenden.Kundhandelsetyp) ([]*Kundhandelsetyp, error) {
+func (c *Client) Kundhandelsetyper(ctx context.Context, ids ...minaarenden.Kundhandelsetyp) ([]*Step, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -31,18 +31,18 @@ type ProducerAnswer struct {
 // entry of the catalog format cut to one flow, so the union when Producent
 // is empty, else that producer's slice with its start, edges and end.
 type FlowAnswer struct {
-	ID                string             `json:"id"`
-	Namn              string             `json:"namn"`
-	Beskrivning       string             `json:"beskrivning,omitempty"`
-	Producent         string             `json:"producent,omitempty"`
-	Kundhandelsetyper []*Kundhandelsetyp `json:"kundhandelsetyper"`
-	Flode             Flode              `json:"flode"`
+	ID                string  `json:"id"`
+	Namn              string  `json:"namn"`
+	Beskrivning       string  `json:"beskrivning,omitempty"`
+	Producent         string  `json:"producent,omitempty"`
+	Kundhandelsetyper []*Step `json:"kundhandelsetyper"`
+	Flode             Flode   `json:"flode"`
 }
 
 // StepsAnswer is the answer to GET /kundhandelsetyper?id=…: the known steps
 // in the order asked, and the ids the catalog does not hold.
 type StepsAnswer struct {
-	Kundhandelsetyper []*Kundhandelsetyp            `json:"kundhandelsetyper"`
+	Kundhandelsetyper []*Step                       `json:"kundhandelsetyper"`
 	Saknas            []minaarenden.Kundhandelsetyp `json:"saknas,omitempty"`
 }
 
@@ -134,7 +134,7 @@ func (h *handler) flow(w http.ResponseWriter, r *http.Request) {
 func flowAnswer(g *Graph, producent string) FlowAnswer {
 	t := g.Typ
 	a := FlowAnswer{ID: t.ID, Namn: t.Namn, Beskrivning: t.Beskrivning, Producent: producent,
-		Kundhandelsetyper: make([]*Kundhandelsetyp, len(g.Nodes)),
+		Kundhandelsetyper: make([]*Step, len(g.Nodes)),
 		Flode:             Flode{Overgangar: slices.Clip(g.Edges)}}
 	for i := range g.Nodes {
 		a.Kundhandelsetyper[i] = g.Step(i)
@@ -166,7 +166,7 @@ func (h *handler) steps(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("at most %d ids per request", maxIDs))
 		return
 	}
-	a := StepsAnswer{Kundhandelsetyper: []*Kundhandelsetyp{}}
+	a := StepsAnswer{Kundhandelsetyper: []*Step{}}
 	var seen []minaarenden.Kundhandelsetyp
 	for _, s := range asked {
 		id := minaarenden.Kundhandelsetyp(s)

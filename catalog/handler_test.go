@@ -124,7 +124,7 @@ func TestClientKundhandelsetyper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wantSteps []*Kundhandelsetyp
+	var wantSteps []*Step
 	for _, id := range want {
 		s, _ := c.Step(id)
 		wantSteps = append(wantSteps, s)

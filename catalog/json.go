@@ -68,9 +68,9 @@ func (t Producentarendetyp) MarshalJSON() ([]byte, error) {
 	return withExtra(plain(t), t.Extra, keysProducentarendetyp)
 }
 
-// UnmarshalJSON reads a Kundhandelsetyp, keeping unknown keys in Extra.
-func (s *Kundhandelsetyp) UnmarshalJSON(data []byte) error {
-	type plain Kundhandelsetyp
+// UnmarshalJSON reads a Step, keeping unknown keys in Extra.
+func (s *Step) UnmarshalJSON(data []byte) error {
+	type plain Step
 	var p plain
 	if err := json.Unmarshal(data, &p); err != nil {
 		return err
@@ -79,14 +79,14 @@ func (s *Kundhandelsetyp) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	*s = Kundhandelsetyp(p)
+	*s = Step(p)
 	s.Extra = extra
 	return nil
 }
 
-// MarshalJSON writes a Kundhandelsetyp with its Extra keys after the known ones.
-func (s Kundhandelsetyp) MarshalJSON() ([]byte, error) {
-	type plain Kundhandelsetyp
+// MarshalJSON writes a Step with its Extra keys after the known ones.
+func (s Step) MarshalJSON() ([]byte, error) {
+	type plain Step
 	return withExtra(plain(s), s.Extra, keysKundhandelsetyp)
 }
 

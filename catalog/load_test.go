@@ -406,16 +406,16 @@ func TestLoadMergesTopLevelExtra(t *testing.T) {
 func TestMarshalExtra(t *testing.T) {
 	tests := []struct {
 		name, want string
-		step       Kundhandelsetyp
+		step       Step
 	}{
 		{"sorted after the known keys",
 			`{"id":"X.T.A","namn":"A","kundatgard":false,"klart":false,"a":1,"z":[true]}`,
-			Kundhandelsetyp{ID: "X.T.A", Namn: "A", Extra: map[string]json.RawMessage{"z": json.RawMessage(`[true]`), "a": json.RawMessage(`1`)}}},
+			Step{ID: "X.T.A", Namn: "A", Extra: map[string]json.RawMessage{"z": json.RawMessage(`[true]`), "a": json.RawMessage(`1`)}}},
 		// An Extra key that is a known key's spelling would be read back as
 		// that field, so it is not written.
 		{"known keys skipped",
 			`{"id":"X.T.A","namn":"","kundatgard":false,"klart":false}`,
-			Kundhandelsetyp{ID: "X.T.A", Extra: map[string]json.RawMessage{"Rubrik": json.RawMessage(`"x"`), "KLART": json.RawMessage(`true`)}}},
+			Step{ID: "X.T.A", Extra: map[string]json.RawMessage{"Rubrik": json.RawMessage(`"x"`), "KLART": json.RawMessage(`true`)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -428,7 +428,7 @@ func TestMarshalExtra(t *testing.T) {
 			}
 		})
 	}
-	_, err := json.Marshal(Kundhandelsetyp{ID: "X.T.A", Extra: map[string]json.RawMessage{"a": json.RawMessage(`{`)}})
+	_, err := json.Marshal(Step{ID: "X.T.A", Extra: map[string]json.RawMessage{"a": json.RawMessage(`{`)}})
 	if err == nil || !strings.Contains(err.Error(), `catalog: Extra["a"] is not valid JSON`) {
 		t.Errorf("Marshal with broken Extra: err = %v", err)
 	}
