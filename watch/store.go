@@ -1,0 +1,113 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/flow"
+)
+
+// Subscription is one watched question: an id the caller chooses (never an
+// identifier: it appears in notifications and logs) and what to ask.
+type Subscription struct {
+	ID        string
+	Parter    []minaarenden.Part
+	Anvandare minaarenden.Identifierare
+	Expected  []flow.Expected
+}
+
+// CaseKey names one case across passes: cases match by type, producer and
+// reference.
+type CaseKey struct {
+	Typ       string
+	Producent string
+	Referens  string
+}
+
+// Case is what a snapshot remembers of one case: no event texts, only what
+// the comparison needs.
+type Case struct {
+	Key    CaseKey
+	Status flow.Status
+	Bollen flow.Bollen
+	// Steg is the current step, "" when the case has none (finished with
+	// no current step, or never started).
+	Steg minaarenden.Kundhandelsetyp
+	// Kundhandelser are the ids of the case's events, sorted.
+	Kundhandelser []string
+}
+
+// Snapshot is what a subscription's last pass saw, its cases sorted by key.
+type Snapshot struct {
+	Cases []Case
+}
+
+// Claim is a leased subscription: until Until no other owner claims it.
+type Claim struct {
+	Subscription Subscription
+	// Snapshot is the stored snapshot; nil before the first pass, which is
+	// a baseline.
+	Snapshot *Snapshot
+	Owner    string
+	Until    time.Time
+}
+
+// OutboxEntry is one notification waiting to be delivered.
+type OutboxEntry struct {
+	// ID is the notification's id, stable across repeats of the same
+	// change (the webhook-id a receiver deduplicates on).
+	ID           string
+	Subscription string
+	Body         []byte // the notification's JSON
+	Attempts     int    // deliveries tried before this claim
+	Owner        string
+	Until        time.Time
+}
+
+// ClaimOptions say what a Claim or ClaimOutbox call may take.
+type ClaimOptions struct {
+	Owner string        // this replica's name; a lease is held by one owner
+	Now   time.Time     // due on or before Now
+	Lease time.Duration // the claim holds until Now+Lease
+	Limit int           // at most this many
+	// PolledBefore, when not zero, also makes due every subscription last
+	// polled before it (or never), whatever its due time: a -once pass
+	// takes every subscription exactly once.
+	PolledBefore time.Time
+}
+
+// ErrLeaseLost is returned by Commit, Release, Delivered and Retry when the
+// claim is no longer held: its lease expired and another owner took it, or
+// the subscription was removed. Nothing was written.
+var ErrLeaseLost = errors.New("watch: lease lost")
+
+// Store keeps subscriptions, their snapshots and the outbox. Implementations
+// are safe for concurrent use; on a shared database several replicas use one
+// Store each, and the leases keep them from doing the same work twice.
+type Store interface {
+	// Put inserts subscriptions or replaces their question, keeping a
+	// replaced one's snapshot; a new one is due at once.
+	Put(ctx context.Context, subs ...Subscription) error
+	// Remove deletes a subscription and its snapshot; its pending outbox
+	// entries are still delivered. Removing an unknown id is not an error.
+	Remove(ctx context.Context, id string) error
+	// Claim leases due subscriptions not leased by another owner.
+	Claim(ctx context.Context, opts ClaimOptions) ([]Claim, error)
+	// Commit stores snap as the claim's snapshot, appends notes to the
+	// outbox, makes the subscription due at next and ends the lease — all
+	// in one transaction, or nothing.
+	Commit(ctx context.Context, c Claim, snap Snapshot, notes []Notification, next time.Time) error
+	// Release ends the lease without a new snapshot (the pass could not
+	// ask), due again at next.
+	Release(ctx context.Context, c Claim, next time.Time) error
+	// ClaimOutbox leases undelivered entries due for delivery, oldest
+	// first.
+	ClaimOutbox(ctx context.Context, opts ClaimOptions) ([]OutboxEntry, error)
+	// Delivered marks an entry delivered; it is not claimed again.
+	Delivered(ctx context.Context, e OutboxEntry) error
+	// Retry ends the lease of an entry whose delivery failed and makes it
+	// due again at at, counting the attempt.
+	Retry(ctx context.Context, e OutboxEntry, at time.Time) error
+}
