@@ -9,7 +9,7 @@
 //
 // # Worked usage
 //
-//	c, err := catalog.Load("testdata/catalog") // a file or a directory
+//	c, err := catalog.Load("my-catalog") // a file or a directory; sample.Catalog() is the embedded sample
 //	if err != nil {
 //		log.Fatal(err) // every problem, each naming the type and node
 //	}
@@ -72,7 +72,7 @@
 // extension that may only add producenter and varianter (and unknown keys),
 // appended after the definition's own in document order, producenter without
 // repeats. An extension that sets namn or beskrivning, or a second
-// definition, is an error. testdata/catalog/varmdo_kommun.json adds Värmdö
+// definition, is an error. catalog/sample/varmdo_kommun.json adds Värmdö
 // kommun's variant of KOMMUN.BYGGLOV this way.
 //
 // # Validation

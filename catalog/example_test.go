@@ -13,7 +13,7 @@ import (
 )
 
 func ExampleLoad() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("sample")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func ExampleLoad() {
 }
 
 func ExampleProducentarendetyp_Graph() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("sample")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func ExampleParse_validation() {
 }
 
 func ExampleMermaid() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("sample")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func ExampleMermaid() {
 }
 
 func ExampleDOT() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("sample")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func ExampleDOT() {
 
 // Serve a catalog under a base path and read a kommun's slice from it.
 func ExampleHandler() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("sample")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func ExampleHandler() {
 // exactly as the loaded catalogue's would. An unlisted producer is a 404,
 // matching ErrNotFound, and the error names the type and the producer.
 func ExampleClient_Flode() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("sample")
 	if err != nil {
 		log.Fatal(err)
 	}

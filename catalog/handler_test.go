@@ -18,7 +18,7 @@ import (
 
 func loadTestdata(t testing.TB) *Catalog {
 	t.Helper()
-	c, err := Load("../testdata/catalog")
+	c, err := Load("sample")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,9 @@ func loadFS(fsys fs.FS, root, dir string) (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("catalog: no *.json files in %s", filepath.Join(dir, filepath.FromSlash(root)))
+		}
 	}
 	var merged Catalog
 	for _, name := range files {
@@ -114,9 +117,6 @@ func jsonFiles(fsys fs.FS, dir string) ([]string, error) {
 		} else if e.Type().IsRegular() {
 			files = append(files, name)
 		}
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("catalog: no *.json files in %s", dir)
 	}
 	return files, nil
 }

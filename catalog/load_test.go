@@ -26,7 +26,7 @@ func ids(ns []minaarenden.Kundhandelsetyp) []string {
 }
 
 func TestLoadTestdata(t *testing.T) {
-	c, err := Load("../testdata/catalog")
+	c, err := Load("sample")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestLoadTestdata(t *testing.T) {
 }
 
 func TestLoadFile(t *testing.T) {
-	c, err := Load("../testdata/catalog/skv_moms.json")
+	c, err := Load("sample/skv_moms.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestLoadFSEmbed(t *testing.T) {
 }
 
 func TestGraphs(t *testing.T) {
-	c, err := Load("../testdata/catalog")
+	c, err := Load("sample")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestGraphs(t *testing.T) {
 // flow resolves a graph per instance: a loaded catalog answers from its
 // cache, the same graph every time, allocating nothing.
 func TestGraphCached(t *testing.T) {
-	c, err := Load("../testdata/catalog")
+	c, err := Load("sample")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestGraphUncached(t *testing.T) {
 
 func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
-		if _, err := Load("../testdata/catalog"); err != nil {
+		if _, err := Load("sample"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -443,7 +443,7 @@ func TestLoadDirectorySymlinks(t *testing.T) {
 	if err := os.Mkdir(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("../testdata/catalog/skv_arbetsgivare.json")
+	src, err := os.ReadFile("sample/skv_arbetsgivare.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@
 //
 // # Usage
 //
-//	c, err := catalog.Load("testdata/catalog")
+//	c, err := sample.Catalog() // or catalog.Load("my-catalog")
 //	if err != nil { … }
 //	var events []minaarenden.Kundhandelse // from client or aggregate
 //	ex, _ := flow.ParseExpected("KOMMUN.BYGGLOV@Värmdö kommun")

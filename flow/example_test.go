@@ -13,7 +13,7 @@ import (
 // Pia's Tacotruck, the standard's worked example: four cases, events from
 // three producers, nothing yet from Bolagsverket.
 func Example() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("../catalog/sample")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -50,7 +50,7 @@ func Example() {
 // A producer that did not answer: its expected case is okand, never
 // ej_paborjad.
 func ExamplePlace_unanswered() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("../catalog/sample")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -69,7 +69,7 @@ func ExamplePlace_unanswered() {
 // (and catalog.DOT) colour by, and the graph to draw is the one Place walked,
 // the producer's slice of the type (or the union).
 func ExampleInstance_States() {
-	c, err := catalog.Load("../testdata/catalog")
+	c, err := catalog.Load("../catalog/sample")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -39,10 +39,10 @@ func rulesCatalog(tb testing.TB) *catalog.Catalog {
 	return c
 }
 
-// piaCatalog is the project's realistic catalog, testdata/catalog.
+// piaCatalog is the SDK's sample catalog, catalog/sample.
 func piaCatalog(tb testing.TB) *catalog.Catalog {
 	tb.Helper()
-	return loadCatalog(tb, "../testdata/catalog")
+	return loadCatalog(tb, "../catalog/sample")
 }
 
 func piaEvents(tb testing.TB) []minaarenden.Kundhandelse {

@@ -11,7 +11,7 @@
 // Bolagsverket (speaking 4.1), Skatteverket (6.0) and PRV (5.0) answer as
 // producers; Stockholms stad (6.1) is reached through a stand-in of
 // Skatteverket's forwarding service. Their events come from
-// testdata/pia/kundhandelser.json, the catalog from testdata/catalog: run it
+// testdata/pia/kundhandelser.json, the SDK's embedded sample catalog (package catalog/sample): run it
 // from the repository root, or give -catalog.
 //
 // Against real endpoints:
@@ -37,7 +37,7 @@
 // Flags:
 //
 //	-producers FILE   endpoints to ask (default: local stand-ins for Pia's Tacotruck)
-//	-catalog PATH     kundhändelsetypskatalog, a file or a directory (default testdata/catalog)
+//	-catalog PATH     kundhändelsetypskatalog, a file or a directory (default: the embedded sample catalog)
 //	-kund ID          the kund asked about (default: Pia's Tacotruck AB with the stand-ins)
 //	-kundtyp TYP      Personnummer, Samordningsnummer or Organisationsnummer (default: guessed from -kund)
 //	-anvandare ID     personnummer of the person using the service (default: -kund when that is a personnummer)

@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden"
-	"github.com/aterkoppling/minaarenden/catalog"
+	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/client/clienttest"
 )
 
@@ -125,7 +125,7 @@ func checkNoIdentifiers(t *testing.T, s string) {
 }
 
 // inRepoRoot runs the test from the repository root, where the command's
-// default paths (testdata/catalog, testdata/pia) resolve.
+// default path (testdata/pia) resolves.
 func inRepoRoot(t *testing.T) {
 	t.Chdir(filepath.Join("..", ".."))
 }
@@ -223,7 +223,7 @@ func TestPartialFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startPia(t)
 			tt.fail(s)
-			args := append([]string{"-producers", s.file(t), "-catalog", "../../testdata/catalog",
+			args := append([]string{"-producers", s.file(t), "-catalog", "../../catalog/sample",
 				"-kund", string(piaOrganisation), "-kundtyp", "Organisationsnummer",
 				"-anvandare", string(piaPersonnummer), "-organisation", string(standInOrganisation),
 				"-expect", strings.Join(piaExpected, ","), "-json"}, tt.args...)
@@ -277,7 +277,7 @@ func TestExpectedProducerNotAsked(t *testing.T) {
 		}
 	}
 	s.endpoints = kept
-	code, out, errOut := runCmd(t, "-producers", s.file(t), "-catalog", "../../testdata/catalog",
+	code, out, errOut := runCmd(t, "-producers", s.file(t), "-catalog", "../../catalog/sample",
 		"-kund", string(piaOrganisation), "-anvandare", string(piaPersonnummer), "-organisation", string(standInOrganisation),
 		"-expect", strings.Join(piaExpected, ","), "-json")
 	if code != exitComplete {
@@ -303,7 +303,7 @@ func TestProducersFileAPIKey(t *testing.T) {
 			s.endpoints[i].APIKeyHeader, s.endpoints[i].APIKeyEnv = "X-API-Key", "PRV_TEST_KEY"
 		}
 	}
-	code, _, errOut := runCmd(t, "-producers", s.file(t), "-catalog", "../../testdata/catalog",
+	code, _, errOut := runCmd(t, "-producers", s.file(t), "-catalog", "../../catalog/sample",
 		"-kund", string(piaOrganisation), "-anvandare", string(piaPersonnummer), "-organisation", string(standInOrganisation))
 	if code != exitComplete {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut)
@@ -351,7 +351,7 @@ func TestUsageErrors(t *testing.T) {
 		{"producer without prefixes", []string{"-producers", write("nopfx.json", `[{"name": "A", "url": "http://a.example"}]`), "-kund", "165591234561"}, "prefixes are required"},
 		{"api key variable unset", []string{"-producers", write("key.json", `[{"name": "A", "url": "http://a.example", "prefixes": ["A"], "apiKeyHeader": "X-API-Key", "apiKeyEnv": "FORETAGSTJANST_TEST_UNSET"}]`), "-kund", "165591234561"}, "FORETAGSTJANST_TEST_UNSET is not set"},
 		{"unknown version", []string{"-producers", write("ver.json", `[{"name": "A", "url": "http://a.example", "prefixes": ["A"], "version": "7.0"}]`), "-kund", "165591234561"}, `version "7.0"`},
-		{"4.1 without organisation", []string{"-producers", old, "-kund", "165591234561", "-catalog", "../../testdata/catalog"}, "give -organisation"},
+		{"4.1 without organisation", []string{"-producers", old, "-kund", "165591234561", "-catalog", "../../catalog/sample"}, "give -organisation"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,15 +376,15 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// TestNoCatalog runs where the default paths do not resolve: the message
-// says so and names -catalog.
+// TestNoCatalog gives a -catalog path that does not exist: the message names
+// -catalog and the path.
 func TestNoCatalog(t *testing.T) {
-	code, _, errOut := runCmd(t)
+	code, _, errOut := runCmd(t, "-catalog", "no-such-catalog")
 	if code != exitFailure {
 		t.Errorf("exit %d, want 1", code)
 	}
-	if !strings.Contains(errOut, "-catalog") || !strings.Contains(errOut, "repository root") {
-		t.Errorf("stderr does not name -catalog and the repository root:\n%s", errOut)
+	if !strings.Contains(errOut, "-catalog") || !strings.Contains(errOut, "no-such-catalog") {
+		t.Errorf("stderr does not name -catalog and the path:\n%s", errOut)
 	}
 }
 
@@ -584,7 +584,7 @@ func TestAnvandareDefaultsToKund(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(s.Close)
-		cat, err := catalog.Load(filepath.Join("..", "..", defaultCatalog))
+		cat, err := sample.Catalog()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -619,7 +619,7 @@ func TestServeShutdownAnswersInFlight(t *testing.T) {
 	stderr := newURLWriter()
 	exited := make(chan int)
 	go func() {
-		exited <- run(ctx, []string{"-serve", "127.0.0.1:0", "-producers", s.file(t), "-catalog", "../../testdata/catalog",
+		exited <- run(ctx, []string{"-serve", "127.0.0.1:0", "-producers", s.file(t), "-catalog", "../../catalog/sample",
 			"-anvandare", string(piaPersonnummer), "-organisation", string(standInOrganisation), "-timeout", "1s"}, io.Discard, stderr)
 	}()
 	var base string

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
-	"github.com/aterkoppling/minaarenden/catalog"
+	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
 )
@@ -33,7 +33,7 @@ func Example_readme() {
 	// README begins
 	skv, err1 := client.New(skvURL, &client.Options{Name: "Skatteverket", Version: minaarenden.V6_0, Prefixes: []minaarenden.Kundhandelsetyp{"SKV"}})
 	prv, err2 := client.New(prvURL, &client.Options{Name: "PRV", Version: minaarenden.V5_0, Prefixes: []minaarenden.Kundhandelsetyp{"PRV"}})
-	cat, err3 := catalog.Load("testdata/catalog")
+	cat, err3 := sample.Catalog() // your own: catalog.Load("path/to/catalog")
 	if err := errors.Join(err1, err2, err3); err != nil {
 		log.Fatal(err)
 	}

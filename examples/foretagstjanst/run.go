@@ -11,6 +11,7 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
+	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/flow"
 )
 
@@ -65,13 +66,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	cat, err := catalog.Load(cfg.catalogPath)
+	cat, err := loadCatalog(cfg.catalogPath)
 	if err != nil {
-		if cfg.catalogPath == defaultCatalog {
-			errorf(stderr, "no catalog at %s (run from the repository root, or give -catalog PATH): %v", defaultCatalog, err)
-		} else {
-			errorf(stderr, "-catalog: %v", err)
-		}
+		errorf(stderr, "-catalog: %v", err)
 		return exitFailure
 	}
 
@@ -128,7 +125,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // user, and the consumer service's own organisationsnummer. All three are
 // made up and pass the checksum, as the stand-ins check it too.
 const (
-	defaultCatalog      = "testdata/catalog"
 	piaOrganisation     = minaarenden.Identifierare("165591234561")
 	piaPersonnummer     = minaarenden.Identifierare("199001012385")
 	standInOrganisation = minaarenden.Identifierare("165566778899")
@@ -148,7 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(redactWriter{stderr})
 	var (
 		producers    = fs.String("producers", "", "JSON `file` of endpoints to ask (default: local stand-ins for Pia's Tacotruck)")
-		catalogPath  = fs.String("catalog", defaultCatalog, "kundhändelsetypskatalog, a JSON file or a directory of them")
+		catalogPath  = fs.String("catalog", "", "kundhändelsetypskatalog, a JSON file or a directory of them (default: the SDK's embedded sample catalog)")
 		kund         = fs.String("kund", "", "the kund's 12-digit `identifier` (default with the stand-ins: Pia's Tacotruck AB)")
 		kundtyp      = fs.String("kundtyp", "", "Personnummer, Samordningsnummer or Organisationsnummer (default: guessed from -kund)")
 		anvandare    = fs.String("anvandare", "", "personnummer of the person using the service (default: -kund when that is a personnummer)")
@@ -297,4 +293,13 @@ func parseExpect(list string) ([]flow.Expected, error) {
 		out = append(out, ex)
 	}
 	return out, nil
+}
+
+// loadCatalog reads the catalog at path, or the SDK's embedded sample
+// catalog when path is empty, so the demo runs from any directory.
+func loadCatalog(path string) (*catalog.Catalog, error) {
+	if path == "" {
+		return sample.Catalog()
+	}
+	return catalog.Load(path)
 }

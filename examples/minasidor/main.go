@@ -9,7 +9,7 @@
 // standard's worked example. The portal asks, on every page load, a local
 // stand-in of Skatteverket's forwarding service (vidareförmedlingstjänsten),
 // behind which Bolagsverket, Skatteverket, PRV and Stockholms stad answer
-// with the events in testdata/pia; it places them with testdata/catalog and
+// with the events in testdata/pia; it places them with the embedded sample catalog and
 // renders the widget. Run it from the repository root, or give -catalog
 // and -events.
 //
@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("minasidor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to serve on; keep it on loopback")
-	catalogPath := fs.String("catalog", "testdata/catalog", "kundhändelsetypskatalog, a JSON file or a directory")
+	catalogPath := fs.String("catalog", "", "kundhändelsetypskatalog, a JSON file or a directory (default: the embedded sample catalog)")
 	eventsPath := fs.String("events", "testdata/pia/kundhandelser.json", "the stand-in producers' events, a JSON array in the 6.1 wire form")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -23,7 +23,7 @@ import (
 
 func newTestPortal(t *testing.T) *portal {
 	t.Helper()
-	p, err := newPortal(filepath.Join("..", "..", "testdata", "catalog"), filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
+	p, err := newPortal("", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestRun(t *testing.T) {
 	exited := make(chan int)
 	go func() {
 		exited <- run(ctx, []string{"-addr", "127.0.0.1:0",
-			"-catalog", filepath.Join("..", "..", "testdata", "catalog"),
+			"-catalog", filepath.Join("..", "..", "catalog", "sample"),
 			"-events", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json")}, out, &errOut)
 	}()
 	var url string

@@ -13,6 +13,7 @@ import (
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
 	"github.com/aterkoppling/minaarenden/catalog"
+	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/client/clienttest"
 	"github.com/aterkoppling/minaarenden/flow"
@@ -63,7 +64,11 @@ type portal struct {
 }
 
 func newPortal(catalogPath, eventsPath string) (*portal, error) {
-	cat, err := catalog.Load(catalogPath)
+	load := sample.Catalog
+	if catalogPath != "" {
+		load = func() (*catalog.Catalog, error) { return catalog.Load(catalogPath) }
+	}
+	cat, err := load()
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func ExampleRender() {
 // portal's own page with {{.}}. The page links the embedded stylesheet from
 // its own origin, so it works under default-src 'self'.
 func ExampleFragment() {
-	cat, err := catalog.Load("../../testdata/catalog")
+	cat, err := catalog.Load("../../catalog/sample")
 	if err != nil {
 		panic(err)
 	}

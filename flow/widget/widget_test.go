@@ -19,6 +19,7 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
+	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/flow/widget"
 )
@@ -27,7 +28,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func loadPia(t testing.TB) (*catalog.Catalog, []*flow.Instance) {
 	t.Helper()
-	cat, err := catalog.Load(filepath.Join("..", "..", "testdata", "catalog"))
+	cat, err := sample.Catalog()
 	if err != nil {
 		t.Fatal(err)
 	}
