@@ -108,11 +108,12 @@ func newFleet(b *testing.B, n int, latency latencyFunc) *benchFleet {
 }
 
 // baseline is the hand-written fan-out a careful engineer would write
-// without the SDK: net/http, an errgroup, decode, collect. It replays the
-// SDK's request so both do the same work on the wire.
+// without the SDK: net/http, an errgroup, decode into a plain struct,
+// collect. It replays the SDK's request so both do the same work on the
+// wire.
 func (fl *benchFleet) baseline(ctx context.Context, hc *http.Client) (int, error) {
 	req := fl.last.Load()
-	results := make([][]minaarenden.Kundhandelse, len(fl.urls))
+	results := make([][]plainEvent, len(fl.urls))
 	var g errgroup.Group
 	g.SetLimit(aggregate.DefaultConcurrency)
 	for i, u := range fl.urls {
@@ -127,9 +128,7 @@ func (fl *benchFleet) baseline(ctx context.Context, hc *http.Client) (int, error
 				return nil
 			}
 			defer resp.Body.Close()
-			var body struct {
-				Kundhandelser []minaarenden.Kundhandelse `json:"kundhandelser"`
-			}
+			var body plainAnswer
 			if resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&body) == nil {
 				results[i] = body.Kundhandelser
 			}

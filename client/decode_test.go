@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -300,49 +301,61 @@ type plainEvent struct {
 	Referenser        map[string]json.RawMessage `json:"referenser"`
 }
 
+// BenchmarkDecode reads one answer of 1000 events with the SDK's decoder
+// and with encoding/json into plainEvent, alternating in one loop, and
+// reports the ratio of their medians (sdk/base) and the SDK's allocations
+// per event and per JSON byte.
 func BenchmarkDecode(b *testing.B) {
 	const n = 1000
 	body := benchBody(n)
-	b.Run("sdk", func(b *testing.B) {
-		zone := minaarenden.Stockholm()
-		perEvent(b, n, body, func() int {
-			d, err := decodeAnswer(body, zone)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return d.count()
-		})
-	})
-	b.Run("encoding-json", func(b *testing.B) {
-		perEvent(b, n, body, func() int {
-			var v struct {
-				Kundhandelser []plainEvent `json:"kundhandelser"`
-			}
-			if err := json.Unmarshal(body, &v); err != nil {
-				b.Fatal(err)
-			}
-			return len(v.Kundhandelser)
-		})
-	})
-}
-
-// perEvent runs decode in the benchmark loop and reports ns, bytes and
-// allocations per event besides the usual per-op figures.
-func perEvent(b *testing.B, n int, body []byte, decode func() int) {
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for b.Loop() {
-		if got := decode(); got != n {
-			b.Fatalf("decoded %d events, want %d", got, n)
+	zone := minaarenden.Stockholm()
+	sdk := func() {
+		if d, err := decodeAnswer(body, zone); err != nil || d.count() != n {
+			b.Fatalf("decoded %v, want %d events: %v", d, n, err)
 		}
 	}
-	runtime.ReadMemStats(&after)
-	events := float64(b.N * n)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
-	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/events, "B/event")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
+	base := func() {
+		var v struct {
+			Kundhandelser []plainEvent `json:"kundhandelser"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil || len(v.Kundhandelser) != n {
+			b.Fatalf("baseline: %d events: %v", len(v.Kundhandelser), err)
+		}
+	}
+	paired(b, n, len(body), sdk, base)
+}
+
+// paired runs sdk and base alternately in the benchmark loop and reports
+// sdk/base, the ratio of their median times, with each one's allocations
+// per event and bytes allocated per body byte.
+func paired(b *testing.B, events, bodyLen int, sdk, base func()) {
+	b.SetBytes(int64(bodyLen))
+	var sdkT, baseT []time.Duration
+	var sdkMallocs, sdkBytes, baseMallocs, baseBytes uint64
+	var m0, m1, m2 runtime.MemStats
+	for b.Loop() {
+		runtime.ReadMemStats(&m0)
+		start := time.Now()
+		sdk()
+		mid := time.Now()
+		runtime.ReadMemStats(&m1)
+		base()
+		end := time.Now()
+		runtime.ReadMemStats(&m2)
+		sdkT, baseT = append(sdkT, mid.Sub(start)), append(baseT, end.Sub(mid))
+		sdkMallocs += m1.Mallocs - m0.Mallocs
+		sdkBytes += m1.TotalAlloc - m0.TotalAlloc
+		baseMallocs += m2.Mallocs - m1.Mallocs
+		baseBytes += m2.TotalAlloc - m1.TotalAlloc
+	}
+	runs := float64(len(sdkT))
+	slices.Sort(sdkT)
+	slices.Sort(baseT)
+	b.ReportMetric(float64(sdkT[len(sdkT)/2])/float64(baseT[len(baseT)/2]), "sdk/base")
+	b.ReportMetric(float64(sdkMallocs)/runs/float64(events), "sdk-allocs/event")
+	b.ReportMetric(float64(baseMallocs)/runs/float64(events), "base-allocs/event")
+	b.ReportMetric(float64(sdkBytes)/runs/float64(bodyLen), "sdk-alloc/json")
+	b.ReportMetric(float64(baseBytes)/runs/float64(bodyLen), "base-alloc/json")
 }
 
 // TestDecodeProducerDrift pins what the decoder makes of the shapes real
