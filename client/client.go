@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -72,6 +73,15 @@ type Options struct {
 	// PageSize is the forwarding service's paginering.limit per page; zero
 	// is 200, negative asks for everything in one unpaged request.
 	PageSize int
+	// MaxEventsPerPart bounds the events kept for one part of a question,
+	// across pages; zero is DefaultMaxEventsPerPart (10 000). Past it the
+	// rest are not read and the part's outcome fails with
+	// ErrTooManyEvents, the events up to it kept.
+	MaxEventsPerPart int
+	// MaxPages bounds the pages asked of the forwarding service for one
+	// question; zero is DefaultMaxPages (100). Parts still unfinished then
+	// fail with ErrTooManyPages.
+	MaxPages int
 }
 
 const (
@@ -100,6 +110,8 @@ type Client struct {
 	konsTj   string
 	log      *slog.Logger
 	pageSize int
+	maxEvents,
+	maxPages int
 }
 
 // New returns a client for the endpoint at baseURL, the path the standard's
@@ -126,21 +138,23 @@ func New(baseURL string, opts *Options) (*Client, error) {
 	}
 	u.Path, u.RawPath = path, ""
 	c := &Client{
-		target:   u.String(),
-		endpoint: redactURL(u),
-		dialect:  opts.Dialect,
-		version:  opts.Version,
-		name:     opts.Name,
-		prefixes: append([]minaarenden.Kundhandelsetyp(nil), opts.Prefixes...),
-		retry:    opts.Retry.resolve(),
-		maxBytes: opts.MaxResponseBytes,
-		zone:     opts.Zone,
-		lang:     opts.AcceptLanguage,
-		org:      opts.AnropandeOrganisation,
-		kons:     opts.Konsument,
-		konsTj:   opts.Konsumenttjanst,
-		log:      opts.Logger,
-		pageSize: opts.PageSize,
+		target:    u.String(),
+		endpoint:  redactURL(u),
+		dialect:   opts.Dialect,
+		version:   opts.Version,
+		name:      opts.Name,
+		prefixes:  append([]minaarenden.Kundhandelsetyp(nil), opts.Prefixes...),
+		retry:     opts.Retry.resolve(),
+		maxBytes:  opts.MaxResponseBytes,
+		zone:      opts.Zone,
+		lang:      opts.AcceptLanguage,
+		org:       opts.AnropandeOrganisation,
+		kons:      opts.Konsument,
+		konsTj:    opts.Konsumenttjanst,
+		log:       opts.Logger,
+		pageSize:  opts.PageSize,
+		maxEvents: cmp.Or(max(opts.MaxEventsPerPart, 0), DefaultMaxEventsPerPart),
+		maxPages:  cmp.Or(max(opts.MaxPages, 0), DefaultMaxPages),
 	}
 	if c.version == "" {
 		c.version = minaarenden.V6_1
@@ -365,6 +379,9 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 		}
 	}
 	out.Events = len(events)
+	for i := range dec.groups {
+		out.Warnings = addWarnings(out.Warnings, dec.groups[i].warnings("", true))
+	}
 	if dec.bad != nil {
 		out.Err = c.unreadable(ctx, ex, corr, dec.bad)
 	}
@@ -459,7 +476,7 @@ func (c *Client) decode(ctx context.Context, body []byte) (*decoded, error) {
 		}
 		defer l.Release(1)
 	}
-	return decodeAnswer(body, c.zone)
+	return readAnswer(body, c.zone, c.maxEvents)
 }
 
 // CorrelationID returns the id set by WithCorrelationID, or "".

@@ -23,11 +23,13 @@ var update = flag.Bool("update", false, "rewrite testdata/answers/*.want.json fr
 
 const answersDir = "../testdata/answers"
 
-// decodedForm is what a *.want.json holds: the detected version and the
-// events in the 6.1 wire form (tidpunkt in UTC).
+// decodedForm is what a *.want.json holds: the detected version, the
+// events in the 6.1 wire form (tidpunkt in UTC), and what the events
+// lacked.
 type decodedForm struct {
-	Version minaarenden.Version        `json:"version"`
-	Events  []minaarenden.Kundhandelse `json:"events"`
+	Version  minaarenden.Version        `json:"version"`
+	Events   []minaarenden.Kundhandelse `json:"events"`
+	Warnings []string                   `json:"warnings,omitempty"`
 }
 
 func answerFiles(t testing.TB) []string {
@@ -67,6 +69,9 @@ func TestDecodeAnswers(t *testing.T) {
 			got := decodedForm{Version: d.version, Events: []minaarenden.Kundhandelse{}}
 			for _, g := range d.groups {
 				got.Events = append(got.Events, g.events...)
+				for _, w := range g.warnings("", true) {
+					got.Warnings = append(got.Warnings, w.String())
+				}
 			}
 			gotJSON, err := json.MarshalIndent(got, "", "  ")
 			if err != nil {
@@ -153,20 +158,20 @@ func TestDecodeShapes(t *testing.T) {
 	}{
 		{"absent kundhandelser is empty", `{"metadata":{"version":"6.0"}}`, "6.0", 0, false, nil},
 		{"null kundhandelser is empty", `{"metadata":{"version":"5.0"},"kundhandelser":null}`, "5.0", 0, false, nil},
-		{"3.0 version beside the events", `{"version":"3.0","kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2022-12-22 10:00:00.00"}]}`, "3.0", 1, false, nil},
+		{"3.0 version beside the events", `{"version":"3.0","kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2022-12-22 10:00:00.00","kundhandelseTyp":"P.ARENDE.STEG"}]}`, "3.0", 1, false, nil},
 		{"unknown version kept", `{"metadata":{"version":"7.2"},"kundhandelser":[]}`, "7.2", 0, false, nil},
-		{"version as an object is reported", `{"metadata":{"version":{"major":6}},"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
+		{"version as an object is reported", `{"metadata":{"version":{"major":6}},"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}`, "", 1, true, nil},
 		{"not JSON", `<html>`, "", 0, false, ErrMalformedAnswer},
 		{"truncated", `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a"`, "", 0, false, ErrMalformedAnswer},
-		{"one unreadable tidpunkt keeps the other event", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"igår"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
+		{"one unreadable tidpunkt keeps the other event", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"igår","kundhandelseTyp":"P.ARENDE.STEG"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}`, "", 1, true, nil},
 		{"missing tidpunkt", `{"kundhandelser":[{"kundhandelseId":"a"}]}`, "", 0, true, nil},
 		// The decoder sizes the events from a count of "kundhandelseId";
 		// a pre-2.0 answer with that name elsewhere still reads its events.
-		{"pre-2.0 events with kundhandelseId in utokad information", `{"kundhändelser":[{"kundhändelseId":"a","tidpunkt":"2022-05-01 10:00:00.00","utokadInformation":{"kundhandelseId":"x"}}]}`, "", 1, false, nil},
+		{"pre-2.0 events with kundhandelseId in utokad information", `{"kundhändelser":[{"kundhändelseId":"a","tidpunkt":"2022-05-01 10:00:00.00","kundhandelseTyp":"P.ARENDE.STEG","utokadInformation":{"kundhandelseId":"x"}}]}`, "", 1, false, nil},
 		// A flag that is no boolean costs its event (a guessed false could
 		// hide that the customer must act); a wrong type elsewhere keeps it.
-		{"unreadable flag costs its event, keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","producentarendetKlart":"ja"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 1, true, nil},
-		{"wrong type keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","rubrik":42},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z"}]}`, "", 2, true, nil},
+		{"unreadable flag costs its event, keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG","producentarendetKlart":"ja"},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}`, "", 1, true, nil},
+		{"wrong type keeps the rest", `{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG","rubrik":42},{"kundhandelseId":"b","tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}`, "", 2, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -372,7 +377,7 @@ func TestDecodeProducerDrift(t *testing.T) {
 		Referenser, Tag int
 		Utokad          int
 	}
-	const tp = `"tidpunkt":"2025-01-01T10:00:00Z"`
+	const tp = `"tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"SKV.MOMS.DEKL_INLAMAD"`
 	one := func(fields string) string {
 		return `{"metadata":{"version":"6.0"},"kundhandelser":[{` + fields + `,` + tp + `}]}`
 	}
@@ -446,7 +451,7 @@ func TestDecodeEmptyBody(t *testing.T) {
 // A wrong-typed value quoted in an error is masked before it is cut short:
 // cut first, the last digits of an identifier were too few to mask.
 func TestDescribeMasksBeforeCutting(t *testing.T) {
-	body := []byte(`{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2026-01-01T10:00:00Z","producentarendetKlart":"klart enligt beslut om ej:  199001012385"}]}`)
+	body := []byte(`{"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG","producentarendetKlart":"klart enligt beslut om ej:  199001012385"}]}`)
 	d, err := decodeAnswer(body, time.UTC)
 	if err != nil {
 		t.Fatal(err)
