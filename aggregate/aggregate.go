@@ -609,7 +609,7 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		if co.Producent != "" {
 			o.Producent = co.Producent
 		}
-		o.HTTPCode = co.HTTPStatus
+		o.HTTPCode, o.Warnings = co.HTTPStatus, co.Warnings
 		if co.Attempts > 0 {
 			o.Attempts = co.Attempts
 		}

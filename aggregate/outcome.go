@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/client"
 )
 
 // Status says how one (source, part) fared.
@@ -69,6 +70,9 @@ type Outcome struct {
 	// Duplicates counts events this answer repeated within itself (same
 	// producent and kundhandelseId); they are merged, not dropped.
 	Duplicates int
+	// Warnings are the client's: required fields the events lacked. Kept
+	// events leave the status ok; dropped ones fail it through Err.
+	Warnings []client.Warning
 }
 
 // LogValue keeps the part's identifiers out of structured logs: slog's JSON
