@@ -9,6 +9,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -72,6 +73,14 @@ type Options struct {
 	// PageSize is the forwarding service's paginering.limit per page; zero
 	// is 200, negative asks for everything in one unpaged request.
 	PageSize int
+	// AllowInsecureHTTP lets New accept a plain http:// base URL to a host
+	// other than loopback. Every request carries credentials and personal
+	// identity numbers, so New refuses such a URL by default. It exists for
+	// a test lab behind a TLS-terminating proxy on a trusted network; never
+	// set it for a producer on the internet. Loopback (127.0.0.0/8, ::1,
+	// localhost), where a stand-in such as clienttest listens, needs no
+	// option.
+	AllowInsecureHTTP bool
 }
 
 const (
@@ -113,6 +122,11 @@ func New(baseURL string, opts *Options) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("client: base URL must be an absolute http or https URL")
+	}
+	if u.Scheme == "http" && !opts.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
+		// The host is not quoted: the URL is the caller's configuration
+		// and may carry credentials.
+		return nil, errors.New("client: base URL is plain http to a host other than loopback, which would send credentials and personal identity numbers unencrypted; use https, or set Options.AllowInsecureHTTP for a test lab behind a TLS-terminating proxy")
 	}
 	op := "kundhandelser"
 	if opts.Dialect == Forwarding {
@@ -485,6 +499,17 @@ func newUUID() string {
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
 	return string(s[:])
+}
+
+// isLoopback reports whether host (without port) is the local machine:
+// localhost or a loopback address. Only these may be asked over plain
+// http without Options.AllowInsecureHTTP.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // redactURL names an endpoint without credentials or query string.

@@ -150,7 +150,9 @@
 // with the keys producer, attempt, status, duration and correlation_id, and
 // never carry a URL query, a body or an identifier; producer messages are
 // masked of anything that looks like a personnummer before they reach a
-// *Error. The client does not follow a redirect to another origin, and the
-// credential helpers (APIKey, BearerToken) only ever send to the origin a
-// request chain started at.
+// *Error. The client does not follow a redirect to another origin (an
+// https endpoint redirecting to http is one), and the credential helpers
+// (APIKey, BearerToken) only ever send to the origin a request chain
+// started at. New refuses a plain http:// URL to anything but loopback
+// unless Options.AllowInsecureHTTP says the network in between is trusted.
 package client
