@@ -128,7 +128,7 @@
 // nor anything once the context is done, and a wait that would pass the
 // context's deadline fails at once (ErrRetryBeyondDeadline). Every failure
 // is a *Error carrying the
-// endpoint (no query string), status, the producer's message or RFC 7807
+// endpoint (no query string), status, the producer's message or RFC 9457
 // problem, attempts and correlation id; it unwraps to the cause, so
 // errors.Is(err, context.DeadlineExceeded) works.
 //

@@ -71,7 +71,7 @@ type Error struct {
 	HTTPCode int
 	// Message is the producer's {"message"}, or the problem's detail/title.
 	Message string
-	// Problem is the RFC 7807 problem document, when the error came as one.
+	// Problem is the RFC 9457 problem document, when the error came as one.
 	Problem *Problem
 	// Attempts counts HTTP attempts, retries included.
 	Attempts int
@@ -115,7 +115,8 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Problem is an RFC 7807 problem document (application/problem+json).
+// Problem is an RFC 9457 problem document (application/problem+json), the
+// form RFC 7807 defined and RFC 9457 keeps.
 type Problem struct {
 	Type     string `json:"type,omitempty"`
 	Title    string `json:"title,omitempty"`
