@@ -46,8 +46,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Transport, when set, is the round tripper used, replacing
 	// HTTPClient's. Compose auth here: APIKey, BearerToken, or an
-	// *http.Transport with MTLS. Nil means HTTPClient's, else
-	// DefaultTransport(), tuned for fan-out.
+	// *http.Transport with MTLS. Nil means HTTPClient's, else the transport
+	// every such client shares, tuned for fan-out as DefaultTransport
+	// describes.
 	Transport http.RoundTripper
 	// Retry says when and how often a failed request is tried again.
 	Retry RetryPolicy
