@@ -152,3 +152,19 @@ func TestCorrelationIDWithIdentifierRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestDelfragaProducentMasked: the forwarding service writes a delfråga's
+// producent; an identifier there is masked in the *Error's text and the
+// outcome's log value, and a huge one is cut.
+func TestDelfragaProducentMasked(t *testing.T) {
+	for _, producent := range []string{"Kommun 199001012385", "Kommun " + strings.Repeat("x", 1<<16)} {
+		e := &Error{Endpoint: "https://fwd.example.se/kundhandelseFragaSynkron", Producent: producent, HTTPCode: 500, Err: ErrDelfraga}
+		var logs bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logs, nil)).Info("outcome", "o", Outcome{Producent: producent, Err: e})
+		for _, text := range []string{e.Error(), logs.String()} {
+			if strings.Contains(text, "1990") || len(text) > 2000 {
+				t.Errorf("leaks the number or is %d bytes long: %.200s", len(text), text)
+			}
+		}
+	}
+}
