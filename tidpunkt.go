@@ -185,9 +185,9 @@ type TidpunktError struct {
 	Reason string
 }
 
-// Error quotes the value with its runs of six or more digits masked: the
-// text came from a producer, and a personnummer in the wrong field must
-// not reach a log through it.
+// Error quotes the value masked by Redact and cut short: the text came from
+// a producer, and a personnummer in the wrong field must not reach a log
+// through it.
 func (e *TidpunktError) Error() string {
 	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", redactCut(e.Value, 64), Redact(e.Reason))
 }
