@@ -7,7 +7,7 @@
 // Its input is events from any source (package client for one producer,
 // aggregate for many) and a catalog; it does no I/O.
 //
-// # Rules (design.md §6.2)
+// # Rules
 //
 //  1. Instance key: producent + producentärendetyp (the first two segments
 //     of kundhandelseTyp) + reference, where the reference is
@@ -32,7 +32,7 @@
 //     skipped_steps, after_end, flag_mismatch; no event is ever dropped.
 //  8. The same events in any order give byte-identical output.
 //
-// # Choices where the design is silent
+// # Choices where the standard is silent
 //
 //   - Instances come ordered by Typ, Producent, Referens, then the instant
 //     of their first event.

@@ -96,7 +96,7 @@ type Avvikelse struct {
 
 // Instance is one producentärende: one case of one type at one producer.
 // Its JSON form is the arenden item of the foretagstjanst -json contract
-// (design.md §7); every slice encodes as [] when empty.
+// (see its package doc); every slice encodes as [] when empty.
 type Instance struct {
 	Typ       string `json:"typ"`       // producentärendetyp, "SKV.ARBETSGIVARE"
 	Producent string `json:"producent"` // the events' producent; for an expected type, as given or the type's only producent

@@ -14,10 +14,10 @@ import (
 	"github.com/aterkoppling/minaarenden/catalog"
 )
 
-// Place sorts events into producentärende instances following the rules of
-// design.md §6.2 and returns them ordered by Typ, then Producent, then
-// Referens, then the instant of their first event (instances with the same
-// key, one opened after the other finished). Every event lands in exactly
+// Place sorts events into producentärende instances following the Rules of
+// the package documentation and returns them ordered by Typ, then
+// Producent, then Referens, then the instant of their first event
+// (instances with the same key, one opened after the other finished). Every event lands in exactly
 // one instance; events is not modified. c may be nil: every event is then of
 // an unknown type.
 func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options) []*Instance {

@@ -26,7 +26,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// contract mirrors the -json output of design.md §7, field for field;
+// contract mirrors the -json output documented in main.go, field for field;
 // decoding rejects any other field.
 type contract struct {
 	Complete *bool `json:"complete"`
@@ -96,7 +96,7 @@ func cases(c contract) map[string]summary {
 	return m
 }
 
-// piaCases are the statuses of the worked example (design.md §1), the same
+// piaCases are the statuses of the worked example (Pia's Tacotruck, in the README), the same
 // as flow's golden test.
 var piaCases = map[string]summary{
 	"BV.VERKLIG_HUVUDMAN":   {"Bolagsverket", "ej_paborjad", "kund"},
@@ -552,7 +552,7 @@ func (s *standIns) file(t *testing.T) string {
 
 // TestAnvandareDefaultsToKund: with no -anvandare (and, under -serve, no
 // anvandare in the request) a question about a person is asked as that
-// person (design.md §7), not as the configured or stand-in user.
+// person (see the package doc), not as the configured or stand-in user.
 func TestAnvandareDefaultsToKund(t *testing.T) {
 	const other = minaarenden.Identifierare("198112189876") // not Pia
 	for _, tt := range []struct {

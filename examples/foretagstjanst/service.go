@@ -128,7 +128,7 @@ func overlapsAny(a, b []minaarenden.Kundhandelsetyp) bool {
 	return false
 }
 
-// report is the -json contract of design.md §7.
+// report is the -json contract of the package doc.
 type report struct {
 	Complete bool             `json:"complete"`
 	Sources  []source         `json:"sources"`
