@@ -68,7 +68,8 @@ type Options struct {
 	// producent) may emit: {"Skatteverket": {"SKV"}}. An event from a
 	// producer not listed is dropped unless AllowAnyPrefix is set. When a
 	// forwarding source fails as a whole, these are the producers
-	// Result.Unanswered reports as unheard.
+	// Result.Unanswered reports as unheard (none of them is in
+	// Result.Answered unless another source heard it).
 	Producers map[string][]minaarenden.Kundhandelsetyp
 	// AllowAnyPrefix turns the spoof guard off for sources that register no
 	// prefixes and for forwarded producers missing from Producers. Without
