@@ -136,6 +136,22 @@ func TestDefaultJSON(t *testing.T) {
 	if code != exitComplete {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut)
 	}
+	// The contract's bytes, streamed case by case, are those json.Encoder
+	// wrote when the report was built whole (the golden file predates
+	// streaming).
+	golden := filepath.Join("examples", "foretagstjanst", "testdata", "pia.json")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), out); diff != "" {
+		t.Errorf("-json mismatch (-want +got):\n%s", diff)
+	}
 	c := decodeContract(t, out)
 	if !*c.Complete {
 		t.Errorf("complete = false, want true")
