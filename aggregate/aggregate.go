@@ -591,7 +591,7 @@ func (a *Aggregator) attempt(ctx context.Context, t *task, hedge bool, replies c
 		r.at.Duration = time.Since(r.at.Start)
 		r.at.Status = statusOf(r.err)
 		if r.ans != nil && len(r.ans.Outcomes) > 0 {
-			r.at.HTTPCode = r.ans.Outcomes[0].HTTPStatus
+			r.at.HTTPCode = r.ans.Outcomes[0].HTTPCode
 		}
 		r.at.Err = r.err
 		replies <- r
@@ -614,7 +614,7 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		if co.Producent != "" {
 			o.Producent = co.Producent
 		}
-		o.HTTPCode = co.HTTPStatus
+		o.HTTPCode = co.HTTPCode
 		if co.Attempts > 0 {
 			o.Attempts = co.Attempts
 		}

@@ -40,7 +40,7 @@ func Example() {
 		}
 		defer srv.Close()
 		if cfg.Producent == "PRV" {
-			srv.Handler.SetFault(clienttest.Fault{Status: 500})
+			srv.Handler.SetFault(clienttest.Fault{HTTPCode: 500})
 		}
 		c, err := client.New(srv.URL, &client.Options{Name: cfg.Producent, Prefixes: prefixes[cfg.Producent], HTTPClient: hc})
 		if err != nil {
@@ -178,7 +178,7 @@ func ExampleAggregator_Run_batch() {
 		defer srv.Close()
 		switch name {
 		case "PRV":
-			srv.Handler.SetFault(clienttest.Fault{Status: 500})
+			srv.Handler.SetFault(clienttest.Fault{HTTPCode: 500})
 		case "Bolagsverket":
 			srv.Handler.SetFault(clienttest.Fault{Latency: time.Minute}) // slow: each part times out
 		}
@@ -256,7 +256,7 @@ func ExampleAggregator_Run_forwarding() {
 		panic(err)
 	}
 	defer srv.Close()
-	srv.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503})
+	srv.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: 503})
 
 	fwd, err := client.New(srv.URL, &client.Options{Name: "Vidareförmedlingen", Dialect: client.Forwarding})
 	if err != nil {

@@ -205,7 +205,7 @@ func TestPartialFailure(t *testing.T) {
 		{
 			name: "producer answers 500",
 			fail: func(s *standIns) {
-				s.server("PRV").Handler.SetFault(clienttest.Fault{Status: http.StatusInternalServerError, Message: "databasen svarar inte"})
+				s.server("PRV").Handler.SetFault(clienttest.Fault{HTTPCode: http.StatusInternalServerError, Message: "databasen svarar inte"})
 			},
 			wantSource: summary{"PRV", "error", "500"},
 			wantOkand:  "PRV.VARUMARKE",
@@ -220,7 +220,7 @@ func TestPartialFailure(t *testing.T) {
 		{
 			name: "producer behind the forwarding service fails",
 			fail: func(s *standIns) {
-				s.server(forwardingName).Handler.SetProducerFault("Stockholms stad", clienttest.Fault{Status: http.StatusBadGateway})
+				s.server(forwardingName).Handler.SetProducerFault("Stockholms stad", clienttest.Fault{HTTPCode: http.StatusBadGateway})
 			},
 			wantSource: summary{"Stockholms stad", "error", "502"},
 			wantOkand:  "KOMMUN.FETTAVSKILJARE",
@@ -228,7 +228,7 @@ func TestPartialFailure(t *testing.T) {
 		{
 			name: "forwarding service answers 503",
 			fail: func(s *standIns) {
-				s.server(forwardingName).Handler.SetFault(clienttest.Fault{Status: http.StatusServiceUnavailable})
+				s.server(forwardingName).Handler.SetFault(clienttest.Fault{HTTPCode: http.StatusServiceUnavailable})
 			},
 			args:       []string{"-timeout", "2s"},
 			wantSource: summary{forwardingName, "error", "503"},
