@@ -315,7 +315,7 @@ func (o *Options) Validate() error {
 	var errs []error
 	for i, ex := range o.Expected {
 		if err := ex.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("Expected[%d]: %w", i, err))
+			errs = append(errs, fmt.Errorf("flow: Options.Expected[%d]: %s", i, strings.TrimPrefix(err.Error(), "flow: ")))
 		}
 	}
 	return errors.Join(errs...)
