@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden/client/clienttest"
+	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/internal/tooltest"
 )
 
@@ -350,5 +352,17 @@ func TestServeWaitsForPagesInFlight(t *testing.T) {
 	}
 	if !finished.Load() {
 		t.Error("serve returned while a page was still being rendered")
+	}
+}
+
+// TestNewPortalRefusesBadExpected: a step id among the expected cases is a
+// mistake caught at start, not an anomaly shown to every visitor.
+func TestNewPortalRefusesBadExpected(t *testing.T) {
+	saved := expected
+	t.Cleanup(func() { expected = saved })
+	expected = append(slices.Clone(saved), flow.Expected{Typ: "SKV.ARBETSGIVARE.ANSOKAN"})
+	_, err := newPortal("", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
+	if err == nil || !strings.Contains(err.Error(), "not a producentärendetyp") {
+		t.Fatalf("newPortal = %v, want the step id refused", err)
 	}
 }
