@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden/client/clienttest"
+	"github.com/aterkoppling/minaarenden/flow"
+	"github.com/aterkoppling/minaarenden/internal/tooltest"
 )
 
 func newTestPortal(t *testing.T) *portal {
@@ -229,13 +232,10 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // rendered case list, once to check that the page's CSP blocks inline
 // script while script from the page's own origin runs.
 func TestBrowser(t *testing.T) {
-	browser := findChromium()
-	if browser == "" {
-		t.Skip("no Chromium found (chromium, chromium-browser, google-chrome); install Debian's chromium to run the browser test")
-	}
 	if testing.Short() {
 		t.Skip("-short: skipping the headless-browser test")
 	}
+	browser := tooltest.Find(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 	p := newTestPortal(t)
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler())
@@ -285,15 +285,6 @@ func text(dom, id string) string {
 		return "(no #" + id + ")"
 	}
 	return m[1]
-}
-
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 // dumpDOM loads url in headless Chromium and returns the DOM after load.
@@ -361,5 +352,17 @@ func TestServeWaitsForPagesInFlight(t *testing.T) {
 	}
 	if !finished.Load() {
 		t.Error("serve returned while a page was still being rendered")
+	}
+}
+
+// TestNewPortalRefusesBadExpected: a step id among the expected cases is a
+// mistake caught at start, not an anomaly shown to every visitor.
+func TestNewPortalRefusesBadExpected(t *testing.T) {
+	saved := expected
+	t.Cleanup(func() { expected = saved })
+	expected = append(slices.Clone(saved), flow.Expected{Typ: "SKV.ARBETSGIVARE.ANSOKAN"})
+	_, err := newPortal("", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
+	if err == nil || !strings.Contains(err.Error(), "not a producentärendetyp") {
+		t.Fatalf("newPortal = %v, want the step id refused", err)
 	}
 }

@@ -64,6 +64,11 @@ type portal struct {
 }
 
 func newPortal(catalogPath, eventsPath string) (*portal, error) {
+	// Place cannot fail, so a mistyped expected case (a step id, lower
+	// case) is caught here, once, rather than shown as an anomaly.
+	if err := (&flow.Options{Expected: expected}).Validate(); err != nil {
+		return nil, err
+	}
 	load := sample.Catalog
 	if catalogPath != "" {
 		load = func() (*catalog.Catalog, error) { return catalog.Load(catalogPath) }
