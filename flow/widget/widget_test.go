@@ -468,3 +468,18 @@ func TestFragment(t *testing.T) {
 		t.Errorf("Fragment in a page mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestSecure checks the headers on every response, whatever the handler
+// sets and whatever its status.
+func TestSecure(t *testing.T) {
+	h := widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NotFound(w, r)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
+	got := []string{rec.Header().Get("Content-Security-Policy"), rec.Header().Get("X-Content-Type-Options"), rec.Header().Get("Referrer-Policy")}
+	want := []string{"default-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'", "nosniff", "no-referrer"}
+	if diff := cmp.Diff(want, got); diff != "" || rec.Code != http.StatusNotFound {
+		t.Errorf("headers mismatch (-want +got):\n%s(status %d)", diff, rec.Code)
+	}
+}
