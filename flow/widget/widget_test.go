@@ -328,14 +328,20 @@ var (
 // outside the allowlist and on any link that is not http(s).
 func checkInert(t testing.TB, out string) {
 	t.Helper()
+	checkAllowed(t, out, allowedElements, allowedAttrs)
+}
+
+// checkAllowed is checkInert with the allowlists given.
+func checkAllowed(t testing.TB, out string, elements, attrs map[string]bool) {
+	t.Helper()
 	doc := parse(t, out)
 	var walk func(n *node)
 	walk = func(n *node) {
-		if n.name != "" && !allowedElements[n.name] {
+		if n.name != "" && !elements[n.name] {
 			t.Errorf("fragment has a <%s> element", n.name)
 		}
 		for _, a := range n.attrs {
-			if !allowedAttrs[a.Name.Local] {
+			if !attrs[a.Name.Local] {
 				t.Errorf("<%s> has a %s attribute", n.name, a.Name.Local)
 			}
 			if a.Name.Local == "href" && !widget.SafeURL(a.Value) {
