@@ -30,6 +30,8 @@ func TestNewRefuses(t *testing.T) {
 		opts    *aggregate.Options
 		want    string
 	}{
+		{"no sources", nil, nil, "there is nothing to ask"},
+		{"empty sources", []aggregate.Source{}, &aggregate.Options{AllowAnyPrefix: true}, "there is nothing to ask"},
 		{"nil source", []aggregate.Source{good, nil}, nil, "source 1 is nil"},
 		{"duplicate name", []aggregate.Source{good, &fake{name: "SKV", prefixes: typs{"SKV"}}}, nil, `two sources are named "SKV"`},
 		{"no prefixes", []aggregate.Source{&fake{name: "Kommun"}}, nil, `source "Kommun" registers no prefixes`},

@@ -57,7 +57,7 @@ func TestProcessBound(t *testing.T) {
 }
 
 func TestProcessBoundDefault(t *testing.T) {
-	a, err := New(nil, nil)
+	a, err := New([]Source{instant{"A"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ type v1Event struct {
 }
 
 // The kundhandelsekategori values this stand-in writes for 1.x. The real
-// values were never published (standard.md §3.4); the category said who has
+// values were never published (docs/mina-arenden.md); the category said who has
 // the ball, so these three carry exactly what 2.0's two booleans do, in
 // words package client's mapping reads.
 const (
