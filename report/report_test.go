@@ -54,15 +54,22 @@ func (s source) Query(ctx context.Context, f minaarenden.Fraga) (*client.Answer,
 
 func piaEvents(t testing.TB) []minaarenden.Kundhandelse {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/pia/kundhandelser.json")
+	events, err := readPiaEvents()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events []minaarenden.Kundhandelse
-	if err := json.Unmarshal(b, &events); err != nil {
-		t.Fatal(err)
-	}
 	return events
+}
+
+// readPiaEvents reads the events of the standard's worked example.
+func readPiaEvents() ([]minaarenden.Kundhandelse, error) {
+	b, err := os.ReadFile("../testdata/pia/kundhandelser.json")
+	if err != nil {
+		return nil, err
+	}
+	var events []minaarenden.Kundhandelse
+	err = json.Unmarshal(b, &events)
+	return events, err
 }
 
 // piaReport asks Skatteverket (answers) and Bolagsverket (fails) about
