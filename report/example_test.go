@@ -42,8 +42,9 @@ func ExampleNew() {
 	for _, s := range rep.Sources {
 		fmt.Printf("%s %s %q\n", s.Producent, s.Status, s.Error)
 	}
+	// rep.WriteJSON(ctx, w) would now stream the document to an
+	// http.ResponseWriter.
 	fmt.Println("complete:", rep.Complete)
-	// rep.WriteJSON(ctx, w) streams the document to an http.ResponseWriter.
 	// Output:
 	// BV.VERKLIG_HUVUDMAN okand ingen
 	// PRV.VARUMARKE okand ingen
