@@ -286,3 +286,26 @@ func TestServeTokenEnv(t *testing.T) {
 		t.Errorf("the log holds the token:\n%s", stderr)
 	}
 }
+
+// TestAPIOversizedChunked: a body of unannounced length is cut at the
+// bound and answered 413, not 400.
+func TestAPIOversizedChunked(t *testing.T) {
+	url, _ := startAPI(t, startPia(t), apiConfig{timeout: 5 * time.Second})
+	body := io.MultiReader(strings.NewReader(`{"kund": "`), strings.NewReader(strings.Repeat("1", 2*maxBodyBytes)), strings.NewReader(`"}`))
+	req, err := http.NewRequest("POST", url, body) // a MultiReader has no known length: chunked
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b := readBody(t, resp); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d %s, want 413", resp.StatusCode, b)
+	}
+	if req.ContentLength != 0 {
+		t.Fatalf("the request announced its length (%d): not the case under test", req.ContentLength)
+	}
+}
