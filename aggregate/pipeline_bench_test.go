@@ -109,7 +109,7 @@ func BenchmarkPipeline(b *testing.B) {
 		if len(res.Events) != n || !res.Complete() {
 			b.Fatalf("%d events, complete %v: %v", len(res.Events), res.Complete(), res.Err())
 		}
-		return res, flow.Place(cat, res.Events, &flow.Options{Unanswered: res.Unanswered()})
+		return res, flow.Place(cat, res.Events, &flow.Options{Answered: res.Answered()})
 	}
 	base := func() *plainAnswer {
 		var a plainAnswer

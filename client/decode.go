@@ -611,6 +611,8 @@ func (r *reader) eventField(name []byte) error {
 			switch v.Kind() {
 			case '"':
 				w.tidpunkt = str(v)
+			case '0': // epoch milliseconds, kept for ParseTidpunkt to name
+				w.tidpunkt = string(v)
 			case 'n':
 			default:
 				w.tidpunktBad = describe(v)
@@ -857,7 +859,6 @@ func (w *wireEvent) event(k *minaarenden.Kundhandelse, zone *time.Location) (lac
 		{"producentarendetKraverKundatgard", w.kraver.bad, "a boolean"},
 		{"producentarendetKlart", w.klart.bad, "a boolean"},
 		{"version", w.version.bad, "text"},
-		{"tidpunkt", w.tidpunktBad, "text"},
 	} {
 		if f.bad != "" {
 			return 0, fmt.Errorf("kundhändelse %q: %s is %s, not %s", redact(k.KundhandelseID), f.name, f.bad, f.want)
@@ -882,11 +883,14 @@ func (w *wireEvent) event(k *minaarenden.Kundhandelse, zone *time.Location) (lac
 		k.Klart = k.Klart || klart
 	}
 	switch {
+	case w.tidpunktBad != "":
+		return lacking, fmt.Errorf("kundhändelse %q: tidpunkt is %s, want date-time text such as 2025-08-12T14:03:55Z", redact(k.KundhandelseID), w.tidpunktBad)
 	case lacking&(1<<fTyp) != 0:
 		return lacking, fmt.Errorf("kundhändelse %q has no kundhandelseTyp", redact(k.KundhandelseID))
 	case lacking&(1<<fTidpunkt) != 0:
 		return lacking, fmt.Errorf("kundhändelse %q has no tidpunkt", redact(k.KundhandelseID))
 	}
+	// A number (epoch milliseconds) is kept as written for ParseTidpunkt to name.
 	t, err := minaarenden.ParseTidpunkt(w.tidpunkt, zone)
 	if err != nil {
 		return lacking, fmt.Errorf("kundhändelse %q: %w", redact(k.KundhandelseID), err)
