@@ -2,6 +2,7 @@ package aggregate_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +10,12 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
@@ -132,5 +136,27 @@ func TestForwardingTimeoutMidPagingIsUnanswered(t *testing.T) {
 		if o.Producent == "Skatteverket" && o.Status != aggregate.StatusTimeout {
 			t.Errorf("Skatteverket's outcome is %s, want timeout", o.Status)
 		}
+	}
+}
+
+// An outcome's warnings are in its JSON form as sentences, left out when
+// there are none.
+func TestOutcomeJSONWarnings(t *testing.T) {
+	o := aggregate.Outcome{Source: "SKV", Producent: "Skatteverket", Part: pia, Status: aggregate.StatusOK,
+		Warnings: []client.Warning{{Field: "producentarendetKlart", Count: 3, Read: "false"}}}
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Warnings []string }
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"3 events lack producentarendetKlart; read as false"}, got.Warnings); diff != "" {
+		t.Errorf("warnings mismatch (-want +got):\n%s", diff)
+	}
+	o.Warnings = nil
+	if b, _ := json.Marshal(o); strings.Contains(string(b), "warnings") {
+		t.Errorf("an outcome without warnings has the key: %s", b)
 	}
 }
