@@ -504,6 +504,12 @@ func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
 	launch := func(hedge bool) {
 		qctx, cancel := context.WithCancel(ctx)
 		cancels = append(cancels, cancel)
+		if a.hedge <= 0 {
+			// Nothing to race: ask on this goroutine, which saves a
+			// goroutine per (source, part) of a fan-out. replies has room.
+			a.attempt(qctx, t, hedge, replies)
+			return
+		}
 		running.Go(func() { a.attempt(qctx, t, hedge, replies) })
 	}
 	cancelAll := func() {
