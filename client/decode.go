@@ -677,9 +677,11 @@ func (r *reader) referenser(m *minaarenden.Referenser) error {
 		if err != nil {
 			return err
 		}
-		var ref minaarenden.Referens
-		if err := ref.UnmarshalJSON(v); err != nil {
-			return err
+		ref, ok := r.link(v)
+		if !ok {
+			if err := ref.UnmarshalJSON(v); err != nil {
+				return err
+			}
 		}
 		if *m == nil {
 			*m = make(minaarenden.Referenser, 2)
@@ -687,6 +689,65 @@ func (r *reader) referenser(m *minaarenden.Referenser) error {
 		(*m)[r.sharedName(name)] = ref
 		return nil
 	}, "referenser")
+}
+
+// link reads the usual link object {"url": "…", "lanktext": "…"} as
+// Referens.UnmarshalJSON does, without its second decode; the URL and
+// text, which repeat across events, are shared. It reports false for
+// any other shape (other or escaped names, values that are not plain
+// strings), which Referens.UnmarshalJSON reads.
+func (r *reader) link(v jsontext.Value) (minaarenden.Referens, bool) {
+	if v.Kind() != '{' {
+		return minaarenden.Referens{}, false
+	}
+	var url, text string
+	rest := v[1:]
+	for {
+		rest = bytes.TrimLeft(rest, " \t\r\n,")
+		if len(rest) > 0 && rest[0] == '}' {
+			break
+		}
+		name, after, ok := plainJSONString(rest)
+		if !ok {
+			return minaarenden.Referens{}, false
+		}
+		after = bytes.TrimLeft(after, " \t\r\n")
+		if len(after) == 0 || after[0] != ':' {
+			return minaarenden.Referens{}, false
+		}
+		after = bytes.TrimLeft(after[1:], " \t\r\n")
+		val, after, ok := plainJSONString(after)
+		if !ok {
+			return minaarenden.Referens{}, false
+		}
+		switch string(name[1 : len(name)-1]) {
+		case "url":
+			url = r.shared(val)
+		case "lanktext":
+			text = r.shared(val)
+		default:
+			return minaarenden.Referens{}, false
+		}
+		rest = after
+	}
+	ref := minaarenden.Referens{Raw: json.RawMessage(bytes.Clone(v))}
+	if url != "" {
+		ref.Varden = []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}
+	}
+	return ref, true
+}
+
+// plainJSONString splits a JSON string without escapes off the front of b:
+// the string value (quotes included) and what follows it.
+func plainJSONString(b []byte) (jsontext.Value, []byte, bool) {
+	if len(b) < 2 || b[0] != '"' {
+		return nil, nil, false
+	}
+	end := bytes.IndexAny(b[1:], "\"\\")
+	if end < 0 || b[1+end] != '"' || !utf8.Valid(b[1:1+end]) {
+		return nil, nil, false
+	}
+	return jsontext.Value(b[:end+2]), b[end+2:], true
 }
 
 func (r *reader) taggar(t *[]string) error {

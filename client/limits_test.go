@@ -305,3 +305,39 @@ func TestForwardingTimeoutMidPaging(t *testing.T) {
 		t.Errorf("%d events, want the first page's 2 kept", len(a.Events))
 	}
 }
+
+// The decoder's quick read of a link object gives what
+// Referens.UnmarshalJSON gives, and leaves every other shape to it.
+func TestLinkMatchesReferens(t *testing.T) {
+	for _, v := range []string{
+		`{"url":"https://e.se/a","lanktext":"Till ärendet"}`,
+		`{ "lanktext" : "Text" , "url" : "https://e.se" }`,
+		`{"url":"https://e.se"}`,
+		`{"lanktext":"utan url"}`,
+		`{}`,
+		`{"url":"https://e.se","url":"https://f.se"}`,
+		// Left to Referens.UnmarshalJSON:
+		`{"URL":"https://e.se"}`,
+		`{"url":"https:\/\/e.se"}`,
+		`{"url":null,"lanktext":"x"}`,
+		`{"url":"https://e.se","extra":1}`,
+		`"AR-1"`,
+		`["AR-1","AR-2"]`,
+	} {
+		var want minaarenden.Referens
+		if err := want.UnmarshalJSON([]byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		r := &reader{}
+		got, ok := r.link([]byte(v))
+		if !ok {
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("link(%s) mismatch (-want +got):\n%s", v, diff)
+		}
+	}
+	if _, ok := (&reader{}).link([]byte(`{"url":"https://e.se","lanktext":"x"}`)); !ok {
+		t.Error("the usual link object is not read quickly")
+	}
+}
