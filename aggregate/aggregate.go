@@ -215,8 +215,10 @@ type slot struct {
 
 // tagged is an accepted event and the index of the part it answered
 // (len(parter) when a forwarding source named a part that was not asked).
+// ev points into the source's answer, which is never changed: merge
+// copies each event once, into the Result.
 type tagged struct {
-	ev   minaarenden.Kundhandelse
+	ev   *minaarenden.Kundhandelse
 	part int
 }
 
@@ -633,15 +635,17 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		g := guard{prefixes: a.prefixes[t.src], any: a.anyPrefix && len(a.prefixes[t.src]) == 0}
 		seenKey := make(map[[2]string]bool, len(r.ans.Events))
 		s.events = make([]tagged, 0, len(r.ans.Events))
-		for _, ev := range r.ans.Events {
+		for i := range r.ans.Events {
 			// Asked about one part, every event answers that part,
-			// whatever the source wrote.
-			ev.Part = part
+			// whatever the source wrote: merge gives it t.part.
+			ev := &r.ans.Events[i]
 			if ev.Producent == "" {
 				// The producent is required, but a producer that leaves
 				// it out must not share the merge key ("", id) with
 				// every other that does: it is the producer asked.
-				ev.Producent = o.Producent
+				c := *ev
+				c.Producent = o.Producent
+				ev = &c
 			}
 			if !g.check(ev.Typ) {
 				continue

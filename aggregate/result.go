@@ -186,7 +186,7 @@ func (r *Result) Unanswered() []string {
 }
 
 // merged is one distinct event while merging. It points at the event in
-// its slot rather than copying it: the slots live until merge returns.
+// its source's answer rather than copying it.
 type merged struct {
 	ev      *minaarenden.Kundhandelse
 	parts   []int              // indices into the Fraga's parter, sorted
@@ -244,7 +244,7 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 		res.Outcomes = append(res.Outcomes, slots[si].outcomes...)
 		for ti := range slots[si].events {
 			t := &slots[si].events[ti]
-			ms = append(ms, merged{ev: &t.ev})
+			ms = append(ms, merged{ev: t.ev})
 			m := &ms[len(ms)-1]
 			if t.part < len(f.Parter) {
 				m.one[0] = t.part
