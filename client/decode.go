@@ -325,8 +325,10 @@ func str(v jsontext.Value) string {
 }
 
 // shared is str for values that repeat across events (producent, type,
-// language, version, tags): one string per distinct value, up to a bound,
-// so a thousand events from one producer share one "Skatteverket".
+// language, version, tags, and the rubrik and beskrivning a producer words
+// the same for every event of a step): one string per distinct value, up
+// to a bound, so a thousand events from one producer share one
+// "Skatteverket".
 func (r *reader) shared(v jsontext.Value) string {
 	b := v[1 : len(v)-1]
 	if bytes.IndexByte(b, '\\') >= 0 || !utf8.Valid(b) {
@@ -346,10 +348,10 @@ func (r *reader) shared(v jsontext.Value) string {
 }
 
 // Bounds of the shared strings: a hostile answer of distinct values gets
-// no more than 256 KiB of table.
+// no more than 1 MiB of table.
 const (
 	maxShared    = 4096
-	maxSharedLen = 64
+	maxSharedLen = 256
 )
 
 // text reads a string field into s; null leaves it as it was and another
@@ -595,9 +597,9 @@ func (r *reader) eventField(name []byte) error {
 	case fIDA:
 		err = r.loose(&w.idA, false)
 	case fRubrik:
-		present, err = r.text(&w.k.Rubrik, "rubrik", false)
+		present, err = r.text(&w.k.Rubrik, "rubrik", true)
 	case fBeskrivning:
-		present, err = r.text(&w.k.Beskrivning, "beskrivning", false)
+		present, err = r.text(&w.k.Beskrivning, "beskrivning", true)
 	case fSprak:
 		present, err = r.text(&w.k.Sprak, "sprak", true)
 	case fSprakA:
@@ -691,12 +693,20 @@ func (r *reader) referenser(m *minaarenden.Referenser) error {
 	}, "referenser")
 }
 
-// link reads the usual link object {"url": "…", "lanktext": "…"} as
-// Referens.UnmarshalJSON does, without its second decode; the URL and
-// text, which repeat across events, are shared. It reports false for
-// any other shape (other or escaped names, values that are not plain
-// strings), which Referens.UnmarshalJSON reads.
+// link reads the usual referenser values, a plain string or the link
+// object {"url": "…", "lanktext": "…"}, as Referens.UnmarshalJSON does,
+// without its second decode; their texts, which repeat across events, are
+// shared. It reports false for any other shape (other or escaped names,
+// values that are not plain strings, arrays), which Referens.UnmarshalJSON
+// reads.
 func (r *reader) link(v jsontext.Value) (minaarenden.Referens, bool) {
+	if v.Kind() == '"' {
+		// A plain string: a producentarende id, shared by the case's events.
+		if _, rest, ok := plainJSONString(v); ok && len(rest) == 0 {
+			return minaarenden.Referens{Varden: []minaarenden.ReferensVarde{{Text: r.shared(v)}}}, true
+		}
+		return minaarenden.Referens{}, false
+	}
 	if v.Kind() != '{' {
 		return minaarenden.Referens{}, false
 	}

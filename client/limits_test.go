@@ -320,8 +320,11 @@ func TestLinkMatchesReferens(t *testing.T) {
 		`{"URL":"https://e.se"}`,
 		`{"url":"https:\/\/e.se"}`,
 		`{"url":null,"lanktext":"x"}`,
-		`{"url":"https://e.se","extra":1}`,
 		`"AR-1"`,
+		`""`,
+		// Left to Referens.UnmarshalJSON too:
+		`{"url":"https://e.se","extra":1}`,
+		`"AR-\u0031"`,
 		`["AR-1","AR-2"]`,
 	} {
 		var want minaarenden.Referens
