@@ -544,7 +544,7 @@ func (c *Client) decode(ctx context.Context, body []byte) (*decoded, error) {
 		}
 		defer l.Release(1)
 	}
-	return readAnswer(body, c.zone, c.maxEvents)
+	return decodeAnswerLimit(body, c.zone, c.maxEvents)
 }
 
 // CorrelationID returns the id set by WithCorrelationID, or "".

@@ -96,16 +96,16 @@ var bom = []byte("\uFEFF")
 // decodeAnswer reads an answer of any known shape with the default limit
 // of events per part.
 func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
-	return readAnswer(body, zone, DefaultMaxEventsPerPart)
+	return decodeAnswerLimit(body, zone, DefaultMaxEventsPerPart)
 }
 
-// readAnswer reads an answer of any known shape. It fails only when the
+// decodeAnswerLimit reads an answer of any known shape. It fails only when the
 // body is empty or not JSON at all; an unreadable tidpunkt, id, flag or
 // version, or a missing type or tidpunkt, costs that event, is
 // reported in bad, and keeps the rest. A field of another wrong type is
 // zero in its event and reported in bad. A part's events past maxEvents
 // are skipped unread and fail the part (ErrTooManyEvents).
-func readAnswer(body []byte, zone *time.Location, maxEvents int) (*decoded, error) {
+func decodeAnswerLimit(body []byte, zone *time.Location, maxEvents int) (*decoded, error) {
 	body = bytes.TrimPrefix(body, bom)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: the body is empty", ErrMalformedAnswer)

@@ -166,7 +166,7 @@ func TestDecodeEventsPerPartLimit(t *testing.T) {
 	body := manyEventsBody(100_000) // 100 000 distinct cases
 	var d *decoded
 	var err error
-	bytes := allocated(func() { d, err = readAnswer(body, time.UTC, 1000) })
+	bytes := allocated(func() { d, err = decodeAnswerLimit(body, time.UTC, 1000) })
 	if err != nil {
 		t.Fatal(err)
 	}
