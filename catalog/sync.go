@@ -170,7 +170,9 @@ func (r *SyncReport) Err() error {
 
 // Sync fetches every source's catalog through the catalog API, validates
 // it, and merges it into a copy of central under ownership; central itself
-// is not changed. See the package doc for the rules. The report has every
+// is not changed, and the merged catalog shares with it the steps no
+// producer changed (both are read-only, as every loaded Catalog is). See the
+// package doc for the rules. The report has every
 // source, in producer-name order. A producer that fails is reported, never
 // fatal to the others; the error is non-nil only for malformed sources, a
 // cancelled ctx, or a merged catalog that does not validate, and then the
@@ -199,10 +201,7 @@ func Sync(ctx context.Context, central *Catalog, sources []SyncSource, opts *Syn
 		return nil, nil, fmt.Errorf("catalog: sync: %w", ctx.Err())
 	}
 
-	m, err := newMerger(central)
-	if err != nil {
-		return nil, nil, err
-	}
+	m := newMerger(central)
 	report := &SyncReport{Producenter: make([]ProducerReport, len(results))}
 	for i, f := range results {
 		report.Producenter[i] = m.apply(f, own)
@@ -443,16 +442,17 @@ type merger struct {
 	types []*Producentarendetyp // in the central catalog's order; new types appended
 }
 
-func newMerger(central *Catalog) (*merger, error) {
-	m := &merger{}
-	for _, t := range central.Producentarendetyper {
-		c, err := cloneType(t)
-		if err != nil {
-			return nil, err
-		}
-		m.types = append(m.types, c)
+func newMerger(central *Catalog) *merger {
+	m := &merger{types: make([]*Producentarendetyp, len(central.Producentarendetyper))}
+	for i, t := range central.Producentarendetyper {
+		// A shallow copy: building the merged catalog writes only the
+		// type's own resolved graphs, never its steps or lists, so the
+		// unchanged parts can be shared with central instead of copied.
+		c := *t
+		c.graphs = nil
+		m.types[i] = &c
 	}
-	return m, nil
+	return m
 }
 
 // cloneType copies a type deeply, without its resolved graphs, so the
