@@ -425,3 +425,29 @@ func TestServeSwap(t *testing.T) {
 		t.Errorf("exit %d after stop, want 0; stderr:\n%s", code, log.String())
 	}
 }
+
+// The README's command lines are ones this program accepts.
+func TestREADMECommands(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	start := strings.Index(readme, "## The catalog for people")
+	if start < 0 {
+		t.Fatal("README has no section The catalog for people")
+	}
+	section := readme[start:]
+	section = section[:strings.Index(section[3:], "\n## ")+3]
+	syncFile := writeFile(t, "producers.json", `[{"producent": "Skatteverket", "url": "https://katalog.skatteverket.example/v1"}]`)
+	cmds := regexp.MustCompile(`(?m)katalog( -[^\x60\n]*)`).FindAllStringSubmatch(section, -1)
+	if len(cmds) < 3 {
+		t.Fatalf("found %d command lines in the README's section, want the systemd, cron and serving ones", len(cmds))
+	}
+	for _, m := range cmds {
+		args := strings.Fields(strings.ReplaceAll(m[1], "producers.json", syncFile))
+		if _, code := parseFlags(args, io.Discard); code >= 0 {
+			t.Errorf("README's katalog%s: exit %d, want it accepted", m[1], code)
+		}
+	}
+}
