@@ -193,8 +193,8 @@ type Options struct {
 	Unanswered []string
 }
 
-// States returns each step's state as the string catalog.Mermaid and
-// catalog.DOT draw, to picture the instance on its flow.
+// States returns each step's state as the string catalog.Mermaid,
+// catalog.DOT and catalog.SVG draw, to picture the instance on its flow.
 func (in *Instance) States() map[minaarenden.Kundhandelsetyp]string {
 	m := make(map[minaarenden.Kundhandelsetyp]string, len(in.Steg))
 	for _, s := range in.Steg {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden/client/clienttest"
+	"github.com/aterkoppling/minaarenden/flow/widget"
 )
 
 func newTestPortal(t *testing.T) *portal {
@@ -107,7 +108,7 @@ func TestPage(t *testing.T) {
 	for _, path := range []string{"/widget.css", "/portal.css"} {
 		resp, css := get(t, srv.URL+path)
 		got := []string{resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy")}
-		want := []string{"text/css; charset=utf-8", csp}
+		want := []string{"text/css; charset=utf-8", widget.ContentSecurityPolicy}
 		if diff := cmp.Diff(want, got); diff != "" || len(css) == 0 {
 			t.Errorf("%s: headers mismatch (-want +got):\n%s(body %d bytes)", path, diff, len(css))
 		}
@@ -239,12 +240,12 @@ func TestBrowser(t *testing.T) {
 	p := newTestPortal(t)
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler())
-	// The probe goes through secure, the same middleware as the page.
-	mux.Handle("GET /csp-probe", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The probe goes through widget.Secure, the same middleware as the page.
+	mux.Handle("GET /csp-probe", widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, probePage)
 	})))
-	mux.Handle("GET /probe.js", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /probe.js", widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		io.WriteString(w, `document.getElementById("external").textContent = "external script ran";`)
 	})))
