@@ -20,8 +20,12 @@
 //	[{"producent": "Skatteverket", "url": "https://katalog.skatteverket.example/v1"},
 //	 {"producent": "Värmdö kommun", "url": "https://katalog.varmdo.example/v1", "prefixes": ["KOMMUN"]}]
 //
-// The API is served under /api/ (GET /api/producenter/{producent}/producentarendetyper,
-// /api/producentarendetyper/{id}/flode, /api/kundhandelsetyper?id=…).
+// The pages for people (package catalog/viewer) are at / — an index with a
+// name filter, /typ/{id} with the type's flows drawn, /producent/{namn} —
+// and the JSON API beside them at its own paths
+// (/producenter/{producent}/producentarendetyper,
+// /producentarendetyper/{id}/flode, /kundhandelsetyper?id=…), so the
+// server's root URL is also a catalog base URL another sync can read.
 //
 // A one-shot sync exits 0 when every producer merged, 3 when some were
 // refused or unreachable (the rest is merged and written), 2 for a usage
@@ -51,6 +55,7 @@ import (
 
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
+	"github.com/aterkoppling/minaarenden/catalog/viewer"
 )
 
 // Exit codes.
@@ -255,10 +260,16 @@ func writeCatalog(path string, c *catalog.Catalog) (err error) {
 	return nil
 }
 
-// handlerFor serves one catalog: the API under /api/.
+// handlerFor serves one catalog: the pages for people at / and the JSON
+// API beside them, at its own paths, which the viewer's do not use; so
+// this server's root is also a catalog base URL another sync can read.
 func handlerFor(c *catalog.Catalog) http.Handler {
+	api := catalog.Handler(c)
 	mux := http.NewServeMux()
-	mux.Handle("/api/", http.StripPrefix("/api", catalog.Handler(c)))
+	mux.Handle("/producenter/", api)
+	mux.Handle("/producentarendetyper/", api)
+	mux.Handle("/kundhandelsetyper", api)
+	mux.Handle("/", viewer.New(c, nil))
 	return mux
 }
 
@@ -292,7 +303,7 @@ func serve(ctx context.Context, cfg *config, central *catalog.Catalog, stderr io
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stderr, "katalog: serving http://%s/ (API under /api/)\n", ln.Addr())
+	fmt.Fprintf(stderr, "katalog: serving http://%s/\n", ln.Addr())
 
 	syncDone := make(chan struct{})
 	go func() {

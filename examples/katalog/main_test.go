@@ -351,7 +351,7 @@ func start(t *testing.T, args ...string) (url string, log *logBuffer, stop func(
 	log = newLogBuffer()
 	exited := make(chan int, 1)
 	go func() { exited <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), io.Discard, log) }()
-	serving := regexp.MustCompile(`serving (http://\S+)/ `)
+	serving := regexp.MustCompile(`serving (http://\S+)/\n`)
 	log.await(t, "the URL", func(s string) bool { return serving.MatchString(s) })
 	url = serving.FindStringSubmatch(log.String())[1]
 	stopped := false
@@ -386,9 +386,19 @@ func get(t *testing.T, url string) (int, string) {
 // cleanly when its context (SIGINT, SIGTERM) is done.
 func TestServeSample(t *testing.T) {
 	url, log, stop := start(t)
-	code, body := get(t, url+"/api/producenter/Skatteverket/producentarendetyper")
+	code, body := get(t, url+"/producenter/Skatteverket/producentarendetyper")
 	if code != http.StatusOK || !strings.Contains(body, `"SKV.MOMS"`) {
 		t.Errorf("GET producenter/Skatteverket: %d %s", code, body)
+	}
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") ||
+		!strings.Contains(string(page), "typ/SKV.MOMS") {
+		t.Errorf("GET /: %d, CSP %q, want the viewer's index linking SKV.MOMS:\n%s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), page)
 	}
 	if code := stop(); code != exitOK {
 		t.Errorf("exit %d after stop, want 0; stderr:\n%s", code, log.String())
@@ -400,7 +410,7 @@ func TestServeSample(t *testing.T) {
 func TestServeSwap(t *testing.T) {
 	syncFile, served := producers(t, nil)
 	url, log, stop := start(t, "-sync", syncFile, "-interval", "10ms")
-	flow := url + "/api/producentarendetyper/SKV.NY/flode"
+	flow := url + "/producentarendetyper/SKV.NY/flode"
 	if code, _ := get(t, flow); code != http.StatusNotFound {
 		t.Fatalf("GET SKV.NY: %d before the producer added it", code)
 	}
@@ -412,6 +422,9 @@ func TestServeSwap(t *testing.T) {
 		before = body
 		return code == http.StatusOK
 	})
+	if code, page := get(t, url+"/typ/SKV.NY"); code != http.StatusOK || !strings.Contains(page, "<svg") {
+		t.Errorf("GET /typ/SKV.NY: %d, want the viewer's page with its flow:\n%s", code, page)
+	}
 
 	served["Skatteverket"].set(refusing)
 	mark := len(log.String())
