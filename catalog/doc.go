@@ -171,7 +171,7 @@
 //
 // The result does not depend on the order of the sources or the timing of
 // the answers: producers merge in name order, existing types keep the
-// central order, new types follow in id order, and the report lists
+// central order, new types follow by producer name and id, the report lists
 // producers by name and changes by type id. The merged catalog is validated
 // as a whole (Sync fails, returning no catalog, if it is not) and writes
 // out as one document that Load reads back unchanged. Producer text is

@@ -31,6 +31,23 @@ type SyncSource struct {
 	Prefixes []string `json:"prefixes,omitempty"`
 }
 
+// Validate checks the source on its own: a producent, an absolute http(s)
+// URL without query or fragment, and prefixes of one segment each.
+func (s SyncSource) Validate() error {
+	if s.Producent == "" {
+		return errors.New("catalog: no producent")
+	}
+	if err := NewClient(s.URL, nil).err; err != nil {
+		return fmt.Errorf("catalog: %s: %s", quote(s.Producent), strings.TrimPrefix(err.Error(), "catalog: "))
+	}
+	for _, p := range s.Prefixes {
+		if err := minaarenden.Kundhandelsetyp(p).ValidatePrefix(); err != nil || strings.Contains(p, ".") {
+			return fmt.Errorf("catalog: %s: prefix %s is not one segment such as \"SKV\"", quote(s.Producent), quote(p))
+		}
+	}
+	return nil
+}
+
 // SyncOptions bounds a Sync. The zero value (or nil) is the documented
 // default for every field.
 type SyncOptions struct {
@@ -219,16 +236,8 @@ func Sync(ctx context.Context, central *Catalog, sources []SyncSource, opts *Syn
 func checkSources(sources []SyncSource) ([]SyncSource, error) {
 	srcs := slices.Clone(sources)
 	for i, s := range srcs {
-		if s.Producent == "" {
-			return nil, fmt.Errorf("catalog: sync source %d has no producent", i)
-		}
-		if err := NewClient(s.URL, nil).err; err != nil {
-			return nil, fmt.Errorf("catalog: sync source %s: %w", quote(s.Producent), err)
-		}
-		for _, p := range s.Prefixes {
-			if err := minaarenden.Kundhandelsetyp(p).ValidatePrefix(); err != nil || strings.Contains(p, ".") {
-				return nil, fmt.Errorf("catalog: sync source %s: prefix %s is not one segment such as \"SKV\"", quote(s.Producent), quote(p))
-			}
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("catalog: sync source %d: %w", i, err)
 		}
 	}
 	slices.SortFunc(srcs, func(a, b SyncSource) int { return strings.Compare(a.Producent, b.Producent) })

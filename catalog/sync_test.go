@@ -694,10 +694,11 @@ func TestSyncSourceErrors(t *testing.T) {
 		srcs []SyncSource
 		err  string
 	}{
-		{"no producent", []SyncSource{{URL: "http://127.0.0.1:1"}}, "sync source 0 has no producent"},
-		{"bad URL", []SyncSource{{Producent: "PRV", URL: "ftp://x"}}, `sync source "PRV": catalog: base URL "ftp://x" is not an absolute http(s) URL`},
+		{"no producent", []SyncSource{{URL: "http://127.0.0.1:1"}}, "sync source 0: catalog: no producent"},
+		{"bad URL", []SyncSource{{Producent: "PRV", URL: "http://127.0.0.1:1"}, {Producent: "SKV", URL: "ftp://x"}}, `sync source 1: catalog: "SKV": base URL "ftp://x" is not an absolute http(s) URL`},
 		{"twice", []SyncSource{{Producent: "PRV", URL: "http://127.0.0.1:1"}, {Producent: "PRV", URL: "http://127.0.0.1:2"}}, `sync source "PRV" is listed twice`},
-		{"bad prefix", []SyncSource{{Producent: "PRV", URL: "http://127.0.0.1:1", Prefixes: []string{"PRV.X"}}}, `prefix "PRV.X" is not one segment`},
+		{"bad prefix", []SyncSource{{Producent: "PRV", URL: "http://127.0.0.1:1", Prefixes: []string{"PRV.X"}}}, `sync source 0: catalog: "PRV": prefix "PRV.X" is not one segment`},
+		{"empty prefix", []SyncSource{{Producent: "PRV", URL: "http://127.0.0.1:1", Prefixes: []string{""}}}, `prefix "" is not one segment`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

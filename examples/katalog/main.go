@@ -45,10 +45,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -160,6 +160,10 @@ func readSources(name string) ([]catalog.SyncSource, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSources(data)
+}
+
+func parseSources(data []byte) ([]catalog.SyncSource, error) {
 	var entries []json.RawMessage
 	if err := json.Unmarshal(data, &entries); err != nil {
 		return nil, fmt.Errorf("not a JSON array of {\"producent\", \"url\"}: %w", err)
@@ -176,17 +180,13 @@ func readSources(name string) ([]catalog.SyncSource, error) {
 		if err := dec.Decode(s); err != nil {
 			return nil, fmt.Errorf("entry %d: %w", i, err)
 		}
-		if s.Producent == "" {
-			return nil, fmt.Errorf("entry %d: no producent", i)
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("entry %d: %s", i, strings.TrimPrefix(err.Error(), "catalog: "))
 		}
 		if j, ok := seen[s.Producent]; ok {
 			return nil, fmt.Errorf("entry %d (%s): the producent is also entry %d", i, s.Producent, j)
 		}
 		seen[s.Producent] = i
-		u, err := url.Parse(s.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fmt.Errorf("entry %d (%s): url %q is not an absolute http(s) URL without query or fragment", i, s.Producent, s.URL)
-		}
 	}
 	return srcs, nil
 }
