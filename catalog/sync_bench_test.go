@@ -52,7 +52,7 @@ func BenchmarkSync(b *testing.B) {
 		})
 		srcs = append(srcs, SyncSource{Producent: p, URL: serve(b, own)})
 	}
-	b.Run("sdk", func(b *testing.B) {
+	b.Run("impl=sdk", func(b *testing.B) {
 		for b.Loop() {
 			_, r, err := Sync(context.Background(), central, srcs, nil)
 			if err != nil || r.Err() != nil {
@@ -61,7 +61,7 @@ func BenchmarkSync(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/producer")
 	})
-	b.Run("baseline", func(b *testing.B) {
+	b.Run("impl=baseline", func(b *testing.B) {
 		for b.Loop() {
 			if err := handFetch(srcs); err != nil {
 				b.Fatal(err)
