@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -809,5 +811,108 @@ func TestSyncLeavesCentralAlone(t *testing.T) {
 	}
 	if s, _ := merged.Step("SKV.MOMS.KONTROLL"); s.Namn != "Kontroll pågår" {
 		t.Error("the change did not reach the merged catalog")
+	}
+}
+
+// inMemory answers every request from the handler for its host, after a
+// delay in the bubble's time, counting the requests in flight; no socket,
+// so Sync runs inside a synctest bubble.
+type inMemory struct {
+	handlers map[string]http.Handler // by host
+	delay    map[string]time.Duration
+	mu       sync.Mutex
+	inflight int
+	max      int
+}
+
+func (m *inMemory) RoundTrip(req *http.Request) (*http.Response, error) {
+	m.mu.Lock()
+	m.inflight++
+	m.max = max(m.max, m.inflight)
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		m.inflight--
+		m.mu.Unlock()
+	}()
+	select {
+	case <-time.After(m.delay[req.URL.Host]):
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	rec := httptest.NewRecorder()
+	m.handlers[req.URL.Host].ServeHTTP(rec, req)
+	return rec.Result(), nil
+}
+
+func inMemorySources(t *testing.T, central *Catalog, delay time.Duration) ([]SyncSource, *inMemory) {
+	m := &inMemory{handlers: map[string]http.Handler{}, delay: map[string]time.Duration{}}
+	var srcs []SyncSource
+	for i, p := range producers(central) {
+		host := fmt.Sprintf("producent%d.test", i)
+		m.handlers[host] = Handler(ownCatalog(t, central, p, nil))
+		m.delay[host] = delay
+		srcs = append(srcs, SyncSource{Producent: p, URL: "http://" + host})
+	}
+	return srcs, m
+}
+
+// Producers are fetched at most Concurrency at a time, each within
+// ProducerTimeout, all within Timeout; a producer past a timeout is
+// unreachable and the rest merges.
+func TestSyncTimeAndConcurrency(t *testing.T) {
+	central := loadTestdata(t)
+	statuses := func(r *SyncReport) map[string]SyncStatus {
+		m := map[string]SyncStatus{}
+		for _, p := range r.Producenter {
+			m[p.Producent] = p.Status
+		}
+		return m
+	}
+	t.Run("concurrency", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			srcs, m := inMemorySources(t, central, time.Second)
+			_, r, err := Sync(context.Background(), central, srcs, &SyncOptions{HTTPClient: &http.Client{Transport: m}, Concurrency: 2})
+			if err != nil || r.Err() != nil {
+				t.Fatal(err, r.Err())
+			}
+			if m.max != 2 {
+				t.Errorf("%d requests in flight at most, want 2", m.max)
+			}
+		})
+	})
+	for _, tt := range []struct {
+		name  string
+		opts  SyncOptions
+		delay time.Duration // Skatteverket's
+	}{
+		{"producer timeout (default 1 minute)", SyncOptions{}, 2 * time.Minute},
+		{"overall timeout (default 5 minutes)", SyncOptions{ProducerTimeout: time.Hour}, 10 * time.Minute},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				srcs, m := inMemorySources(t, central, time.Second)
+				for _, s := range srcs {
+					if s.Producent == "Skatteverket" {
+						m.delay[strings.TrimPrefix(s.URL, "http://")] = tt.delay
+					}
+				}
+				tt.opts.HTTPClient = &http.Client{Transport: m}
+				start := time.Now()
+				_, r, err := Sync(context.Background(), central, srcs, &tt.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := map[string]SyncStatus{"Bolagsverket": SyncMerged, "PRV": SyncMerged, "Skatteverket": SyncUnreachable,
+					"Stockholms stad": SyncMerged, "Värmdö kommun": SyncMerged}
+				if diff := cmp.Diff(want, statuses(r)); diff != "" {
+					t.Errorf("statuses mismatch (-want +got):\n%s", diff)
+				}
+				// The bubble's clock: Sync gave up when the timeout said.
+				if took := time.Since(start); took >= tt.delay {
+					t.Errorf("Sync took %v, waiting the whole delay %v", took, tt.delay)
+				}
+			})
+		})
 	}
 }

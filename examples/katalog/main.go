@@ -110,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, int) {
 	fs.StringVar(&cfg.sync, "sync", "", "`file` listing the producers' catalogs: [{\"producent\": \"…\", \"url\": \"…\"}]")
 	fs.StringVar(&cfg.out, "out", "", "`path` to write the merged catalog to (required for a one-shot -sync)")
 	fs.BoolVar(&cfg.json, "json", false, "print a one-shot sync's report as JSON")
-	fs.DurationVar(&cfg.interval, "interval", 0, "with -sync: serve, and sync every `duration`")
+	fs.DurationVar(&cfg.interval, "interval", 0, "with -sync: serve, and sync at once and then every `duration`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, exitOK
