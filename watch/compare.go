@@ -12,36 +12,58 @@ import (
 	"github.com/aterkoppling/minaarenden/flow"
 )
 
+// CompareOptions are Compare's inputs beyond the cases; nil means none.
+type CompareOptions struct {
+	// Unheard are the producers not heard this pass for every part asked
+	// (aggregate.Result says which).
+	Unheard []string
+	// Catalog names the cases' types (Notification.Namn); nil leaves Namn
+	// empty.
+	Catalog *catalog.Catalog
+	// NotifyInitial makes the baseline (prev nil) report every case as
+	// new_case; without it the baseline is silent.
+	NotifyInitial bool
+}
+
 // Compare sets the cases of one subscription placed now against its last
-// snapshot prev and returns the snapshot to store and the notifications
-// to send, both sorted by case key. It is pure: the same input gives the
-// same output whatever order the cases come in.
+// snapshot prev (nil before the first pass: a baseline) and returns the
+// snapshot to store and the notifications to send, both sorted by case
+// key. It is pure: the same input gives the same output whatever order the
+// cases come in.
 //
 // The rules:
 //
 //   - new_case: a key prev lacks, for a case with events.
 //   - updated: a known key whose status, bollen, current step or set of
 //     kundhandelseIds changed.
-//   - A case whose producer did not answer (answered returns false) keeps
-//     its state in prev, unchanged, and yields nothing, even when some of
-//     its events came back; a producer that flaps (answers, fails,
-//     answers) therefore never causes a notification.
+//   - A case whose producer was not heard keeps its state in prev,
+//     unchanged, and yields nothing, even when some of its events came
+//     back; a producer that flaps (answers, fails, answers) therefore
+//     never causes a notification.
 //   - A case without events (the ej_paborjad or okand placeholder of an
 //     expected type) is never stored and yields nothing, appearing or
 //     going.
-//   - A stored case its answering producer no longer reports is dropped,
+//   - A producer unheard at the baseline stays Pending until heard; its
+//     cases then are baseline too, as they would have been.
+//   - A stored case its heard producer no longer reports is dropped,
 //     silently: there is no change kind for it. Should it come back as it
 //     was, its new_case carries the id it had, and the outbox (or the
 //     receiver) drops the repeat.
 //   - Cases of one type and producer without a reference, one opened after
 //     the other finished, share a key: the latest stands for it, so the
 //     reopening is an update of the finished case.
-//
-// cat names the cases' types (Notification.Namn); nil leaves Namn empty.
-func Compare(subscription string, prev Snapshot, now []*flow.Instance, answered func(producent string) bool, cat *catalog.Catalog) (Snapshot, []Notification) {
+func Compare(subscription string, prev *Snapshot, now []*flow.Instance, opts *CompareOptions) (Snapshot, []Notification) {
+	if opts == nil {
+		opts = &CompareOptions{}
+	}
+	unheard := func(p string) bool { return slices.Contains(opts.Unheard, p) }
+	baseline := prev == nil
+	if baseline {
+		prev = &Snapshot{Pending: slices.Compact(slices.Sorted(slices.Values(opts.Unheard)))}
+	}
 	current := make(map[CaseKey]*flow.Instance, len(now))
 	for _, in := range now {
-		if len(in.Events) == 0 || !answered(in.Producent) {
+		if len(in.Events) == 0 || unheard(in.Producent) {
 			continue
 		}
 		key := CaseKey{Typ: in.Typ, Producent: in.Producent, Referens: in.Referens}
@@ -55,8 +77,16 @@ func Compare(subscription string, prev Snapshot, now []*flow.Instance, answered 
 	next := Snapshot{Cases: make([]Case, 0, len(current)+len(prev.Cases))}
 	for _, c := range prev.Cases {
 		stored[c.Key] = c
-		if !answered(c.Key.Producent) {
+		if unheard(c.Key.Producent) {
 			next.Cases = append(next.Cases, c) // last known state, carried
+		}
+	}
+	var heardFirst []string // pending producers heard now: baseline
+	for _, p := range prev.Pending {
+		if unheard(p) {
+			next.Pending = append(next.Pending, p)
+		} else {
+			heardFirst = append(heardFirst, p)
 		}
 	}
 
@@ -64,6 +94,9 @@ func Compare(subscription string, prev Snapshot, now []*flow.Instance, answered 
 	for key, in := range current {
 		c := caseOf(key, in)
 		next.Cases = append(next.Cases, c)
+		if (baseline || slices.Contains(heardFirst, key.Producent)) && !opts.NotifyInitial {
+			continue
+		}
 		old, known := stored[key]
 		if known && sameState(old, c) {
 			continue
@@ -72,7 +105,7 @@ func Compare(subscription string, prev Snapshot, now []*flow.Instance, answered 
 		if known {
 			before = &old
 		}
-		notes = append(notes, notification(subscription, before, c, in, cat))
+		notes = append(notes, notification(subscription, before, c, in, opts.Catalog))
 	}
 	slices.SortFunc(next.Cases, func(a, b Case) int { return compareKeys(a.Key, b.Key) })
 	slices.SortFunc(notes, func(a, b Notification) int {

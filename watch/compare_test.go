@@ -34,11 +34,15 @@ var piaExpect = []flow.Expected{{Typ: "PRV.VARUMARKE"}, {Typ: "SKV.ARBETSGIVARE"
 
 // pass is one pass of the comparison: place events (the unanswered
 // producers' cases become okand) and compare with prev.
-func pass(tb testing.TB, prev Snapshot, events []minaarenden.Kundhandelse, unanswered ...string) (Snapshot, []Notification) {
+func pass(tb testing.TB, prev *Snapshot, events []minaarenden.Kundhandelse, unanswered ...string) (*Snapshot, []Notification) {
 	tb.Helper()
 	cat := sampleCatalog(tb)
 	cases := flow.Place(cat, events, &flow.Options{Expected: piaExpect, Unanswered: unanswered})
-	return Compare("sub-1", prev, cases, func(p string) bool { return !slices.Contains(unanswered, p) }, cat)
+	if prev == nil {
+		prev = &Snapshot{} // an empty snapshot, not a baseline: every case is new
+	}
+	next, notes := Compare("sub-1", prev, cases, &CompareOptions{Unheard: unanswered, Catalog: cat})
+	return &next, notes
 }
 
 func join(parts ...[]minaarenden.Kundhandelse) []minaarenden.Kundhandelse {
@@ -46,8 +50,8 @@ func join(parts ...[]minaarenden.Kundhandelse) []minaarenden.Kundhandelse {
 }
 
 func TestCompareNewCase(t *testing.T) {
-	snap, notes := pass(t, Snapshot{}, prv(t, 2))
-	wantSnap := Snapshot{Cases: []Case{{Key: CaseKey{"PRV.VARUMARKE", "PRV", "2026/01877"}, Status: flow.VantarPaKund,
+	snap, notes := pass(t, nil, prv(t, 2))
+	wantSnap := &Snapshot{Cases: []Case{{Key: CaseKey{"PRV.VARUMARKE", "PRV", "2026/01877"}, Status: flow.VantarPaKund,
 		Bollen: flow.BollenKund, Steg: "PRV.VARUMARKE.KOMPLETTERING", Kundhandelser: []string{"prv-1", "prv-2"}}}}
 	if diff := cmp.Diff(wantSnap, snap); diff != "" {
 		t.Errorf("snapshot mismatch (-want +got):\n%s", diff)
@@ -100,7 +104,7 @@ func TestCompareRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			prev, baseline := pass(t, Snapshot{}, tt.before)
+			prev, baseline := pass(t, nil, tt.before)
 			if len(baseline) != len(prev.Cases) {
 				t.Fatalf("baseline: %d notifications for %d cases", len(baseline), len(prev.Cases))
 			}
@@ -117,7 +121,7 @@ func TestCompareRules(t *testing.T) {
 }
 
 func TestCompareCarriesUnheardCases(t *testing.T) {
-	prev, _ := pass(t, Snapshot{}, join(prv(t, 2), skv(t)))
+	prev, _ := pass(t, nil, join(prv(t, 2), skv(t)))
 	// PRV is down and Skatteverket moved on: PRV's case is carried as
 	// it was, Skatteverket's stored anew.
 	moved := join(skv(t), []minaarenden.Kundhandelse{ev(t, "skv-3", "SKV.ARBETSGIVARE.BESLUT", "Skatteverket", "AG-1", 9)})
@@ -134,7 +138,7 @@ func TestCompareCarriesUnheardCases(t *testing.T) {
 }
 
 func TestCompareFlappingProducerIsSilent(t *testing.T) {
-	snap, _ := pass(t, Snapshot{}, join(prv(t, 2), skv(t)))
+	snap, _ := pass(t, nil, join(prv(t, 2), skv(t)))
 	for i, down := range []bool{false, true, false, true, true, false} {
 		var notes []Notification
 		if down {
@@ -150,10 +154,10 @@ func TestCompareFlappingProducerIsSilent(t *testing.T) {
 
 func TestCompareIsOrderIndependent(t *testing.T) {
 	cat := sampleCatalog(t)
-	prev, _ := pass(t, Snapshot{}, join(prv(t, 1), skv(t)[:1]))
+	prev, _ := pass(t, nil, join(prv(t, 1), skv(t)[:1]))
 	events := join(prv(t, 3), skv(t), []minaarenden.Kundhandelse{ev(t, "bv-1", "BV.VERKLIG_HUVUDMAN.ANMALAN", "Bolagsverket", "BV-9", 3)})
-	all := func(string) bool { return true }
-	wantSnap, wantNotes := Compare("sub-1", prev, flow.Place(cat, events, &flow.Options{Expected: piaExpect}), all, cat)
+	opts := &CompareOptions{Catalog: cat}
+	wantSnap, wantNotes := Compare("sub-1", prev, flow.Place(cat, events, &flow.Options{Expected: piaExpect}), opts)
 	if len(wantNotes) != 3 {
 		t.Fatalf("got %d notifications, want 3: %+v", len(wantNotes), wantNotes)
 	}
@@ -163,7 +167,7 @@ func TestCompareIsOrderIndependent(t *testing.T) {
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 		cases := flow.Place(cat, shuffled, &flow.Options{Expected: piaExpect})
 		r.Shuffle(len(cases), func(i, j int) { cases[i], cases[j] = cases[j], cases[i] })
-		snap, notes := Compare("sub-1", prev, cases, all, cat)
+		snap, notes := Compare("sub-1", prev, cases, opts)
 		if diff := cmp.Diff(wantSnap, snap); diff != "" {
 			t.Fatalf("snapshot depends on order (-want +got):\n%s", diff)
 		}
@@ -174,12 +178,12 @@ func TestCompareIsOrderIndependent(t *testing.T) {
 }
 
 func TestNotificationIDs(t *testing.T) {
-	prev, _ := pass(t, Snapshot{}, prv(t, 2))
+	prev, _ := pass(t, nil, prv(t, 2))
 	_, a := pass(t, prev, prv(t, 3))
 	_, again := pass(t, prev, prv(t, 3))
 	_, further := pass(t, prev, prv(t, 4))
 	cat := sampleCatalog(t)
-	_, other := Compare("sub-2", prev, flow.Place(cat, prv(t, 3), nil), func(string) bool { return true }, cat)
+	_, other := Compare("sub-2", prev, flow.Place(cat, prv(t, 3), nil), &CompareOptions{Catalog: cat})
 	if a[0].ID != again[0].ID {
 		t.Errorf("the same change has ids %q and %q", a[0].ID, again[0].ID)
 	}
@@ -199,7 +203,7 @@ func TestCompareReopenedCaseWithoutReference(t *testing.T) {
 		return e
 	}
 	first := []minaarenden.Kundhandelse{noRef("a", "PRV.VARUMARKE.ANSOKAN", 1), noRef("b", "PRV.VARUMARKE.GRANSKNING", 2), noRef("c", "PRV.VARUMARKE.AVSLAG", 3)}
-	prev, _ := pass(t, Snapshot{}, first)
+	prev, _ := pass(t, nil, first)
 	if len(prev.Cases) != 1 || prev.Cases[0].Status != flow.Klart {
 		t.Fatalf("baseline: %+v", prev.Cases)
 	}
@@ -211,5 +215,41 @@ func TestCompareReopenedCaseWithoutReference(t *testing.T) {
 	}
 	if len(notes) != 1 || notes[0].Change != Updated || notes[0].Status.To != "pagaende" || !slices.Equal(notes[0].Kundhandelser, []string{"d"}) {
 		t.Errorf("notifications: %+v", notes)
+	}
+}
+
+func TestCompareBaseline(t *testing.T) {
+	cat := sampleCatalog(t)
+	events := join(prv(t, 2), skv(t))
+	place := func(unheard ...string) []*flow.Instance {
+		return flow.Place(cat, events, &flow.Options{Expected: piaExpect, Unanswered: unheard})
+	}
+	snap, notes := Compare("sub-1", nil, place(), &CompareOptions{Catalog: cat})
+	if len(notes) != 0 || len(snap.Cases) != 2 || len(snap.Pending) != 0 {
+		t.Errorf("silent baseline: %d notifications, %d cases, pending %v", len(notes), len(snap.Cases), snap.Pending)
+	}
+	_, notes = Compare("sub-1", nil, place(), &CompareOptions{Catalog: cat, NotifyInitial: true})
+	if len(notes) != 2 || notes[0].Change != NewCase || notes[1].Change != NewCase {
+		t.Errorf("NotifyInitial baseline: %+v", notes)
+	}
+
+	// PRV is down at the baseline: pending. When first heard, its case
+	// is baseline too; after that it is watched like the others.
+	snap, notes = Compare("sub-1", nil, flow.Place(cat, skv(t), &flow.Options{Expected: piaExpect, Unanswered: []string{"PRV"}}),
+		&CompareOptions{Catalog: cat, Unheard: []string{"PRV"}})
+	if len(notes) != 0 || !slices.Equal(snap.Pending, []string{"PRV"}) {
+		t.Fatalf("baseline with PRV down: notes %+v, pending %v", notes, snap.Pending)
+	}
+	snap, notes = Compare("sub-1", &snap, place("PRV"), &CompareOptions{Catalog: cat, Unheard: []string{"PRV"}})
+	if len(notes) != 0 || !slices.Equal(snap.Pending, []string{"PRV"}) {
+		t.Fatalf("PRV still down: notes %+v, pending %v", notes, snap.Pending)
+	}
+	snap, notes = Compare("sub-1", &snap, place(), &CompareOptions{Catalog: cat})
+	if len(notes) != 0 || len(snap.Pending) != 0 || len(snap.Cases) != 2 {
+		t.Fatalf("PRV first heard: notes %+v, pending %v, cases %d", notes, snap.Pending, len(snap.Cases))
+	}
+	_, notes = Compare("sub-1", &snap, flow.Place(cat, join(prv(t, 3), skv(t)), nil), &CompareOptions{Catalog: cat})
+	if len(notes) != 1 || notes[0].Change != Updated {
+		t.Errorf("PRV moved on after its baseline: %+v", notes)
 	}
 }

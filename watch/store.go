@@ -56,6 +56,10 @@ type Case struct {
 // finished), the latest stands for the key.
 type Snapshot struct {
 	Cases []Case
+	// Pending are the producers, sorted, not heard since the baseline:
+	// when one is first heard its cases are baseline too, not new cases
+	// the subscriber is told of.
+	Pending []string
 }
 
 // Claim is a leased subscription: until Until no other claim takes it. The
