@@ -136,7 +136,7 @@ func TestWatcherCrashSafety(t *testing.T) {
 				ask := newFakeAsker(prv(t, 2)...)
 				runOnce(t, newWatcher(t, store, ask, &recordingSink{}, nil)) // the baseline
 				ask.set(prv(t, 3)...)
-				time.Sleep(time.Second) // a -once run takes what was asked before it began
+				time.Sleep(time.Second) // RunOnce takes what was claimed before it began; the bubble's clock stands still
 
 				fs := tt.store
 				fs.Store = store
@@ -195,7 +195,7 @@ func TestWatcherSinkFailureRetriesLater(t *testing.T) {
 		w := newWatcher(t, store, ask, sink, &Options{RetryBackoff: time.Minute})
 		runOnce(t, w)
 		ask.set(prv(t, 3)...)
-		time.Sleep(time.Second)
+		time.Sleep(time.Second) // RunOnce takes what was claimed before it began
 		failures := 0
 		sink.fail = func(OutboxEntry) error {
 			failures++

@@ -155,8 +155,8 @@ func (s *Summary) add(o Summary) {
 }
 
 // RunOnce delivers the outbox's due notifications, asks every subscription
-// once whatever its due time (one leased by another watcher is left to
-// it), and delivers what that found. The error is the store's or the
+// claimed before the run began once, whatever its due time (one leased by
+// another watcher is left to it), and delivers what that found. The error is the store's or the
 // context's; producers and receivers that fail are counted in the
 // Summary, not returned.
 func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
