@@ -9,8 +9,8 @@
 //
 // Neighbours: package client asks one endpoint (a *client.Client is a
 // Source); package flow places the merged events into cases and takes
-// Result.Unanswered so it never claims a case has not started when its
-// producer could not be asked.
+// Result.Answered, so it never claims a case has not started when its
+// producer was not heard: skipped by routing, failed, or not asked at all.
 //
 // # Worked usage
 //
@@ -35,7 +35,7 @@
 //	for _, o := range res.Outcomes {
 //		fmt.Println(o.Source, o.Producent, o.Status, o.HTTPCode, o.Events, o.Err)
 //	}
-//	placed := flow.Place(cat, res.Events, &flow.Options{Unanswered: res.Unanswered()})
+//	placed := flow.Place(cat, res.Events, &flow.Options{Expected: expected, Answered: res.Answered()})
 //
 // # How a question is asked
 //

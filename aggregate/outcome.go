@@ -86,6 +86,10 @@ func (o Outcome) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
+// ErrNoSources is New's error for an empty source list: a question to no
+// one would come back complete with nothing, which reads as "no cases".
+var ErrNoSources = errors.New("aggregate: no sources: there is nothing to ask (give New at least one Source)")
+
 // ErrSpoofed is the cause inside every *RejectedError.
 var ErrSpoofed = errors.New("event outside the producer's registered prefixes or in another producer's name")
 

@@ -32,6 +32,7 @@ type Result struct {
 
 	parter [][]minaarenden.Part // parallel to Events
 	behind []string             // producers unheard behind a failed forwarding source
+	asked  []minaarenden.Part   // the Fraga's distinct parter
 }
 
 // LogValue summarises the result without identifiers: slog's JSON handler
@@ -80,9 +81,63 @@ func (r *Result) Err() error {
 	return errors.Join(errs...)
 }
 
+// Answered returns the sorted, distinct producers that answered every part
+// of the question: each has a StatusOK outcome for every part asked, from
+// any source (a producer asked directly, or a delfråga of a forwarding
+// source). It is what flow.Options.Answered takes: an expected case of any
+// other producer — skipped by routing, not configured, failed, timed out,
+// rejected by the spoof guard, or answering only some parter — is okand,
+// never "not started".
+//
+// A question about one kund is placed with
+//
+//	flow.Place(cat, res.Events, &flow.Options{Expected: ex, Answered: res.Answered()})
+//
+// A question about many parter placed part by part (a batch job, a watcher)
+// uses AnsweredFor(part) with that part's events instead.
+func (r *Result) Answered() []string {
+	if len(r.asked) == 0 {
+		return r.answered(nil)
+	}
+	var out []string
+	for i, p := range r.asked {
+		got := r.AnsweredFor(p)
+		if i == 0 {
+			out = got
+			continue
+		}
+		out = slices.DeleteFunc(out, func(name string) bool { return !slices.Contains(got, name) })
+	}
+	return out
+}
+
+// AnsweredFor returns the sorted, distinct producers with a StatusOK
+// outcome for part: those whose silence about it means it has no events
+// there. A failure of one source does not undo another source's full
+// answer for the same producer and part (a producer asked directly and
+// also behind a forwarding service that failed was heard).
+func (r *Result) AnsweredFor(part minaarenden.Part) []string {
+	k := part.Key()
+	return r.answered(&k)
+}
+
+// answered lists the producers with an ok outcome, for part when it is
+// not nil.
+func (r *Result) answered(part *minaarenden.PartKey) []string {
+	var names []string
+	for _, o := range r.Outcomes {
+		if o.Status == StatusOK && (part == nil || o.Part.Key() == *part) {
+			names = append(names, o.Producent)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 // Unanswered returns the sorted, distinct producers with an outcome that is
-// neither ok nor skipped, for flow placement: a case of such a producer that
-// has no events is unknown, not "not started". A producer that answered one
+// neither ok nor skipped, for reports and logs. It does not list producers
+// no source was asked about (skipped, or not configured at all): to place
+// events, pass Answered to flow instead. A producer that answered one
 // part but not another is listed, as is one that sent spoofed events. When a
 // forwarding source failed as a whole (no delfragor), every producer
 // registered in Options.Producers is listed too, since none of them could
@@ -138,7 +193,7 @@ func sameEvent(a, b *minaarenden.Kundhandelse) bool {
 
 // merge builds the Result from the slots, in source order.
 func merge(f minaarenden.Fraga, slots []slot) *Result {
-	res := &Result{}
+	res := &Result{asked: f.Parter}
 	type key struct{ producent, id string }
 	byKey := make(map[key]*merged)
 	var all []*merged

@@ -19,18 +19,18 @@ var ErrNotFound = errors.New("catalog: not found")
 
 // APIError is a catalog API answer other than 200.
 type APIError struct {
-	URL        string // without the query
-	StatusCode int
-	Message    string // the answer's "message", or the start of its body
+	URL      string // without the query
+	HTTPCode int
+	Message  string // the answer's "message", or the start of its body
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("catalog: GET %s: %d %s: %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode), e.Message)
+	return fmt.Sprintf("catalog: GET %s: %d %s: %s", e.URL, e.HTTPCode, http.StatusText(e.HTTPCode), e.Message)
 }
 
 // Is makes a 404 match ErrNotFound.
 func (e *APIError) Is(target error) bool {
-	return target == ErrNotFound && e.StatusCode == http.StatusNotFound
+	return target == ErrNotFound && e.HTTPCode == http.StatusNotFound
 }
 
 // MissingError reports ids a GET /kundhandelsetyper answer listed as
@@ -202,7 +202,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, into any) e
 		return fmt.Errorf("catalog: GET %s: the answer is larger than %d bytes", target, MaxAnswerBytes)
 	}
 	if resp.StatusCode != http.StatusOK {
-		e := &APIError{URL: target, StatusCode: resp.StatusCode}
+		e := &APIError{URL: target, HTTPCode: resp.StatusCode}
 		var ea errorAnswer
 		if json.Unmarshal(body, &ea) == nil && ea.Message != "" {
 			e.Message = ea.Message

@@ -338,7 +338,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 	}
 	ex, err := c.post(ctx, body, corr, c.producerHeaders(f, corr), okProducer)
 	if ex != nil {
-		out.HTTPStatus, out.Attempts = ex.status, ex.attempts
+		out.HTTPCode, out.Attempts = ex.status, ex.attempts
 	}
 	if err != nil {
 		out.Err = err

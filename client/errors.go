@@ -63,9 +63,9 @@ type Error struct {
 	Endpoint string
 	// Producent is Options.Name, or the delfråga's producer.
 	Producent string
-	// Status is the final HTTP status (a delfråga's httpCode), 0 when no
+	// HTTPCode is the final HTTP status (a delfråga's httpCode), 0 when no
 	// response arrived.
-	Status int
+	HTTPCode int
 	// Message is the producer's {"message"}, or the problem's detail/title.
 	Message string
 	// Problem is the RFC 7807 problem document, when the error came as one.
@@ -88,8 +88,8 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Endpoint)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	if e.HTTPCode != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.HTTPCode)
 	}
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %q", e.Message)

@@ -107,7 +107,7 @@ func TestNoPersonnummerInLogsOrErrors(t *testing.T) {
 // identifier.
 func TestOutcomeLogValue(t *testing.T) {
 	var logs bytes.Buffer
-	o := Outcome{Producent: "P", Part: kundPart(pnr), HTTPStatus: 404, Attempts: 1}
+	o := Outcome{Producent: "P", Part: kundPart(pnr), HTTPCode: 404, Attempts: 1}
 	a := &Answer{Endpoint: "https://p.invalid/kundhandelser", Outcomes: []Outcome{o}}
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("outcome", "outcome", o, "answer", a, "answer value", *a)
 	if s := logs.String(); strings.Contains(s, pnr[2:]) || !strings.Contains(s, `"status":404`) || !strings.Contains(s, `"failed":0`) {

@@ -581,5 +581,5 @@ func (c *Client) unreadable(ctx context.Context, ex *exchange, corr string, err 
 }
 
 func (c *Client) newError(status, attempts int, corr string, err error) *Error {
-	return &Error{Endpoint: c.endpoint, Producent: c.name, Status: status, Attempts: attempts, CorrelationID: corr, Err: err}
+	return &Error{Endpoint: c.endpoint, Producent: c.name, HTTPCode: status, Attempts: attempts, CorrelationID: corr, Err: err}
 }

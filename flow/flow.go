@@ -2,8 +2,11 @@ package flow
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aterkoppling/minaarenden"
 )
@@ -96,7 +99,7 @@ type Avvikelse struct {
 
 // Instance is one producentärende: one case of one type at one producer.
 // Its JSON form is the arenden item of the foretagstjanst -json contract
-// (design.md §7); every slice encodes as [] when empty.
+// (see its package doc); every slice encodes as [] when empty.
 type Instance struct {
 	Typ       string `json:"typ"`       // producentärendetyp, "SKV.ARBETSGIVARE"
 	Producent string `json:"producent"` // the events' producent; for an expected type, as given or the type's only producent
@@ -165,32 +168,131 @@ func (e Expected) String() string {
 	return e.Typ + "@" + e.Producent
 }
 
-// ParseExpected reads "TYPE" or "TYPE@Producent". TYPE must be a whole
-// producentärendetyp, PRODUCENT.ARENDETYP; Producent is the producer's name
-// as events carry it ("Stockholms stad") and may contain spaces.
+// MaxProducentLen bounds a producer's name in an Expected, in bytes: the
+// longest Swedish authority or kommun name is well under it.
+const MaxProducentLen = 100
+
+// Validate checks that Typ is a whole producentärendetyp (PRODUCENT.ARENDETYP:
+// upper case, digits and _ in two dot-separated segments — not a step id,
+// not lower case) and that Producent, when given, is a plausible producer
+// name: valid UTF-8, printable, at most MaxProducentLen bytes, and not
+// identifier-like (a personal identity number typed after the @). Its
+// errors quote Typ masked with minaarenden.Redact and never repeat
+// Producent.
+func (e Expected) Validate() error {
+	typ := minaarenden.Redact(e.Typ)
+	if err := minaarenden.Kundhandelsetyp(e.Typ).ValidatePrefix(); err != nil {
+		return fmt.Errorf("flow: expected type %q: %s", typ, minaarenden.Redact(err.Error()))
+	}
+	if strings.Count(e.Typ, ".") != 1 {
+		return fmt.Errorf("flow: expected type %q is not a producentärendetyp (PRODUCENT.ARENDETYP)", typ)
+	}
+	if e.Producent == "" {
+		return nil
+	}
+	if why := badProducent(e.Producent); why != "" {
+		return fmt.Errorf("flow: expected type %q: the producent after @ %s", typ, why)
+	}
+	return nil
+}
+
+// badProducent says what is wrong with a producer name, without repeating
+// it, or returns "".
+func badProducent(p string) string {
+	switch {
+	case len(p) > MaxProducentLen:
+		return fmt.Sprintf("is longer than %d bytes", MaxProducentLen)
+	case !utf8.ValidString(p):
+		return "is not valid UTF-8"
+	case strings.TrimSpace(p) != p:
+		return "has leading or trailing space"
+	}
+	digits := 0
+	for _, r := range p {
+		if !unicode.IsPrint(r) {
+			return "holds a control or non-printing character"
+		}
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	// A producer's name is words; six digits or more (in a row or apart, any
+	// script's digits) could be a personal identity number, so it is not
+	// echoed into output that shows producer names.
+	if digits >= 6 || minaarenden.Redact(p) != p {
+		return "looks like an identity number, not a producer's name"
+	}
+	return ""
+}
+
+// ParseExpected reads "TYPE" or "TYPE@Producent" and checks it as
+// Expected.Validate does. TYPE must be a whole producentärendetyp,
+// PRODUCENT.ARENDETYP; Producent is the producer's name as events carry it
+// ("Stockholms stad") and may contain spaces. An error never repeats the
+// producent and masks anything identifier-like in the type, so it is safe
+// to show to whoever typed it, and to log.
 func ParseExpected(s string) (Expected, error) {
 	typ, producent, hasAt := strings.Cut(strings.TrimSpace(s), "@")
 	e := Expected{Typ: strings.TrimSpace(typ), Producent: strings.TrimSpace(producent)}
-	if err := minaarenden.Kundhandelsetyp(e.Typ).ValidatePrefix(); err != nil {
-		return Expected{}, fmt.Errorf("flow: expected type %q: %w", s, err)
-	}
-	if strings.Count(e.Typ, ".") != 1 {
-		return Expected{}, fmt.Errorf("flow: expected type %q is not a producentärendetyp (PRODUCENT.ARENDETYP)", s)
-	}
 	if hasAt && e.Producent == "" {
-		return Expected{}, fmt.Errorf("flow: expected type %q names no producent after @", s)
+		return Expected{}, fmt.Errorf("flow: expected type %q names no producent after @", minaarenden.Redact(e.Typ))
+	}
+	if err := e.Validate(); err != nil {
+		return Expected{}, err
 	}
 	return e, nil
 }
 
 // Options are Place's optional inputs; nil means none.
+//
+// Who answered decides between ej_paborjad and okand, so Place never says a
+// case has not started when its producer was not heard. A caller passes:
+//
+//   - after aggregate.Aggregator.Run about one kund (or any question whose
+//     events are placed together): Answered = Result.Answered();
+//   - when placing one part's events of a question about many parter (a
+//     batch job, a watcher): Answered = Result.AnsweredFor(part);
+//   - after asking one producer with package client: that producer's name
+//     when its answer was complete, else nothing.
+//
+// Expected without Answered makes every expected case without events
+// okand: "not started" is a claim only an answer can back.
 type Options struct {
 	// Expected are the types the customer is expected to go through; each
-	// one with no instance gets an ej_paborjad (or okand) instance.
+	// one with no instance gets an ej_paborjad or okand instance. Entries
+	// that fail Expected.Validate get an okand instance carrying an
+	// unknown_type anomaly that says so; call Validate first to refuse them.
 	Expected []Expected
-	// Unanswered are the producers (by producent name) whose query failed:
-	// their expected types become okand, never ej_paborjad.
-	Unanswered []string
+	// Answered are the producers (by producent name, as events carry it)
+	// that were asked and answered fully. An expected type without events
+	// is ej_paborjad only when its producer answered:
+	//
+	//   - "TYPE@Producent": when Producent is listed;
+	//   - "TYPE": when every producer the catalog lists for the type is
+	//     listed (it could be a case at any of them; name the producer to
+	//     judge one alone), and never for a type the catalog lacks or lists
+	//     no producer for, as no one can be said to have been asked.
+	//
+	// Otherwise it is okand. A producer skipped by routing or not
+	// configured at all is not in Answered, so its cases are okand too.
+	Answered []string
+}
+
+// Validate reports every Expected entry that fails Expected.Validate,
+// naming its index. Place cannot fail, so callers that build Options from
+// input (flags, a request body, configuration) call Validate first; Place
+// still marks a bad entry with an anomaly rather than drop it.
+func (o *Options) Validate() error {
+	if o == nil {
+		return nil
+	}
+	var errs []error
+	for i, ex := range o.Expected {
+		if err := ex.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("Expected[%d]: %w", i, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // States returns each step's state as the string catalog.Mermaid and

@@ -12,7 +12,7 @@
 //		Version: minaarenden.V6_0,
 //		Events:  events, // each event's Part says whose it is
 //	})
-//	s.Handler.SetFault(clienttest.Fault{Status: 503, RetryAfter: "2", Times: 1})
+//	s.Handler.SetFault(clienttest.Fault{HTTPCode: 503, RetryAfter: "2", Times: 1})
 //	c, _ := client.New(s.URL, &client.Options{Version: minaarenden.V6_0})
 //	answer, err := c.Query(ctx, fraga)
 //	// s.Handler.Requests() holds what the client sent.

@@ -105,7 +105,7 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit statuses, per design.md §7.
+// Exit statuses, as the package doc lists them.
 const (
 	exitComplete = 0
 	exitFailure  = 1

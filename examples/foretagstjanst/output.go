@@ -14,7 +14,7 @@ import (
 	"github.com/aterkoppling/minaarenden/flow/widget"
 )
 
-// writeJSON prints the §7 contract.
+// writeJSON prints the -json contract.
 func writeJSON(w io.Writer, rep *report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

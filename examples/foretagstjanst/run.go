@@ -228,7 +228,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 }
 
 // defaultAnvandare is the person using the service when none is named:
-// the kund when that is a person (design.md §7), else fallback.
+// the kund when that is a person, else fallback.
 func defaultAnvandare(kund minaarenden.Kund, fallback minaarenden.Identifierare) minaarenden.Identifierare {
 	if kund.Typ == minaarenden.Personnummer || kund.Typ == minaarenden.Samordningsnummer {
 		return kund.Identifierare

@@ -22,15 +22,11 @@ type service struct {
 	agg       *aggregate.Aggregator
 	expect    []flow.Expected           // when a question names none
 	anvandare minaarenden.Identifierare // when a question names none and its kund is no person (-anvandare)
-	// reachable are the producers some source asks: the producer entries
-	// and those a forwarding entry relays for.
-	reachable map[string]bool
 }
 
 func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, error) {
 	registered := producerPrefixes(cat)
 	sources := make([]aggregate.Source, 0, len(eps))
-	reachable := map[string]bool{}
 	for _, ep := range eps {
 		var rt http.RoundTripper = aggregate.Transport()
 		if ep.APIKeyEnv != "" {
@@ -51,11 +47,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 		}
 		if ep.Dialect == "forwarding" {
 			opts.Dialect = client.Forwarding
-			for _, p := range relayed(registered, opts.Prefixes) {
-				reachable[p] = true
-			}
 		} else {
-			reachable[ep.Name] = true
 			// A producer may answer for what the file registers, and for
 			// what the catalog says it produces.
 			registered[ep.Name] = append(registered[ep.Name], opts.Prefixes...)
@@ -77,8 +69,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 	if err != nil {
 		return nil, usagef("-producers: %v", err)
 	}
-	return &service{cat: cat, agg: agg, expect: cfg.expect, anvandare: cfg.anvandare,
-		reachable: reachable}, nil
+	return &service{cat: cat, agg: agg, expect: cfg.expect, anvandare: cfg.anvandare}, nil
 }
 
 // producerPrefixes reads from the catalog which producentärendetyper each
@@ -104,31 +95,7 @@ func producerPrefixes(cat *catalog.Catalog) map[string][]minaarenden.Kundhandels
 	return m
 }
 
-// relayed returns the producers whose registered prefixes overlap a
-// forwarding source's prefixes (all of them when it has none), sorted.
-func relayed(registered map[string][]minaarenden.Kundhandelsetyp, prefixes []minaarenden.Kundhandelsetyp) []string {
-	var out []string
-	for producent, ps := range registered {
-		if len(prefixes) == 0 || overlapsAny(ps, prefixes) {
-			out = append(out, producent)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func overlapsAny(a, b []minaarenden.Kundhandelsetyp) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x.Overlaps(y) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// report is the -json contract of design.md §7.
+// report is the -json contract of the package doc.
 type report struct {
 	Complete bool             `json:"complete"`
 	Sources  []source         `json:"sources"`
@@ -172,7 +139,9 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 	rep := &report{
 		Complete: res.Complete(),
 		Sources:  make([]source, 0, len(res.Outcomes)),
-		Arenden:  flow.Place(s.cat, res.Events, &flow.Options{Expected: expect, Unanswered: s.unanswered(res, expect)}),
+		// A producer no source asked, or that failed, is not among
+		// Answered: its expected cases are okand.
+		Arenden: flow.Place(s.cat, res.Events, &flow.Options{Expected: expect, Answered: res.Answered()}),
 	}
 	for _, o := range res.Outcomes {
 		src := source{Producent: o.Producent, Status: string(o.Status), HTTPCode: o.HTTPCode, Events: o.Events}
@@ -185,30 +154,4 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 		rep.Arenden = []*flow.Instance{}
 	}
 	return rep, nil
-}
-
-// unanswered is Result.Unanswered (which, for a forwarding service that
-// failed before naming any delfråga, lists every producer registered in
-// aggregate.Options.Producers) plus every producer of an expected type no
-// source asks: the program never says a case has not started when it
-// could not ask.
-func (s *service) unanswered(res *aggregate.Result, expect []flow.Expected) []string {
-	out := res.Unanswered()
-	for _, ex := range expect {
-		// A type the catalog lacks has no known producer: "" makes flow
-		// call it okand, as no source can be said to have been asked.
-		producers := []string{ex.Producent}
-		if ex.Producent == "" {
-			if t, ok := s.cat.Type(ex.Typ); ok {
-				producers = t.Producenter
-			}
-		}
-		for _, p := range producers {
-			if !s.reachable[p] {
-				out = append(out, p)
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

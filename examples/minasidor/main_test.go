@@ -122,7 +122,7 @@ func TestPage(t *testing.T) {
 // incomplete.
 func TestPagePartial(t *testing.T) {
 	p := newTestPortal(t)
-	p.forwarding.Handler.SetProducerFault("PRV", clienttest.Fault{Status: http.StatusInternalServerError})
+	p.forwarding.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: http.StatusInternalServerError})
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(srv.Close)
 
@@ -145,7 +145,7 @@ func TestPagePartial(t *testing.T) {
 // producer behind it was heard: every case is unknown, none "not started".
 func TestPageForwardingDown(t *testing.T) {
 	p := newTestPortal(t)
-	p.forwarding.Handler.SetFault(clienttest.Fault{Status: http.StatusBadRequest})
+	p.forwarding.Handler.SetFault(clienttest.Fault{HTTPCode: http.StatusBadRequest})
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(srv.Close)
 

@@ -178,7 +178,8 @@ func (p *portal) cases(ctx context.Context) ([]*flow.Instance, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	// Should the forwarding service fail as a whole, Unanswered names every
-	// producer registered behind it: their cases are okand.
-	return flow.Place(p.cat, res.Events, &flow.Options{Expected: expected, Unanswered: res.Unanswered()}), res.Complete(), nil
+	// Only the producers heard for the company are in Answered: should the
+	// forwarding service fail as a whole, none is, and every case without
+	// events is okand.
+	return flow.Place(p.cat, res.Events, &flow.Options{Expected: expected, Answered: res.Answered()}), res.Complete(), nil
 }
