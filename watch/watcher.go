@@ -259,19 +259,19 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 		}
 		return sum, w.settle(ctx, &sum, id, w.store.Release(ctx, c, w.nextDue(now)))
 	}
-	unheard := unheardProducers(res)
-	if len(unheard) > 0 {
+	if !res.Complete() {
 		sum.Partial++
 	}
-	cases := flow.Place(w.cat, res.Events, &flow.Options{Expected: c.Subscription.Expected, Unanswered: unheard})
-	snap, notes := Compare(c.Subscription.ID, c.Snapshot, cases, &CompareOptions{Unheard: unheard, Catalog: w.cat, NotifyInitial: w.opts.NotifyInitial})
+	answered := res.Answered()
+	cases := flow.Place(w.cat, res.Events, &flow.Options{Expected: c.Subscription.Expected, Answered: answered})
+	snap, notes := Compare(c.Subscription.ID, c.Snapshot, cases, &CompareOptions{Answered: answered, Catalog: w.cat, NotifyInitial: w.opts.NotifyInitial})
 	if err := w.store.Commit(ctx, c, snap, notes, w.nextDue(now)); err != nil {
 		return sum, w.settle(ctx, &sum, id, err)
 	}
 	sum.Polled++
 	sum.Notified += len(notes)
 	w.log.LogAttrs(ctx, slog.LevelDebug, "subscription polled", id, slog.Int("cases", len(snap.Cases)),
-		slog.Int("notifications", len(notes)), slog.Int("unheard", len(unheard)))
+		slog.Int("notifications", len(notes)), slog.Int("answered", len(answered)))
 	return sum, nil
 }
 
@@ -310,12 +310,6 @@ func heardAny(res *aggregate.Result) bool {
 		}
 	}
 	return false
-}
-
-// unheardProducers are the producers not heard for every part: their
-// cases keep their stored state.
-func unheardProducers(res *aggregate.Result) []string {
-	return res.Unanswered()
 }
 
 // deliver sends the outbox's due entries through the sink, Concurrency at
