@@ -95,9 +95,9 @@ type storedCase struct {
 }
 
 type storedSnapshot struct {
-	V       int          `json:"v"`
-	Cases   []storedCase `json:"c"`
-	Heard   []string     `json:"h,omitempty"`
+	V     int          `json:"v"`
+	Cases []storedCase `json:"c"`
+	Heard []string     `json:"h,omitempty"`
 }
 
 // MarshalBinary is the snapshot's storage form. It holds no identifier and
