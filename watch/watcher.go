@@ -58,8 +58,10 @@ type Options struct {
 	// doubled for each attempt up to MaxRetryBackoff; zero means
 	// DefaultRetryBackoff.
 	RetryBackoff time.Duration
-	// NotifyInitial makes a subscription's first pass report every case as
-	// new_case; by default it is a silent baseline.
+	// NotifyInitial makes a producer's first answer for a subscription
+	// (at its first pass, or the first after the producer was down or
+	// added) report every case as new_case; by default that answer is a
+	// silent baseline.
 	NotifyInitial bool
 	// Logger receives what the watcher does, by subscription id and
 	// notification id, never an identifier; nil is silent.
