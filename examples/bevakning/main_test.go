@@ -317,3 +317,22 @@ func TestHelpExits0(t *testing.T) {
 		t.Errorf("exit %d, usage:\n%s", code, stderr)
 	}
 }
+
+func TestLoopRunsUntilCancelledAndExits0(t *testing.T) {
+	w := newWorld(t)
+	args := []string{"-producers", w.producers, "-subscriptions", w.subs, "-db", w.db, "-organisation", string(standInOrganisation), "-interval", "1h"}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	if code := run(ctx, args, &out, &errb); code != exitComplete || out.Len() != 0 {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out.String(), errb.String())
+	}
+	// The loop stored the baseline: a move is told by the next run.
+	if err := w.standIns.moveOn(); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := exec(t, w.args()...)
+	if got := notifications(t, stdout); code != exitComplete || len(got) != 1 {
+		t.Errorf("after the loop: exit %d, %+v, stderr:\n%s", code, got, stderr)
+	}
+}
