@@ -45,8 +45,11 @@ type Options struct {
 	// subscriptions added together spread out; zero means DefaultInterval.
 	Interval time.Duration
 	// Lease is how long a claim on a subscription or an outbox entry
-	// holds; another replica takes over work whose lease ended. It must
-	// exceed the time one question takes. Zero means DefaultLease.
+	// holds; another replica takes over work whose lease ended. A question
+	// is cut off at half the lease, so it must exceed twice the time a
+	// question takes (the aggregator's SourceTimeout), and a delivery
+	// (a Webhook's attempts and backoff) must end within it. Zero means
+	// DefaultLease.
 	Lease time.Duration
 	// Concurrency bounds the subscriptions asked, and the notifications
 	// delivered, at once; zero means DefaultConcurrency.
@@ -248,10 +251,17 @@ func (w *Watcher) poll(ctx context.Context, polledBefore time.Time, sum *Summary
 // the store's; a lost lease is counted, not returned.
 func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error) {
 	id := slog.String("subscription", c.Subscription.ID)
-	res, err := w.askSafely(ctx, c.Subscription.Fraga())
+	// The question ends at half the lease, so what came back by then is
+	// stored while the claim still holds; the producers cut off are
+	// unheard, their cases kept.
+	askCtx, cancel := context.WithTimeout(ctx, w.opts.Lease/2)
+	res, err := w.askSafely(askCtx, c.Subscription.Fraga())
+	cancel()
 	now := time.Now()
 	if err == nil && !heardAny(res) {
-		err = res.Err()
+		if err = res.Err(); err == nil {
+			err = errors.New("no producer answered")
+		}
 	}
 	if err != nil {
 		sum.Failed++

@@ -39,7 +39,7 @@
 //	-webhook-secret-env NAME  the environment variable holding the webhook's whsec_… secret
 //	-once                  ask every subscription once, deliver, and exit
 //	-interval D            how often each subscription is asked, ± 10 % (default 15m)
-//	-lease D               how long a claim on a subscription or notification holds (default 2m)
+//	-lease D               how long a claim on a subscription or notification holds, more than twice -timeout (default 2m)
 //	-notify-initial        notify every case on a subscription's first pass (default: a silent baseline)
 //
 // subscriptions.json is a JSON array; kundtyp defaults from the number,

@@ -252,7 +252,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"secret not set", []string{"-producers", w.producers, "-webhook", "https://x.example/h", "-webhook-secret-env", "BEVAKNING_UNSET"},
 			[]string{"BEVAKNING_UNSET is not set"}},
 		{"subscriptions without producers", []string{"-subscriptions", "x.json"}, []string{"-subscriptions needs -producers"}},
-		{"lease not above timeout", []string{"-producers", w.producers, "-lease", "5s", "-timeout", "10s"}, []string{"-lease"}},
+		{"lease not above twice the timeout", []string{"-producers", w.producers, "-lease", "20s", "-timeout", "10s"}, []string{"-lease", "twice -timeout"}},
 		{"bad organisation", []string{"-producers", w.producers, "-organisation", "165566778898"}, []string{"-organisation", "Luhn"}},
 		{"bad flag", []string{"-interval", "soon"}, []string{"-interval"}},
 		{"argument", []string{"now"}, []string{"unexpected argument"}},

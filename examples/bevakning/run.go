@@ -119,8 +119,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if cfg.timeout <= 0 || cfg.interval <= 0 || cfg.lease <= 0 {
 		return nil, usagef("-timeout, -interval and -lease must be positive")
 	}
-	if cfg.lease <= cfg.timeout {
-		return nil, usagef("-lease (%v) must exceed -timeout (%v): a claim must outlast the question it covers", cfg.lease, cfg.timeout)
+	if cfg.lease <= 2*cfg.timeout {
+		return nil, usagef("-lease (%v) must exceed twice -timeout (%v): a question is cut off at half the lease", cfg.lease, cfg.timeout)
 	}
 	if *organisation != "" {
 		id := minaarenden.Identifierare(*organisation)
