@@ -45,10 +45,10 @@ type Options struct {
 	// subscriptions added together spread out; zero means DefaultInterval.
 	Interval time.Duration
 	// Lease is how long a claim on a subscription or an outbox entry
-	// holds; another replica takes over work whose lease ended. A question
-	// is cut off at half the lease, so it must exceed twice the time a
-	// question takes (the aggregator's SourceTimeout), and a delivery
-	// (a Webhook's attempts and backoff) must end within it. Zero means
+	// holds; another replica takes over work whose lease ended. A
+	// question and a delivery are cut off at half the lease, so it must
+	// exceed twice the time either takes (the aggregator's SourceTimeout;
+	// a Webhook's attempts, timeouts and backoff). Zero means
 	// DefaultLease.
 	Lease time.Duration
 	// Concurrency bounds the subscriptions asked, and the notifications
@@ -359,7 +359,12 @@ func (w *Watcher) deliver(ctx context.Context, sum *Summary) error {
 // retry. Its error is the store's.
 func (w *Watcher) deliverOne(ctx context.Context, e OutboxEntry) (sum Summary, err error) {
 	attrs := []slog.Attr{slog.String("notification", e.ID), slog.String("subscription", e.Subscription)}
-	if err := w.sendSafely(ctx, e); err != nil {
+	// As a question, a delivery ends at half the lease, so its outcome
+	// is stored while the claim holds.
+	sendCtx, cancel := context.WithTimeout(ctx, w.opts.Lease/2)
+	err = w.sendSafely(sendCtx, e)
+	cancel()
+	if err != nil {
 		sum.Undelivered++
 		at := time.Now().Add(min(w.opts.RetryBackoff<<min(e.Attempts, 20), MaxRetryBackoff))
 		w.log.LogAttrs(ctx, slog.LevelWarn, "delivery failed", append(attrs, slog.Int("attempt", e.Attempts+1),
