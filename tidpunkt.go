@@ -71,9 +71,9 @@ func ParseTidpunkt(s string, zone *time.Location) (time.Time, error) {
 		return time.Time{}, &TidpunktError{Value: s, Reason: p.reason}
 	}
 	if p.i != len(s) {
-		rest := s[p.i:]
+		rest := Redact(s[p.i:]) // before the cut, as in Error
 		if len(rest) > 16 {
-			rest = rest[:16] + "…"
+			rest = strings.ToValidUTF8(rest[:16], "") + "…"
 		}
 		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", rest, p.i)}
 	}
@@ -193,11 +193,13 @@ type TidpunktError struct {
 // text came from a producer, and a personnummer in the wrong field must
 // not reach a log through it.
 func (e *TidpunktError) Error() string {
-	v := e.Value
+	// Masked before cut: a cut could leave too few of an identifier's
+	// digits to be masked.
+	v := Redact(e.Value)
 	if len(v) > 64 {
-		v = v[:64] + "…"
+		v = strings.ToValidUTF8(v[:64], "") + "…"
 	}
-	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", Redact(v), Redact(e.Reason))
+	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", v, Redact(e.Reason))
 }
 
 type tidpunktParser struct {

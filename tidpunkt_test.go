@@ -170,6 +170,28 @@ func TestTidpunktErrorsMaskDigits(t *testing.T) {
 	}
 }
 
+// TestTidpunktErrorCut: a long value is masked before it is cut, so the
+// cut leaves no few digits of an identifier unmasked, and cut on a rune.
+func TestTidpunktErrorCut(t *testing.T) {
+	tests := []struct{ name, value, notWant string }{
+		{"identifier across the cut", strings.Repeat("x", 60) + "199001012385", "1990"},
+		{"letter across the cut", strings.Repeat("x", 63) + "åå", `\x`},
+		{"identifier across the cut of the rest", "2025-08-12T14:03:55Z" + strings.Repeat("x", 12) + "199001012385", "1990"},
+		{"letter across the cut of the rest", "2025-08-12T14:03:55Z" + strings.Repeat("x", 15) + "åå", `\x`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseTidpunkt(tt.value, nil)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if msg := err.Error(); strings.Contains(msg, tt.notWant) {
+				t.Errorf("error has %q: %s", tt.notWant, msg)
+			}
+		})
+	}
+}
+
 // TestTidpunktNotText: a tidpunkt that is no date-time text is refused
 // with what it was, never as a missing tidpunkt, and without its digits.
 func TestTidpunktNotText(t *testing.T) {

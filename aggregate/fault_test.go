@@ -195,7 +195,7 @@ func TestFaultMatrix(t *testing.T) {
 					}
 					c, err := client.New("http://"+host+clienttest.DefaultBasePath, &client.Options{
 						Name: name, Prefixes: []minaarenden.Kundhandelsetyp{minaarenden.Kundhandelsetyp(prefix)},
-						Transport: tr, MaxResponseBytes: 64 << 10,
+						Transport: tr, MaxResponseBytes: 64 << 10, AllowInsecureHTTP: true, // an in-memory network
 					})
 					if err != nil {
 						t.Fatal(err)
@@ -306,7 +306,7 @@ func TestForwardingThroughClienttest(t *testing.T) {
 		}
 		h.SetProducerFault("PRV", clienttest.Fault{HTTPCode: 500})
 		mem.serve(t, "fwd.test:80", h)
-		c, err := client.New("http://fwd.test"+clienttest.DefaultBasePath, &client.Options{Name: "Vidareformedling", Dialect: client.Forwarding, Transport: tr})
+		c, err := client.New("http://fwd.test"+clienttest.DefaultBasePath, &client.Options{Name: "Vidareformedling", Dialect: client.Forwarding, Transport: tr, AllowInsecureHTTP: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -360,7 +360,7 @@ func TestHedgingOverHTTP(t *testing.T) {
 		}
 		h.SetFault(clienttest.Fault{Latency: time.Minute, Times: 1}) // only the first request is slow
 		mem.serve(t, "a.test:80", h)
-		c, err := client.New("http://a.test"+clienttest.DefaultBasePath, &client.Options{Name: "Producent A", Prefixes: []minaarenden.Kundhandelsetyp{"PRODA"}, Transport: tr})
+		c, err := client.New("http://a.test"+clienttest.DefaultBasePath, &client.Options{Name: "Producent A", Prefixes: []minaarenden.Kundhandelsetyp{"PRODA"}, Transport: tr, AllowInsecureHTTP: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,6 +48,24 @@ func (r *Result) LogValue() slog.Value {
 		slog.Int("failed", failed), slog.Bool("complete", failed == 0))
 }
 
+// MarshalJSON writes {"complete", "events", "outcomes"}: the events in
+// their wire form and each outcome as Outcome.MarshalJSON does, with []
+// rather than null for an empty list.
+func (r *Result) MarshalJSON() ([]byte, error) {
+	events, outcomes := r.Events, r.Outcomes
+	if events == nil {
+		events = []minaarenden.Kundhandelse{}
+	}
+	if outcomes == nil {
+		outcomes = []Outcome{}
+	}
+	return json.Marshal(struct {
+		Complete bool                       `json:"complete"`
+		Events   []minaarenden.Kundhandelse `json:"events"`
+		Outcomes []Outcome                  `json:"outcomes"`
+	}{r.Complete(), events, outcomes})
+}
+
 // Parter returns every part Events[i] answered, in the Fraga's order: one
 // event found for both a person and their ärende is one event, answered for
 // two parter.

@@ -17,6 +17,10 @@ import (
 // does not know the producer, type or step asked about.
 var ErrNotFound = errors.New("catalog: not found")
 
+// ErrNotConfigured is what every call of a zero Client{} or a nil *Client
+// returns: build one with NewClient.
+var ErrNotConfigured = errors.New("catalog: the Client is not configured: build it with catalog.NewClient")
+
 // APIError is a catalog API answer other than 200.
 type APIError struct {
 	URL      string // without the query
@@ -171,6 +175,9 @@ func segment(what, s string) (string, error) {
 }
 
 func (c *Client) get(ctx context.Context, path string, q url.Values, into any) error {
+	if c == nil || c.hc == nil {
+		return ErrNotConfigured
+	}
 	if c.err != nil {
 		return c.err
 	}

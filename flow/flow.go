@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -175,25 +176,54 @@ const MaxProducentLen = 100
 // Validate checks that Typ is a whole producentärendetyp (PRODUCENT.ARENDETYP:
 // upper case, digits and _ in two dot-separated segments — not a step id,
 // not lower case) and that Producent, when given, is a plausible producer
-// name: valid UTF-8, printable, at most MaxProducentLen bytes, and not
-// identifier-like (a personal identity number typed after the @). Its
-// errors quote Typ masked with minaarenden.Redact and never repeat
-// Producent.
+// name: valid UTF-8, printable, at most MaxProducentLen bytes. Neither may
+// look like a personal identity number (six digits or more, in any
+// script), and no error repeats one: Typ is quoted only when it does not,
+// Producent never.
 func (e Expected) Validate() error {
-	typ := minaarenden.Redact(e.Typ)
+	typ := shownTyp(e.Typ)
 	if err := minaarenden.Kundhandelsetyp(e.Typ).ValidatePrefix(); err != nil {
-		return fmt.Errorf("flow: expected type %q: %s", typ, minaarenden.Redact(err.Error()))
+		var te *minaarenden.TypError
+		if errors.As(err, &te) {
+			return fmt.Errorf("flow: expected type %s %s", typ, minaarenden.Redact(te.Reason))
+		}
+		return fmt.Errorf("flow: expected type %s is not a producentärendetyp (PRODUCENT.ARENDETYP)", typ)
 	}
 	if strings.Count(e.Typ, ".") != 1 {
-		return fmt.Errorf("flow: expected type %q is not a producentärendetyp (PRODUCENT.ARENDETYP)", typ)
+		return fmt.Errorf("flow: expected type %s is not a producentärendetyp (PRODUCENT.ARENDETYP)", typ)
+	}
+	if identifierLike(e.Typ) {
+		return fmt.Errorf("flow: expected type %s looks like an identity number, not a producentärendetyp", typ)
 	}
 	if e.Producent == "" {
 		return nil
 	}
 	if why := badProducent(e.Producent); why != "" {
-		return fmt.Errorf("flow: expected type %q: the producent after @ %s", typ, why)
+		return fmt.Errorf("flow: expected type %s: the producent after @ %s", typ, why)
 	}
 	return nil
+}
+
+// shownTyp quotes an expected type for an error, or says it is not shown
+// when it could be an identity number.
+func shownTyp(t string) string {
+	if identifierLike(t) {
+		return "(not shown)"
+	}
+	return strconv.Quote(t)
+}
+
+// identifierLike reports whether s holds six digits or more, together or
+// apart, in any script: a date of birth at least, and so personal data.
+// Producer names and types are words, so this is no loss.
+func identifierLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	return digits >= 6 || minaarenden.Redact(s) != s
 }
 
 // badProducent says what is wrong with a producer name, without repeating
@@ -207,19 +237,12 @@ func badProducent(p string) string {
 	case strings.TrimSpace(p) != p:
 		return "has leading or trailing space"
 	}
-	digits := 0
 	for _, r := range p {
 		if !unicode.IsPrint(r) {
 			return "holds a control or non-printing character"
 		}
-		if unicode.IsDigit(r) {
-			digits++
-		}
 	}
-	// A producer's name is words; six digits or more (in a row or apart, any
-	// script's digits) could be a personal identity number, so it is not
-	// echoed into output that shows producer names.
-	if digits >= 6 || minaarenden.Redact(p) != p {
+	if identifierLike(p) {
 		return "looks like an identity number, not a producer's name"
 	}
 	return ""
@@ -235,7 +258,10 @@ func ParseExpected(s string) (Expected, error) {
 	typ, producent, hasAt := strings.Cut(strings.TrimSpace(s), "@")
 	e := Expected{Typ: strings.TrimSpace(typ), Producent: strings.TrimSpace(producent)}
 	if hasAt && e.Producent == "" {
-		return Expected{}, fmt.Errorf("flow: expected type %q names no producent after @", minaarenden.Redact(e.Typ))
+		return Expected{}, fmt.Errorf("flow: expected type %s names no producent after @", shownTyp(e.Typ))
+	}
+	if hasAt && strings.Contains(e.Producent, "@") {
+		return Expected{}, errors.New("flow: an expected type names one producent, after one @")
 	}
 	if err := e.Validate(); err != nil {
 		return Expected{}, err
@@ -289,14 +315,14 @@ func (o *Options) Validate() error {
 	var errs []error
 	for i, ex := range o.Expected {
 		if err := ex.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("Expected[%d]: %w", i, err))
+			errs = append(errs, fmt.Errorf("flow: Options.Expected[%d]: %s", i, strings.TrimPrefix(err.Error(), "flow: ")))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// States returns each step's state as the string catalog.Mermaid and
-// catalog.DOT draw, to picture the instance on its flow.
+// States returns each step's state as the string catalog.Mermaid,
+// catalog.DOT and catalog.SVG draw, to picture the instance on its flow.
 func (in *Instance) States() map[minaarenden.Kundhandelsetyp]string {
 	m := make(map[minaarenden.Kundhandelsetyp]string, len(in.Steg))
 	for _, s := range in.Steg {

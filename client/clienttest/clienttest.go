@@ -75,7 +75,7 @@ type Fault struct {
 	// is done.
 	Stall bool
 	// HTTPCode, when non-zero, answers with this status and the standard's
-	// error body {"message": "<Reason>[: Message]"}, or an RFC 7807 problem
+	// error body {"message": "<Reason>[: Message]"}, or an RFC 9457 problem
 	// when Problem is set. RetryAfter, when set, is sent as Retry-After.
 	HTTPCode   int
 	Message    string
@@ -516,7 +516,7 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 	writeError(w, &httpError{status: f.HTTPCode, detail: f.Message})
 }
 
-// problem is an RFC 7807 problem document.
+// problem is an RFC 9457 problem document.
 type problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`

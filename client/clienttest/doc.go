@@ -85,7 +85,7 @@
 //
 // SetFault makes the endpoint itself misbehave: latency, a stall until the
 // request is cancelled, an error status (with Retry-After, or as an RFC
-// 7807 problem), a truncated, malformed, oversized, slow or reset body, a
+// 9457 problem), a truncated, malformed, oversized, slow or reset body, a
 // wrong Content-Type; Fault.Times limits it to the first requests, for
 // retry tests. SetProducerFault fails or slows one producer behind a
 // forwarding service; it panics on a name the Config does not have, so a

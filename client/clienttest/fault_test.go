@@ -68,7 +68,7 @@ func TestBodyFaults(t *testing.T) {
 				t.Errorf("got %d %s, want 429 Too many requests", r.status, r.body)
 			}
 		}},
-		{"RFC 7807 problem", Fault{HTTPCode: 500, Message: "databasen svarar inte", Problem: true}, func(t *testing.T, r result, _ []byte) {
+		{"RFC 9457 problem", Fault{HTTPCode: 500, Message: "databasen svarar inte", Problem: true}, func(t *testing.T, r result, _ []byte) {
 			var p map[string]any
 			if err := json.Unmarshal(r.body, &p); err != nil {
 				t.Fatal(err)

@@ -136,6 +136,22 @@ func TestDefaultJSON(t *testing.T) {
 	if code != exitComplete {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut)
 	}
+	// The contract's bytes, streamed case by case, are those json.Encoder
+	// wrote when the report was built whole (the golden file predates
+	// streaming).
+	golden := filepath.Join("examples", "foretagstjanst", "testdata", "pia.json")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), out); diff != "" {
+		t.Errorf("-json mismatch (-want +got):\n%s", diff)
+	}
 	c := decodeContract(t, out)
 	if !*c.Complete {
 		t.Errorf("complete = false, want true")
@@ -349,6 +365,12 @@ func TestUsageErrors(t *testing.T) {
 		{"expect a hyphenated identifier as producent", []string{"-expect", "SKV.ARBETSGIVARE@1990-03-15-1231"}, "looks like an identity number"},
 		{"expect an escape sequence as producent", []string{"-expect", "SKV.ARBETSGIVARE@PRV\x1b[2J"}, "control or non-printing"},
 		{"json and serve", []string{"-json", "-serve", "127.0.0.1:0"}, "exclude each other"},
+		{"serve on every interface without a token", []string{"-serve", ":8081"}, "listens beyond loopback"},
+		{"serve on 0.0.0.0 without a token", []string{"-serve", "0.0.0.0:0"}, "listens beyond loopback"},
+		{"serve on a public address without a token", []string{"-serve", "192.0.2.1:8081"}, "listens beyond loopback"},
+		{"serve on [::] without a token", []string{"-serve", "[::]:0"}, "listens beyond loopback"},
+		{"token-env without serve", []string{"-token-env", "HOME"}, "-token-env needs -serve"},
+		{"token-env unset", []string{"-serve", "0.0.0.0:0", "-token-env", "FORETAGSTJANST_TEST_UNSET"}, "FORETAGSTJANST_TEST_UNSET is not set or empty"},
 		{"producers without kund", []string{"-producers", old}, "-kund is required"},
 		{"producers file missing", []string{"-producers", filepath.Join(dir, "none.json"), "-kund", "165591234561"}, "-producers"},
 		{"producers key misspelt", []string{"-producers", write("typo.json", `[{"name": "A", "url": "http://a.example", "prefixes": ["A"], "apiKeyEnvv": "X"}]`), "-kund", "165591234561"}, `unknown field "apiKeyEnvv"`},

@@ -11,6 +11,7 @@ import (
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
+	"github.com/aterkoppling/minaarenden/report"
 )
 
 // service is the whole path a företagstjänst runs per question: ask every
@@ -95,36 +96,11 @@ func producerPrefixes(cat *catalog.Catalog) map[string][]minaarenden.Kundhandels
 	return m
 }
 
-// report is the -json contract of the package doc.
-type report struct {
-	Complete bool             `json:"complete"`
-	Sources  []source         `json:"sources"`
-	Arenden  []*flow.Instance `json:"arenden"`
-}
-
-// source is how one (source, part) fared.
-type source struct {
-	Producent string `json:"producent"`
-	Status    string `json:"status"`
-	HTTPCode  int    `json:"httpCode"`
-	Events    int    `json:"events"`
-	Error     string `json:"error"`
-}
-
-func (r *report) failed() int {
-	n := 0
-	for _, s := range r.Sources {
-		if s.Status != string(aggregate.StatusOK) && s.Status != string(aggregate.StatusSkipped) {
-			n++
-		}
-	}
-	return n
-}
-
 // ask asks every endpoint about kund and places what they say. An error is
 // a question that could not be asked at all; sources that fail are in the
-// report.
-func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare minaarenden.Identifierare, expect []flow.Expected) (*report, error) {
+// report, and their expected cases are okand (report.New places with
+// aggregate.Result.Answered).
+func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare minaarenden.Identifierare, expect []flow.Expected) (*report.Report, error) {
 	if expect == nil {
 		expect = s.expect
 	}
@@ -136,22 +112,5 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 	if err != nil {
 		return nil, err
 	}
-	rep := &report{
-		Complete: res.Complete(),
-		Sources:  make([]source, 0, len(res.Outcomes)),
-		// A producer no source asked, or that failed, is not among
-		// Answered: its expected cases are okand.
-		Arenden: flow.Place(s.cat, res.Events, &flow.Options{Expected: expect, Answered: res.Answered()}),
-	}
-	for _, o := range res.Outcomes {
-		src := source{Producent: o.Producent, Status: string(o.Status), HTTPCode: o.HTTPCode, Events: o.Events}
-		if o.Err != nil {
-			src.Error = redact(o.Err.Error())
-		}
-		rep.Sources = append(rep.Sources, src)
-	}
-	if rep.Arenden == nil {
-		rep.Arenden = []*flow.Instance{}
-	}
-	return rep, nil
+	return report.New(s.cat, res, expect), nil
 }

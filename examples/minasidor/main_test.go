@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden/client/clienttest"
+	"github.com/aterkoppling/minaarenden/flow"
+	"github.com/aterkoppling/minaarenden/flow/widget"
+	"github.com/aterkoppling/minaarenden/internal/tooltest"
 )
 
 func newTestPortal(t *testing.T) *portal {
@@ -107,7 +111,7 @@ func TestPage(t *testing.T) {
 	for _, path := range []string{"/widget.css", "/portal.css"} {
 		resp, css := get(t, srv.URL+path)
 		got := []string{resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy")}
-		want := []string{"text/css; charset=utf-8", csp}
+		want := []string{"text/css; charset=utf-8", widget.ContentSecurityPolicy}
 		if diff := cmp.Diff(want, got); diff != "" || len(css) == 0 {
 			t.Errorf("%s: headers mismatch (-want +got):\n%s(body %d bytes)", path, diff, len(css))
 		}
@@ -229,22 +233,19 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // rendered case list, once to check that the page's CSP blocks inline
 // script while script from the page's own origin runs.
 func TestBrowser(t *testing.T) {
-	browser := findChromium()
-	if browser == "" {
-		t.Skip("no Chromium found (chromium, chromium-browser, google-chrome); install Debian's chromium to run the browser test")
-	}
 	if testing.Short() {
 		t.Skip("-short: skipping the headless-browser test")
 	}
+	browser := tooltest.Find(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 	p := newTestPortal(t)
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler())
-	// The probe goes through secure, the same middleware as the page.
-	mux.Handle("GET /csp-probe", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The probe goes through widget.Secure, the same middleware as the page.
+	mux.Handle("GET /csp-probe", widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, probePage)
 	})))
-	mux.Handle("GET /probe.js", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /probe.js", widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		io.WriteString(w, `document.getElementById("external").textContent = "external script ran";`)
 	})))
@@ -285,15 +286,6 @@ func text(dom, id string) string {
 		return "(no #" + id + ")"
 	}
 	return m[1]
-}
-
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 // dumpDOM loads url in headless Chromium and returns the DOM after load.
@@ -361,5 +353,17 @@ func TestServeWaitsForPagesInFlight(t *testing.T) {
 	}
 	if !finished.Load() {
 		t.Error("serve returned while a page was still being rendered")
+	}
+}
+
+// TestNewPortalRefusesBadExpected: a step id among the expected cases is a
+// mistake caught at start, not an anomaly shown to every visitor.
+func TestNewPortalRefusesBadExpected(t *testing.T) {
+	saved := expected
+	t.Cleanup(func() { expected = saved })
+	expected = append(slices.Clone(saved), flow.Expected{Typ: "SKV.ARBETSGIVARE.ANSOKAN"})
+	_, err := newPortal("", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
+	if err == nil || !strings.Contains(err.Error(), "not a producentärendetyp") {
+		t.Fatalf("newPortal = %v, want the step id refused", err)
 	}
 }
