@@ -19,6 +19,7 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/client/clienttest"
+	"github.com/aterkoppling/minaarenden/internal/pgtest"
 	"github.com/aterkoppling/minaarenden/watch"
 )
 
@@ -148,7 +149,15 @@ func writeFile(t *testing.T, path, data string) {
 }
 
 func TestOnceProducerDownKeepsStateAndExits3(t *testing.T) {
-	w := newWorld(t)
+	t.Run("SQLite", func(t *testing.T) { producerDown(t, newWorld(t)) })
+	t.Run("PostgreSQL", func(t *testing.T) {
+		w := newWorld(t)
+		w.db = pgtest.Schema(t)
+		producerDown(t, w)
+	})
+}
+
+func producerDown(t *testing.T, w *world) {
 	if code, stdout, stderr := exec(t, w.args()...); code != exitComplete || stdout != "" {
 		t.Fatalf("baseline: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
 	}
