@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -295,6 +296,7 @@ func TestDatabaseFailuresExit1(t *testing.T) {
 		{"PostgreSQL unreachable", "postgres://bevakning:hemligt@127.0.0.1:1/bevakning?connect_timeout=5", "PostgreSQL database cannot be reached"},
 		{"SQLite in a missing directory", filepath.Join(t.TempDir(), "no", "such", "dir", "b.db"), "SQLite database cannot be reached"},
 		{"not a database", notADatabase(t), "SQLite"},
+		{"a migration fails", clashingDatabase(t), "preparing the SQLite database (migrations)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,8 +311,35 @@ func TestDatabaseFailuresExit1(t *testing.T) {
 			if strings.Contains(stderr, "hemligt") {
 				t.Errorf("stderr shows the database password:\n%s", stderr)
 			}
+			if strings.HasPrefix(tt.name, "a migration") {
+				// Nothing half-written: the migration's transaction rolled back.
+				db, err := sql.Open("sqlite", tt.db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				var n int
+				if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'watch_subscriptions'").Scan(&n); err != nil || n != 0 {
+					t.Errorf("the failed migration left %d tables behind (%v)", n, err)
+				}
+			}
 		})
 	}
+}
+
+// clashingDatabase is a SQLite database that already has a table the first
+// migration creates, so the migration fails.
+func clashingDatabase(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "clash.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE watch_outbox (something_else TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // notADatabase is a file SQLite cannot read as a database.
