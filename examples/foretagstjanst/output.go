@@ -11,7 +11,7 @@ import (
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/flow/widget"
-	"github.com/aterkoppling/minaarenden/report"
+	"github.com/aterkoppling/minaarenden/aggregate/report"
 )
 
 // writeTable prints one line per case, then how each source fared.
