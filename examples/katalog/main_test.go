@@ -193,7 +193,7 @@ func TestSyncOnce(t *testing.T) {
 		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
 			t.Errorf("-out mode %v (%v), want 0644", fi.Mode(), err)
 		}
-		for _, want := range []string{"PRODUCENT  ", "Skatteverket     merged", "added  SKV.NY  +3/-0 steps, +2/-0 edges"} {
+		for _, want := range []string{"PRODUCENT  ", "Skatteverket     merged", "added  SKV.NY  3 steps, 2 edges"} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("report does not contain %q:\n%s", want, stdout.String())
 			}
