@@ -135,6 +135,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, int) {
 	case cfg.json && (cfg.sync == "" || cfg.interval > 0):
 		return usage("-json applies to a one-shot -sync")
 	}
+	if cfg.out != "" && insideCatalogDir(cfg.out, cfg.catalog) {
+		return usage("-out %s is a *.json file in the -catalog directory, which the next load would read twice; write it elsewhere", cfg.out)
+	}
 	if cfg.sync != "" {
 		srcs, err := readSources(cfg.sync)
 		if err != nil {
@@ -143,6 +146,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, int) {
 		cfg.sources = srcs
 	}
 	return cfg, -1
+}
+
+// insideCatalogDir reports whether out would be one of the files a
+// catalog directory is loaded from.
+func insideCatalogDir(out, catalogPath string) bool {
+	if catalogPath == "" || filepath.Ext(out) != ".json" {
+		return false
+	}
+	if fi, err := os.Stat(catalogPath); err != nil || !fi.IsDir() {
+		return false
+	}
+	dir, err1 := filepath.Abs(catalogPath)
+	file, err2 := filepath.Abs(out)
+	return err1 == nil && err2 == nil && filepath.Dir(file) == dir
 }
 
 func loadCatalog(path string) (*catalog.Catalog, error) {

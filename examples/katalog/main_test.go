@@ -135,6 +135,7 @@ var refusing = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 
 func TestRunUsage(t *testing.T) {
 	good, _ := producers(t, nil)
+	catalogDir := t.TempDir()
 	tests := []struct {
 		name     string
 		args     []string
@@ -160,6 +161,8 @@ func TestRunUsage(t *testing.T) {
 		{"producent twice", []string{"-sync", writeFile(t, "p.json", `[{"producent":"PRV","url":"http://127.0.0.1:1"},{"producent":"PRV","url":"http://127.0.0.1:2"}]`), "-out", "x.json"},
 			exitUsage, "entry 1 (PRV): the producent is also entry 0"},
 		{"no producers", []string{"-sync", writeFile(t, "p.json", `[]`), "-out", "x.json"}, exitUsage, "lists no producers"},
+		{"out inside the catalog directory", []string{"-catalog", catalogDir, "-sync", good, "-out", filepath.Join(catalogDir, "merged.json")},
+			exitUsage, "is a *.json file in the -catalog directory"},
 		{"catalog missing", []string{"-catalog", filepath.Join(t.TempDir(), "saknas")}, exitOther, "no such file"},
 	}
 	for _, tt := range tests {
