@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -467,5 +468,42 @@ func TestREADMECommands(t *testing.T) {
 		if _, code := parseFlags(args, io.Discard); code >= 0 {
 			t.Errorf("README's katalog%s: exit %d, want it accepted", m[1], code)
 		}
+	}
+}
+
+// TestMain lets TestSignals run this test binary as the program itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("KATALOG_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// SIGINT and SIGTERM stop the server cleanly: exit 0, after the requests
+// in flight.
+func TestSignals(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0")
+			cmd.Env = append(os.Environ(), "KATALOG_RUN_MAIN=1")
+			log := newLogBuffer()
+			cmd.Stderr = log
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			serving := regexp.MustCompile(`serving (http://\S+)/\n`)
+			log.await(t, "the URL", func(s string) bool { return serving.MatchString(s) })
+			url := serving.FindStringSubmatch(log.String())[1]
+			if code, _ := get(t, url+"/producenter/PRV/producentarendetyper"); code != http.StatusOK {
+				t.Errorf("GET: %d before the signal", code)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("after %v: %v, want exit 0; stderr:\n%s", sig, err, log.String())
+			}
+		})
 	}
 }
