@@ -9,9 +9,12 @@
 //	# the merged catalog to -out (atomically) and print what changed.
 //	go run ./examples/katalog -catalog catalog.json -sync producers.json -out catalog.json
 //
-//	# Serve and sync every hour, swapping the served catalog after each
-//	# sync whose merged catalog validates.
+//	# Serve, and sync at once and then every hour, swapping the served
+//	# catalog after each sync whose merged catalog validates (and writing
+//	# it to -out, if given).
 //	go run ./examples/katalog -sync producers.json -interval 1h
+//
+// SIGINT or SIGTERM stops the server after the requests in flight (exit 0).
 //
 // The -sync file is a JSON array of the producers' catalog API base URLs,
 // and optionally type-id prefixes under which a producer may add new types
