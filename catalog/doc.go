@@ -26,7 +26,7 @@
 // # The JSON format
 //
 // The standard names what a catalogue must hold but not its format; this is
-// the project's (design §6.1). Keys are Swedish, as the catalogue is the
+// the project's. Keys are Swedish, as the catalogue is the
 // standard's concept:
 //
 //	{"producentarendetyper": [{
@@ -93,8 +93,8 @@
 //
 // # The catalog API
 //
-// The standard's material proposes three open, read-only operations (design
-// §6.3). Handler serves them and Client reads them; paths are relative to a
+// The standard's material proposes three open, read-only operations.
+// Handler serves them and Client reads them; paths are relative to a
 // base URL, path segments percent-escaped:
 //
 //	GET {base}/producenter/{producent}/producentarendetyper

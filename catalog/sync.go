@@ -342,7 +342,7 @@ func (f *fetched) fail(err error) *fetched {
 func unreachable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.StatusCode >= 500 || ae.StatusCode == http.StatusRequestTimeout || ae.StatusCode == http.StatusTooManyRequests
+		return ae.HTTPCode >= 500 || ae.HTTPCode == http.StatusRequestTimeout || ae.HTTPCode == http.StatusTooManyRequests
 	}
 	var ne net.Error // context.DeadlineExceeded is one too
 	return errors.As(err, &ne) || errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF)

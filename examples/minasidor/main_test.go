@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden/client/clienttest"
+	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/flow/widget"
 	"github.com/aterkoppling/minaarenden/internal/chromium"
 )
@@ -123,7 +124,7 @@ func TestPage(t *testing.T) {
 // incomplete.
 func TestPagePartial(t *testing.T) {
 	p := newTestPortal(t)
-	p.forwarding.Handler.SetProducerFault("PRV", clienttest.Fault{Status: http.StatusInternalServerError})
+	p.forwarding.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: http.StatusInternalServerError})
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(srv.Close)
 
@@ -146,7 +147,7 @@ func TestPagePartial(t *testing.T) {
 // producer behind it was heard: every case is unknown, none "not started".
 func TestPageForwardingDown(t *testing.T) {
 	p := newTestPortal(t)
-	p.forwarding.Handler.SetFault(clienttest.Fault{Status: http.StatusBadRequest})
+	p.forwarding.Handler.SetFault(clienttest.Fault{HTTPCode: http.StatusBadRequest})
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(srv.Close)
 
@@ -325,5 +326,17 @@ func TestServeWaitsForPagesInFlight(t *testing.T) {
 	}
 	if !finished.Load() {
 		t.Error("serve returned while a page was still being rendered")
+	}
+}
+
+// TestNewPortalRefusesBadExpected: a step id among the expected cases is a
+// mistake caught at start, not an anomaly shown to every visitor.
+func TestNewPortalRefusesBadExpected(t *testing.T) {
+	saved := expected
+	t.Cleanup(func() { expected = saved })
+	expected = append(slices.Clone(saved), flow.Expected{Typ: "SKV.ARBETSGIVARE.ANSOKAN"})
+	_, err := newPortal("", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
+	if err == nil || !strings.Contains(err.Error(), "not a producentärendetyp") {
+		t.Fatalf("newPortal = %v, want the step id refused", err)
 	}
 }

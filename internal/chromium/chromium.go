@@ -2,7 +2,7 @@
 // pages the SDK serves (examples/minasidor's portal, catalog/viewer's
 // catalog): load a page as a user's browser would, under its real
 // Content-Security-Policy, and read back the DOM, the console or a
-// screenshot. Tests skip when no Chromium is installed (Find).
+// screenshot. Tests skip when no Chromium is installed, and fail in CI.
 package chromium
 
 import (
@@ -15,31 +15,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aterkoppling/minaarenden/internal/tooltest"
 )
 
-// Find returns the path of a Chromium or Chrome binary, or "" when none is
-// installed.
-func Find() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// Skip skips t when there is no browser or under -short, and returns the
-// browser's path otherwise.
+// Skip returns the browser's path. Without one it skips t, or fails it
+// when tooltest.RequireEnv is set, as in CI; -short skips too.
 func Skip(t testing.TB) string {
 	t.Helper()
-	browser := Find()
-	if browser == "" {
-		t.Skip("no Chromium found (chromium, chromium-browser, google-chrome); install Debian's chromium to run the browser test")
-	}
 	if testing.Short() {
 		t.Skip("-short: skipping the headless-browser test")
 	}
-	return browser
+	return tooltest.Find(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 }
 
 // Page is what one page load gave.
