@@ -158,7 +158,8 @@
 // A type the central catalog lists the producer for that its catalog no
 // longer lists is removed: the whole type when it owned it alone, else its
 // name and variant (the type goes when no producer is left). A producer's
-// 404 for its own types is a refusal, not a removal of everything.
+// 404 or empty list for its own types is a refusal, not a removal of
+// everything.
 //
 // A producer merges whole or not at all. It is unreachable when its catalog
 // cannot be fetched (a network error, a timeout, a 5xx, 408 or 429 answer),

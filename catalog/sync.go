@@ -360,6 +360,11 @@ func fetchProducer(ctx context.Context, src SyncSource, own *owners, o *SyncOpti
 	if err != nil {
 		return f.fail(err)
 	}
+	if len(sums) == 0 {
+		// Handler answers 404 then; an empty list is a broken answer more
+		// likely than a producer leaving, and would remove all it owns.
+		return f.fail(errors.New("catalog: the producer lists no producentärendetyper; an empty list does not remove its types"))
+	}
 	if len(sums) > o.MaxTypes {
 		return f.fail(fmt.Errorf("catalog: the producer lists %d producentärendetyper, more than the cap of %d", len(sums), o.MaxTypes))
 	}

@@ -845,7 +845,7 @@ func (m *inMemory) RoundTrip(req *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-func inMemorySources(t *testing.T, central *Catalog, delay time.Duration) ([]SyncSource, *inMemory) {
+func inMemorySources(t testing.TB, central *Catalog, delay time.Duration) ([]SyncSource, *inMemory) {
 	m := &inMemory{handlers: map[string]http.Handler{}, delay: map[string]time.Duration{}}
 	var srcs []SyncSource
 	for i, p := range producers(central) {
@@ -913,6 +913,44 @@ func TestSyncTimeAndConcurrency(t *testing.T) {
 					t.Errorf("Sync took %v, waiting the whole delay %v", took, tt.delay)
 				}
 			})
+		})
+	}
+}
+
+// Answers that arrived but are wrong refuse the producer; none of them
+// removes what it owns.
+func TestSyncRefusesAnswers(t *testing.T) {
+	central := loadTestdata(t)
+	tests := []struct {
+		name, answer string
+		status       int
+		err          string
+	}{
+		{"empty list", `{"producent":"Skatteverket","producentarendetyper":[]}`, 200, "lists no producentärendetyper"},
+		{"another producer's list", `{"producent":"PRV","producentarendetyper":[{"id":"PRV.VARUMARKE"}]}`, 200, `asked for the producentärendetyper of "Skatteverket", got those of "PRV"`},
+		{"404", `{"message":"okänd producent"}`, 404, "404 Not Found: okänd producent"},
+		{"not JSON", `<html>`, 200, "decoding the answer"},
+		{"malformed type id", `{"producent":"Skatteverket","producentarendetyper":[{"id":"skv.moms"}]}`, 200, `malformed type id "skv.moms"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srcs, m := inMemorySources(t, central, 0)
+			for _, s := range srcs {
+				if s.Producent == "Skatteverket" {
+					m.handlers[strings.TrimPrefix(s.URL, "http://")] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						w.WriteHeader(tt.status)
+						io.WriteString(w, tt.answer)
+					})
+				}
+			}
+			merged, r, err := Sync(context.Background(), central, srcs, &SyncOptions{HTTPClient: &http.Client{Transport: m}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkReport(t, wantReport(central, ProducerReport{Producent: "Skatteverket", Status: SyncRefused, Error: tt.err}), r)
+			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
+				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
+			}
 		})
 	}
 }

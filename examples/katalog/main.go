@@ -9,9 +9,12 @@
 //	# the merged catalog to -out (atomically) and print what changed.
 //	go run ./examples/katalog -catalog catalog.json -sync producers.json -out catalog.json
 //
-//	# Serve and sync every hour, swapping the served catalog after each
-//	# sync whose merged catalog validates.
+//	# Serve, and sync at once and then every hour, swapping the served
+//	# catalog after each sync whose merged catalog validates (and writing
+//	# it to -out, if given).
 //	go run ./examples/katalog -sync producers.json -interval 1h
+//
+// SIGINT or SIGTERM stops the server after the requests in flight (exit 0).
 //
 // The -sync file is a JSON array of the producers' catalog API base URLs,
 // and optionally type-id prefixes under which a producer may add new types
@@ -135,6 +138,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, int) {
 	case cfg.json && (cfg.sync == "" || cfg.interval > 0):
 		return usage("-json applies to a one-shot -sync")
 	}
+	if cfg.out != "" && insideCatalogDir(cfg.out, cfg.catalog) {
+		return usage("-out %s is a *.json file in the -catalog directory, which the next load would read twice; write it elsewhere", cfg.out)
+	}
 	if cfg.sync != "" {
 		srcs, err := readSources(cfg.sync)
 		if err != nil {
@@ -143,6 +149,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, int) {
 		cfg.sources = srcs
 	}
 	return cfg, -1
+}
+
+// insideCatalogDir reports whether out would be one of the files a
+// catalog directory is loaded from.
+func insideCatalogDir(out, catalogPath string) bool {
+	if catalogPath == "" || filepath.Ext(out) != ".json" {
+		return false
+	}
+	if fi, err := os.Stat(catalogPath); err != nil || !fi.IsDir() {
+		return false
+	}
+	dir, err1 := filepath.Abs(catalogPath)
+	file, err2 := filepath.Abs(out)
+	return err1 == nil && err2 == nil && filepath.Dir(file) == dir
 }
 
 func loadCatalog(path string) (*catalog.Catalog, error) {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,6 +136,7 @@ var refusing = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 
 func TestRunUsage(t *testing.T) {
 	good, _ := producers(t, nil)
+	catalogDir := t.TempDir()
 	tests := []struct {
 		name     string
 		args     []string
@@ -160,6 +162,8 @@ func TestRunUsage(t *testing.T) {
 		{"producent twice", []string{"-sync", writeFile(t, "p.json", `[{"producent":"PRV","url":"http://127.0.0.1:1"},{"producent":"PRV","url":"http://127.0.0.1:2"}]`), "-out", "x.json"},
 			exitUsage, "entry 1 (PRV): the producent is also entry 0"},
 		{"no producers", []string{"-sync", writeFile(t, "p.json", `[]`), "-out", "x.json"}, exitUsage, "lists no producers"},
+		{"out inside the catalog directory", []string{"-catalog", catalogDir, "-sync", good, "-out", filepath.Join(catalogDir, "merged.json")},
+			exitUsage, "is a *.json file in the -catalog directory"},
 		{"catalog missing", []string{"-catalog", filepath.Join(t.TempDir(), "saknas")}, exitOther, "no such file"},
 	}
 	for _, tt := range tests {
@@ -193,7 +197,7 @@ func TestSyncOnce(t *testing.T) {
 		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
 			t.Errorf("-out mode %v (%v), want 0644", fi.Mode(), err)
 		}
-		for _, want := range []string{"PRODUCENT  ", "Skatteverket     merged", "added  SKV.NY  +3/-0 steps, +2/-0 edges"} {
+		for _, want := range []string{"PRODUCENT  ", "Skatteverket     merged", "added  SKV.NY  3 steps, 2 edges"} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("report does not contain %q:\n%s", want, stdout.String())
 			}
@@ -464,5 +468,42 @@ func TestREADMECommands(t *testing.T) {
 		if _, code := parseFlags(args, io.Discard); code >= 0 {
 			t.Errorf("README's katalog%s: exit %d, want it accepted", m[1], code)
 		}
+	}
+}
+
+// TestMain lets TestSignals run this test binary as the program itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("KATALOG_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// SIGINT and SIGTERM stop the server cleanly: exit 0, after the requests
+// in flight.
+func TestSignals(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0")
+			cmd.Env = append(os.Environ(), "KATALOG_RUN_MAIN=1")
+			log := newLogBuffer()
+			cmd.Stderr = log
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			serving := regexp.MustCompile(`serving (http://\S+)/\n`)
+			log.await(t, "the URL", func(s string) bool { return serving.MatchString(s) })
+			url := serving.FindStringSubmatch(log.String())[1]
+			if code, _ := get(t, url+"/producenter/PRV/producentarendetyper"); code != http.StatusOK {
+				t.Errorf("GET: %d before the signal", code)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("after %v: %v, want exit 0; stderr:\n%s", sig, err, log.String())
+			}
+		})
 	}
 }

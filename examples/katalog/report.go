@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/aterkoppling/minaarenden/catalog"
@@ -34,11 +35,10 @@ func printReport(w io.Writer, r *catalog.SyncReport, asJSON bool) error {
 		}
 		fmt.Fprintf(tw, "\n%s\n", p.Producent)
 		if p.Error != "" {
-			fmt.Fprintf(tw, "  %s:\t%s\n", p.Status, p.Error)
+			fmt.Fprintf(tw, "  %s: %s\n", p.Status, p.Error)
 		}
 		for _, c := range p.Changes {
-			fmt.Fprintf(tw, "  %s\t%s\t%+d/-%d steps, %+d/-%d edges\n", c.Change, c.Typ,
-				len(c.StepsAdded), len(c.StepsRemoved), len(c.EdgesAdded), len(c.EdgesRemoved))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Change, c.Typ, describe(c))
 		}
 		for _, i := range p.Ignored {
 			fmt.Fprintf(tw, "  ignored\t%s\t%s\n", i.Typ, i.Reason)
@@ -48,4 +48,27 @@ func printReport(w io.Writer, r *catalog.SyncReport, asJSON bool) error {
 		}
 	}
 	return nil
+}
+
+// describe says what changed in a type: for a type added or removed its
+// size, for one changed the steps by name and the number of edges.
+func describe(c catalog.TypeChange) string {
+	if c.Change != catalog.ChangeChanged {
+		return fmt.Sprintf("%d steps, %d edges", len(c.StepsAdded)+len(c.StepsRemoved), len(c.EdgesAdded)+len(c.EdgesRemoved))
+	}
+	var steps []string
+	for _, s := range c.StepsAdded {
+		steps = append(steps, "+"+s.Steg())
+	}
+	for _, s := range c.StepsRemoved {
+		steps = append(steps, "-"+s.Steg())
+	}
+	d := fmt.Sprintf("edges +%d -%d", len(c.EdgesAdded), len(c.EdgesRemoved))
+	if len(steps) > 0 {
+		d = "steps " + strings.Join(steps, " ") + "; " + d
+	}
+	if len(steps) == 0 && len(c.EdgesAdded)+len(c.EdgesRemoved) == 0 {
+		d = "text, flags or variant"
+	}
+	return d
 }
