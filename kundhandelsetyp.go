@@ -132,7 +132,7 @@ type TypError struct {
 func (e *TypError) Error() string {
 	typ := Redact(string(e.Typ))
 	if len(e.Typ) > maxTypLength {
-		typ = strings.ToValidUTF8(typ[:32], "") + "…"
+		typ = redactCut(string(e.Typ), 32)
 	}
 	return fmt.Sprintf("minaarenden: kundhandelseTyp %q %s", typ, e.Reason)
 }

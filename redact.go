@@ -60,6 +60,18 @@ func Redact(s string) string {
 	return b.String()
 }
 
+// redactCut returns s masked as Redact does and then, when longer than max
+// bytes, cut on a rune boundary and marked "…": masked before the cut, which
+// could leave too few of an identifier's digits to be masked. For quoting
+// caller or producer text in an error.
+func redactCut(s string, max int) string {
+	s = Redact(s)
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "…"
+	}
+	return s
+}
+
 // identifierShapes are the digit counts of the groups of a date and four
 // digits written apart: YYMMDD or YYYYMMDD, or YY/YYYY, MM and DD, then
 // the four.

@@ -71,11 +71,7 @@ func ParseTidpunkt(s string, zone *time.Location) (time.Time, error) {
 		return time.Time{}, &TidpunktError{Value: s, Reason: p.reason}
 	}
 	if p.i != len(s) {
-		rest := Redact(s[p.i:]) // before the cut, as in Error
-		if len(rest) > 16 {
-			rest = strings.ToValidUTF8(rest[:16], "") + "…"
-		}
-		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", rest, p.i)}
+		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", redactCut(s[p.i:], 16), p.i)}
 	}
 	if year < 1000 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 {
 		return time.Time{}, &TidpunktError{Value: s, Reason: "a field is out of range"}
@@ -189,17 +185,11 @@ type TidpunktError struct {
 	Reason string
 }
 
-// Error quotes the value with its runs of six or more digits masked: the
-// text came from a producer, and a personnummer in the wrong field must
-// not reach a log through it.
+// Error quotes the value masked by Redact and cut short: the text came from
+// a producer, and a personnummer in the wrong field must not reach a log
+// through it.
 func (e *TidpunktError) Error() string {
-	// Masked before cut: a cut could leave too few of an identifier's
-	// digits to be masked.
-	v := Redact(e.Value)
-	if len(v) > 64 {
-		v = strings.ToValidUTF8(v[:64], "") + "…"
-	}
-	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", v, Redact(e.Reason))
+	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", redactCut(e.Value, 64), Redact(e.Reason))
 }
 
 type tidpunktParser struct {

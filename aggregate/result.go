@@ -117,16 +117,30 @@ func (r *Result) Answered() []string {
 	if len(r.asked) == 0 {
 		return r.answered(nil)
 	}
-	var out []string
-	for i, p := range r.asked {
-		got := r.AnsweredFor(p)
-		if i == 0 {
-			out = got
+	asked := make(map[minaarenden.PartKey]bool, len(r.asked))
+	for _, p := range r.asked {
+		asked[p.Key()] = true
+	}
+	heard := make(map[string]map[minaarenden.PartKey]bool)
+	for _, o := range r.Outcomes {
+		if o.Status != StatusOK {
 			continue
 		}
-		out = slices.DeleteFunc(out, func(name string) bool { return !slices.Contains(got, name) })
+		if k := o.Part.Key(); asked[k] {
+			if heard[o.Producent] == nil {
+				heard[o.Producent] = make(map[minaarenden.PartKey]bool, len(asked))
+			}
+			heard[o.Producent][k] = true
+		}
 	}
-	return out
+	var names []string
+	for name, parts := range heard {
+		if len(parts) == len(asked) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // AnsweredFor returns the sorted, distinct producers with a StatusOK

@@ -5,7 +5,8 @@
 // events into cases; this package loads, validates, serves and draws it.
 //
 // Neighbours: the root package minaarenden gives the Kundhandelsetyp
-// strings this package describes; package flow builds on Graph.
+// strings this package describes; package flow builds on Graph; package
+// catalog/viewer shows a catalog to people as HTML pages.
 //
 // # Worked usage
 //
@@ -133,6 +134,17 @@
 // "skipped", "expected" or "unvisited", the strings package flow uses) the
 // steps are coloured by state instead of by kind. Labels are escaped for
 // each format, so catalogue text cannot break out of a picture.
+//
+// SVG draws the same picture itself, as SVG for a web page, laid out in
+// layers (Sugiyama-style, in pure Go): a depth-first search from the start
+// steps turns the edge closing each loop (komplettering) into a back edge,
+// drawn dashed beside the forward one; layers by longest path put the start
+// at the top and the ends on the bottom row; barycenter sweeps reduce
+// crossings; and a least-squares pass centres each step over its
+// neighbours. Text is real <text>, XML-escaped; colours are presentation
+// attributes, so the SVG can be inlined into a page under
+// Content-Security-Policy: default-src 'self' (package catalog/viewer does;
+// flow/widget's Flode draws a case).
 //
 // To draw a case package flow placed, take the graph it walked and its
 // states; the Graph must not be nil, so check Type's ok first:

@@ -214,7 +214,7 @@ func breakCycles(g *Graph, routes []route) (preorder []int, finish []int) {
 
 // assignLayers gives each node the length of the longest path to it from a
 // node without predecessors, back edges reversed; then steps that finish
-// the case and lead nowhere go down to the bottom layer.
+// the case and lead nowhere go down to the bottom layer, below every other.
 func assignLayers(g *Graph, routes []route, finish []int) []int {
 	n := len(g.Nodes)
 	topo := make([]int, n) // decreasing finishing number is a topological order
@@ -239,8 +239,20 @@ func assignLayers(g *Graph, routes []route, finish []int) []int {
 		}
 		bottom = max(bottom, layer[a])
 	}
+	sink := make([]bool, n) // an end step that leads nowhere
 	for _, i := range g.End {
-		if len(succ[i]) == 0 {
+		sink[i] = len(succ[i]) == 0
+	}
+	// The bottom row is the ends' own: a step that loops back (a
+	// komplettering) must not sit beside them.
+	for i := range n {
+		if !sink[i] && layer[i] == bottom && len(g.End) > 0 {
+			bottom++
+			break
+		}
+	}
+	for i := range n {
+		if sink[i] {
 			layer[i] = bottom
 		}
 	}

@@ -53,7 +53,7 @@ type Outcome struct {
 // JSON handler would otherwise marshal Part, digits and all.
 func (o Outcome) LogValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("producer", o.Producent), slog.String("part", o.Part.String()),
+		slog.String("producer", redact(o.Producent)), slog.String("part", o.Part.String()),
 		slog.Int("status", o.HTTPCode), slog.Int("attempt", o.Attempts), slog.Int("events", o.Events),
 	}
 	if o.Err != nil {

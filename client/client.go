@@ -46,8 +46,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Transport, when set, is the round tripper used, replacing
 	// HTTPClient's. Compose auth here: APIKey, BearerToken, or an
-	// *http.Transport with MTLS. Nil means HTTPClient's, else
-	// DefaultTransport(), tuned for fan-out.
+	// *http.Transport with MTLS. Nil means HTTPClient's, else the transport
+	// every such client shares, tuned for fan-out as DefaultTransport
+	// describes.
 	Transport http.RoundTripper
 	// Retry says when and how often a failed request is tried again.
 	Retry RetryPolicy
@@ -339,6 +340,12 @@ func (c *Client) prepare(ctx context.Context, f minaarenden.Fraga) (string, erro
 	if len(corr) > 200 || strings.IndexFunc(corr, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
 		return "", c.newError(0, 0, "", errors.New("correlation id must be 1–200 printable ASCII characters"))
 	}
+	// The id goes to every producer as a header and into every log line
+	// and error, unmasked so it stays matchable: it must hold nothing
+	// Redact would mask. The id itself is not quoted.
+	if minaarenden.Redact(corr) != corr {
+		return "", c.newError(0, 0, "", errors.New("correlation id must not hold six or more digits in a row or a personnummer-like value (a UUID is fine)"))
+	}
 	return corr, nil
 }
 
@@ -454,7 +461,9 @@ type correlationKey struct{}
 // as x-correlation-id (6.0 and on) or skv_client_correlation_id
 // (forwarding): one id per consumer question, shared by every producer and
 // part asked for it. Without it every Query uses a fresh UUID. The id must be
-// printable ASCII, at most 200 characters.
+// printable ASCII, at most 200 characters, and hold nothing that could be
+// a personal identity number (see minaarenden.Redact): it is sent to
+// producers and logged as it is.
 func WithCorrelationID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, correlationKey{}, id)
 }

@@ -999,8 +999,8 @@ func TestForwardingPartLeftOut(t *testing.T) {
 func TestDefaultTransportIsSharedAndPooled(t *testing.T) {
 	a, b := newClient(t, "https://a.invalid/x", nil), newClient(t, "https://b.invalid/x", &Options{HTTPClient: &http.Client{}})
 	for _, c := range []*Client{a, b} {
-		if c.http.Transport != (keepIdle{DefaultTransport()}) {
-			t.Errorf("client transport = %#v, want DefaultTransport behind keepIdle", c.http.Transport)
+		if c.http.Transport != (keepIdle{sharedTransport()}) {
+			t.Errorf("client transport = %#v, want the shared transport behind keepIdle", c.http.Transport)
 		}
 	}
 	if tr := DefaultTransport(); tr.MaxIdleConnsPerHost < DefaultIdleConnsPerHost || (tr.MaxIdleConns != 0 && tr.MaxIdleConns < tr.MaxIdleConnsPerHost) || tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {

@@ -60,7 +60,8 @@ var (
 //
 // Its text never holds a query string, a request body or an identifier:
 // Message and Problem are cleaned of digit runs that could be a
-// personnummer before they are stored.
+// personnummer before they are stored, and Producent, which the forwarding
+// service may write, when it is printed.
 type Error struct {
 	// Endpoint is the URL asked, without query string or credentials.
 	Endpoint string
@@ -91,7 +92,7 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, format, a...)
 	}
 	if e.Producent != "" {
-		part("%s", e.Producent)
+		part("%s", redact(e.Producent)) // a delfråga's producent is the service's text
 	}
 	if e.Endpoint != "" {
 		part("%s", e.Endpoint)

@@ -147,8 +147,8 @@ func ExampleMTLS() {
 	if err != nil {
 		return // the files are the caller's
 	}
-	roots := x509.NewCertPool()             // the producer's CA
-	tr := client.DefaultTransport().Clone() // the fan-out tuning, with TLS of its own
+	roots := x509.NewCertPool()     // the producer's CA
+	tr := client.DefaultTransport() // the fan-out tuning, in a transport of its own
 	tr.TLSClientConfig = client.MTLS(cert, roots)
 	c, err := client.New("https://kundhandelser.example.se/api", &client.Options{Transport: tr})
 	if err != nil {

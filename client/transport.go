@@ -150,27 +150,42 @@ func retryableError(err error) bool {
 	return true
 }
 
-// DefaultIdleConnsPerHost is how many idle connections DefaultTransport
-// keeps per host: enough for a fan-out of that many concurrent questions
-// (and their hedges) to one host — the forwarding service, or a kommun
-// platform serving many kommuner — to reuse connections in steady load.
+// DefaultIdleConnsPerHost is how many idle connections the default
+// transport keeps per host: enough for a fan-out of that many concurrent
+// questions (and their hedges) to one host — the forwarding service, or a
+// kommun platform serving many kommuner — to reuse connections in steady
+// load.
 const DefaultIdleConnsPerHost = 256
 
-// DefaultTransport returns the process-wide transport every Client uses when
-// Options give neither Transport nor an HTTPClient with one: a clone of
-// http.DefaultTransport (proxy from the environment, TLS verification on,
-// HTTP/2) that keeps DefaultIdleConnsPerHost idle connections per host
-// instead of two, so steady load does not dial anew. Sharing it shares one
-// pool across clients; a client that needs its own TLS settings (MTLS)
-// clones it.
-func DefaultTransport() *http.Transport { return defaultTransport() }
+// DefaultTransport returns a new transport tuned as the one every Client
+// shares when Options give neither Transport nor an HTTPClient with one: a
+// clone of http.DefaultTransport (proxy from the environment, TLS
+// verification on, HTTP/2) that keeps DefaultIdleConnsPerHost idle
+// connections per host instead of two, so steady load does not dial anew.
+//
+// Each call returns a transport of its own, with a pool of its own: change
+// it freely (TLS settings for MTLS, a proxy) without changing what other
+// clients use. The shared one is not handed out, so no caller can change
+// every client's transport by accident; it is what clients get by leaving
+// Options.Transport nil, and what APIKey and BearerToken use over a nil
+// next. CloseIdleConnections closes its idle connections.
+func DefaultTransport() *http.Transport { return newTransport() }
 
-var defaultTransport = sync.OnceValue(func() *http.Transport {
+func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0 // no global cap: one busy host must not evict another's
 	t.MaxIdleConnsPerHost = DefaultIdleConnsPerHost
 	return t
-})
+}
+
+// sharedTransport is the transport clients share by default, so one pool of
+// connections serves every client of the process.
+var sharedTransport = sync.OnceValue(newTransport)
+
+// CloseIdleConnections closes the idle connections of the transport clients
+// share by default. A batch job that is done, or that counts goroutines to
+// find leaks, calls it: idle connections keep goroutines alive.
+func CloseIdleConnections() { sharedTransport().CloseIdleConnections() }
 
 // keepIdle hides the shared transport's CloseIdleConnections: go-retryablehttp
 // calls it on every failed request, which would drop the pooled
@@ -188,7 +203,7 @@ func newHTTPClient(base *http.Client, rt http.RoundTripper) *http.Client {
 		rt = c.Transport
 	}
 	if rt == nil {
-		rt = DefaultTransport()
+		rt = sharedTransport()
 	}
 	c.Transport = keepIdle{rt}
 	next := c.CheckRedirect

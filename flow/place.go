@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
@@ -364,7 +365,15 @@ func (p *placer) expect(opts *Options) {
 		if t != nil {
 			pl = p.plan(ex.Typ, producent)
 		}
-		b := p.newBuilder(ex.Typ, producent, "", pl)
+		typ := ex.Typ
+		if invalid != nil {
+			// It goes into the output: nothing identifier-like from it.
+			typ = maskDigits(typ)
+			if badProducent(producent) != "" {
+				producent = ""
+			}
+		}
+		b := p.newBuilder(typ, producent, "", pl)
 		b.notStarted = status
 		b.in.Events = []minaarenden.Kundhandelse{}
 		switch {
@@ -374,6 +383,19 @@ func (p *placer) expect(opts *Options) {
 			b.in.Avvikelser = []Avvikelse{{Kind: UnknownType, Detail: fmt.Sprintf("expected producentärendetyp %q is not in the catalog", ex.Typ)}}
 		}
 	}
+}
+
+// maskDigits replaces every digit of an identifier-like s with '*'.
+func maskDigits(s string) string {
+	if !identifierLike(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return '*'
+		}
+		return r
+	}, s)
 }
 
 func (p *placer) satisfied(ex Expected) bool {

@@ -19,7 +19,7 @@ func BenchmarkWriteJSON(b *testing.B) {
 	for len(big.Arenden) < 10_000 {
 		big.Arenden = append(big.Arenden, small.Arenden...)
 	}
-	b.Run("stream", func(b *testing.B) {
+	b.Run("impl=stream", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := big.WriteJSON(context.Background(), io.Discard); err != nil {
@@ -27,7 +27,7 @@ func BenchmarkWriteJSON(b *testing.B) {
 			}
 		}
 	})
-	b.Run("encoder", func(b *testing.B) {
+	b.Run("impl=encoder", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			enc := json.NewEncoder(io.Discard)

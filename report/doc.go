@@ -19,9 +19,8 @@
 // aggregate.Result.Outcomes; complete is false when any of them failed,
 // timed out or was rejected. arenden come in flow.Place's deterministic
 // order; readers look them up by typ, producent and referens. Keys may be
-// added; none is removed or renamed within a major version. Nothing in it
-// is a personal identity number: errors are masked
-// (aggregate.Outcome.ErrorMessage).
+// added; none is removed or renamed. A source's error is masked
+// (aggregate.Outcome.ErrorMessage): no identifier, no URL query.
 //
 // A back end builds one per question:
 //

@@ -54,15 +54,22 @@ func (s source) Query(ctx context.Context, f minaarenden.Fraga) (*client.Answer,
 
 func piaEvents(t testing.TB) []minaarenden.Kundhandelse {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/pia/kundhandelser.json")
+	events, err := readPiaEvents()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events []minaarenden.Kundhandelse
-	if err := json.Unmarshal(b, &events); err != nil {
-		t.Fatal(err)
-	}
 	return events
+}
+
+// readPiaEvents reads the events of the standard's worked example.
+func readPiaEvents() ([]minaarenden.Kundhandelse, error) {
+	b, err := os.ReadFile("../testdata/pia/kundhandelser.json")
+	if err != nil {
+		return nil, err
+	}
+	var events []minaarenden.Kundhandelse
+	err = json.Unmarshal(b, &events)
+	return events, err
 }
 
 // piaReport asks Skatteverket (answers) and Bolagsverket (fails) about
@@ -207,5 +214,39 @@ func (w *failWriter) Write(p []byte) (int, error) {
 func TestWriteJSONStopsOnWriteError(t *testing.T) {
 	if err := piaReport(t).WriteJSON(context.Background(), &failWriter{n: 10}); err == nil || err.Error() != "broken pipe" {
 		t.Fatalf("WriteJSON = %v, want the writer's error", err)
+	}
+}
+
+// TestNewSkippedByRouting: a question only about SKV types does not ask
+// PRV, so PRV's expected case is okand — not "not started" with the ball
+// at the customer, as it was when the caller passed only who failed.
+func TestNewSkippedByRouting(t *testing.T) {
+	events := piaEvents(t)
+	agg, err := aggregate.New([]aggregate.Source{
+		source{name: "Skatteverket", prefix: "SKV", events: events},
+		source{name: "PRV", prefix: "PRV", events: events},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := agg.Run(context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{pia}, KundhandelseTyper: []minaarenden.Kundhandelsetyp{"SKV"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := sample.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := report.New(cat, res, []flow.Expected{{Typ: "PRV.VARUMARKE"}, {Typ: "SKV.MOMS"}})
+	got := map[string]flow.Status{}
+	for _, in := range rep.Arenden {
+		got[in.Typ] = in.Status
+	}
+	want := map[string]flow.Status{"PRV.VARUMARKE": flow.Okand, "SKV.MOMS": flow.EjPaborjad, "SKV.ARBETSGIVARE": flow.Klart}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("statuses mismatch (-want +got):\n%s", diff)
+	}
+	if !rep.Complete {
+		t.Error("a question that skipped PRV by routing is not complete")
 	}
 }

@@ -247,7 +247,10 @@ func (v *viewer) typ(w http.ResponseWriter, r *http.Request) {
 	for _, p := range t.Producenter {
 		g := t.Graph(p)
 		if sameFlow(g, union) {
-			d.Following = append(d.Following, producerLink{p, producerPath("../", p)})
+			// Worth saying only when another producer's flow differs.
+			if len(t.Producenter) > 1 {
+				d.Following = append(d.Following, producerLink{p, producerPath("../", p)})
+			}
 			continue
 		}
 		svg, err := drawSVG(g)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -248,5 +249,63 @@ func TestLogStatusDelivered(t *testing.T) {
 				t.Errorf("log %q, want %s (the client got %d)", logs.String(), tt.want, resp.StatusCode)
 			}
 		})
+	}
+}
+
+// TestServeTokenEnv runs -serve with -token-env: the token comes from the
+// environment, and a request without it is refused.
+func TestServeTokenEnv(t *testing.T) {
+	inRepoRoot(t)
+	t.Setenv("FORETAGSTJANST_TEST_TOKEN", testToken)
+	ctx, cancel := context.WithCancel(t.Context())
+	stderr := newURLWriter()
+	exited := make(chan int)
+	go func() {
+		exited <- run(ctx, []string{"-serve", "127.0.0.1:0", "-token-env", "FORETAGSTJANST_TEST_TOKEN"}, io.Discard, stderr)
+	}()
+	var url string
+	select {
+	case url = <-stderr.url:
+	case code := <-exited:
+		t.Fatalf("run exited %d before serving:\n%s", code, stderr)
+	}
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{{"", http.StatusUnauthorized}, {"Bearer wrong", http.StatusUnauthorized}, {"Bearer " + testToken, http.StatusOK}} {
+		resp := do(t, "POST", url, "application/json", tt.auth, piaBody)
+		if body := readBody(t, resp); resp.StatusCode != tt.want {
+			t.Errorf("Authorization %q: %d %s, want %d", tt.auth, resp.StatusCode, body, tt.want)
+		}
+	}
+	cancel()
+	if code := <-exited; code != exitComplete {
+		t.Errorf("run exited %d, want 0", code)
+	}
+	if strings.Contains(stderr.String(), testToken) {
+		t.Errorf("the log holds the token:\n%s", stderr)
+	}
+}
+
+// TestAPIOversizedChunked: a body of unannounced length is cut at the
+// bound and answered 413, not 400.
+func TestAPIOversizedChunked(t *testing.T) {
+	url, _ := startAPI(t, startPia(t), apiConfig{timeout: 5 * time.Second})
+	body := io.MultiReader(strings.NewReader(`{"kund": "`), strings.NewReader(strings.Repeat("1", 2*maxBodyBytes)), strings.NewReader(`"}`))
+	req, err := http.NewRequest("POST", url, body) // a MultiReader has no known length: chunked
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b := readBody(t, resp); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d %s, want 413", resp.StatusCode, b)
+	}
+	if req.ContentLength != 0 {
+		t.Fatalf("the request announced its length (%d): not the case under test", req.ContentLength)
 	}
 }

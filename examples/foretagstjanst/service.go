@@ -29,7 +29,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 	registered := producerPrefixes(cat)
 	sources := make([]aggregate.Source, 0, len(eps))
 	for _, ep := range eps {
-		var rt http.RoundTripper = aggregate.Transport()
+		var rt http.RoundTripper // nil: the pool every client shares
 		if ep.APIKeyEnv != "" {
 			rt = client.APIKey(ep.APIKeyHeader, os.Getenv(ep.APIKeyEnv), rt)
 		}

@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,7 +20,7 @@ import (
 	"github.com/aterkoppling/minaarenden/client/clienttest"
 	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/flow/widget"
-	"github.com/aterkoppling/minaarenden/internal/tooltest"
+	"github.com/aterkoppling/minaarenden/internal/chromium"
 )
 
 func newTestPortal(t *testing.T) *portal {
@@ -233,10 +231,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // rendered case list, once to check that the page's CSP blocks inline
 // script while script from the page's own origin runs.
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: skipping the headless-browser test")
-	}
-	browser := tooltest.Find(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+	browser := chromium.Skip(t)
 	p := newTestPortal(t)
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler())
@@ -253,13 +248,13 @@ func TestBrowser(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	t.Run("case list", func(t *testing.T) {
-		dom := dumpDOM(t, browser, srv.URL+"/")
+		dom := chromium.Load(t, browser, srv.URL+"/").DOM
 		if diff := cmp.Diff(piaList, caseList(dom)); diff != "" {
 			t.Errorf("rendered case list mismatch (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("CSP blocks inline script", func(t *testing.T) {
-		dom := dumpDOM(t, browser, srv.URL+"/csp-probe")
+		dom := chromium.Load(t, browser, srv.URL+"/csp-probe").DOM
 		got := []string{text(dom, "inline"), text(dom, "external")}
 		// The external script running shows the browser runs script at
 		// all, so the untouched inline paragraph is the CSP's doing.
@@ -286,38 +281,6 @@ func text(dom, id string) string {
 		return "(no #" + id + ")"
 	}
 	return m[1]
-}
-
-// dumpDOM loads url in headless Chromium and returns the DOM after load.
-func dumpDOM(t *testing.T, browser, url string) string {
-	t.Helper()
-	// Chromium may still be writing its profile as it exits; remove it
-	// without failing the test over it.
-	profile, err := os.MkdirTemp("", "minasidor-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(profile) })
-	// A guard against a hung browser, not a timing assertion.
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+profile, "--dump-dom", url)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", browser, err, lastLines(stderr.String(), 20))
-	}
-	return stdout.String()
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // TestServeWaitsForPagesInFlight: a page being rendered when the server is
