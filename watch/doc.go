@@ -56,6 +56,9 @@
 // verifies it; Verify does so in Go. A 2xx is a delivery; anything else is
 // retried within the call, then left in the outbox and tried again later
 // with a growing wait, under the same id. JSONLines writes to a stream.
+// Notifications are delivered several at a time, so not necessarily in
+// the order they were found: each carries its case's whole change (from
+// and to), and none depends on another.
 //
 // # Stores
 //

@@ -80,3 +80,23 @@ func Example() {
 	// {"id":"4iwgr7nz732jebvracjpcgyq7576rpevqhg5zlard6ybxwz3g4aa","subscription":"sub-1","change":"updated","typ":"PRV.VARUMARKE","producent":"PRV","referens":"2026/01877","namn":"Registrera varumärke","status":{"from":"vantar_pa_kund","to":"pagaende"},"bollen":{"from":"kund","to":"producent"},"steg":{"from":"PRV.VARUMARKE.KOMPLETTERING","to":"PRV.VARUMARKE.GRANSKNING"},"kundhandelser":["prv-3"],"rubrik":"Din ansökan granskas","tidpunkt":"2026-03-26T09:00:00Z"}
 	// second pass: 1 polled, 1 delivered, complete true, err <nil>
 }
+
+// A receiver checks each webhook before trusting it; here with the
+// Standard Webhooks specification's own test message.
+func ExampleVerify() {
+	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // from the receiver's configuration
+	h := http.Header{}
+	h.Set(watch.HeaderWebhookID, "msg_p5jXN8AQM9LWM0D4loKWxJek")
+	h.Set(watch.HeaderWebhookTimestamp, "1614265330")
+	h.Set(watch.HeaderWebhookSignature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+	body := []byte(`{"test": 2432232314}`)
+	now := time.Unix(1614265330, 0).Add(30 * time.Second) // in a handler: time.Now()
+
+	fmt.Println(watch.Verify(secret, h, body, now, 5*time.Minute))
+	fmt.Println(watch.Verify(secret, h, []byte(`{"test": 1}`), now, 5*time.Minute))
+	fmt.Println(watch.Verify(secret, h, body, now.Add(time.Hour), 5*time.Minute))
+	// Output:
+	// <nil>
+	// watch: webhook signature does not verify
+	// watch: webhook signature does not verify: timestamp is 1h0m30s away from now, beyond 5m0s
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -93,9 +94,25 @@ func (m *MemoryStore) Remove(ctx context.Context, id string) error {
 	return nil
 }
 
+// checkClaimOptions refuses options without which a lease means nothing.
+func checkClaimOptions(opts ClaimOptions) error {
+	switch {
+	case opts.Owner == "":
+		return errors.New("watch: ClaimOptions.Owner is empty")
+	case opts.Lease <= 0:
+		return fmt.Errorf("watch: ClaimOptions.Lease %v is not positive", opts.Lease)
+	case opts.Now.IsZero():
+		return errors.New("watch: ClaimOptions.Now is not set")
+	}
+	return nil
+}
+
 // Claim implements Store.
 func (m *MemoryStore) Claim(ctx context.Context, opts ClaimOptions) ([]Claim, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkClaimOptions(opts); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
@@ -190,6 +207,9 @@ func (m *MemoryStore) Release(ctx context.Context, c Claim, next time.Time) erro
 // ClaimOutbox implements Store.
 func (m *MemoryStore) ClaimOutbox(ctx context.Context, opts ClaimOptions) ([]OutboxEntry, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkClaimOptions(opts); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()

@@ -291,3 +291,20 @@ func TestMemoryStoreHonoursContext(t *testing.T) {
 		t.Errorf("Claim: %v", err)
 	}
 }
+
+func TestMemoryStoreRefusesClaimsWithoutALease(t *testing.T) {
+	s := NewMemoryStore()
+	putAll(t, s, "a")
+	for _, opts := range []ClaimOptions{
+		{Now: t0, Lease: time.Minute},
+		{Owner: "r", Now: t0},
+		{Owner: "r", Lease: time.Minute},
+	} {
+		if _, err := s.Claim(context.Background(), opts); err == nil {
+			t.Errorf("Claim(%+v) took a lease", opts)
+		}
+		if _, err := s.ClaimOutbox(context.Background(), opts); err == nil {
+			t.Errorf("ClaimOutbox(%+v) took a lease", opts)
+		}
+	}
+}

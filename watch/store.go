@@ -88,7 +88,8 @@ type OutboxEntry struct {
 }
 
 // ClaimOptions say what a Claim or ClaimOutbox call may take. Only what is
-// not leased, or whose lease ended before Now, is taken.
+// not leased, or whose lease ended by Now (Until <= Now), is taken. Owner,
+// Now and a positive Lease are required.
 type ClaimOptions struct {
 	Owner string        // this replica's name, stored with the lease
 	Now   time.Time     // due on or before Now; the store's only clock

@@ -22,17 +22,27 @@ type subscriptionEntry struct {
 	Expect    []string `json:"expect"`
 }
 
-// readSubscriptions reads and checks the -subscriptions file. Every error
-// names the rule broken and the subscription by its id (or its place in
-// the file), never an identifier.
+// readSubscriptions reads and checks the -subscriptions file.
 func readSubscriptions(path string) ([]watch.Subscription, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("-subscriptions: %w", err)
 	}
+	subs, err := parseSubscriptions(data)
+	if err != nil {
+		return nil, fmt.Errorf("-subscriptions %s: %w", path, err)
+	}
+	return subs, nil
+}
+
+// parseSubscriptions reads the JSON array of a -subscriptions file. Every
+// error names the rule broken and the subscription by its id (or its
+// place in the file), and never holds anything that could be an
+// identifier: what the file says is masked where an error quotes it.
+func parseSubscriptions(data []byte) ([]watch.Subscription, error) {
 	var raws []json.RawMessage
 	if err := json.Unmarshal(data, &raws); err != nil {
-		return nil, fmt.Errorf("-subscriptions %s: not a JSON array of subscriptions: %s", path, minaarenden.Redact(err.Error()))
+		return nil, fmt.Errorf("not a JSON array of subscriptions: %s", minaarenden.Redact(err.Error()))
 	}
 	seen := map[string]bool{}
 	subs := make([]watch.Subscription, 0, len(raws))
@@ -43,10 +53,10 @@ func readSubscriptions(path string) ([]watch.Subscription, error) {
 			name = fmt.Sprintf("subscription %q", sub.ID)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("-subscriptions %s: %s: %w", path, name, err)
+			return nil, fmt.Errorf("%s: %s", name, minaarenden.Redact(err.Error()))
 		}
 		if seen[sub.ID] {
-			return nil, fmt.Errorf("-subscriptions %s: %s: duplicate id: ids must be unique", path, name)
+			return nil, fmt.Errorf("%s: duplicate id: ids must be unique", name)
 		}
 		seen[sub.ID] = true
 		subs = append(subs, sub)
