@@ -1,7 +1,9 @@
 // Package minaarenden is the vocabulary of Sweden's Mina ärenden standard,
 // the consumer side: kundhändelser (customer events) that public bodies
 // publish about a person's or a company's cases, and the questions a
-// consumer service asks to get them.
+// consumer service asks to get them. The standard itself, as the SDK reads
+// it — versions, fields, the producer API and the forwarding service — is
+// summarised in docs/mina-arenden.md in the repository.
 //
 // It holds the types every other package speaks — Kundhandelse,
 // Kundhandelsetyp, Part, Kund, Arende, Referenser, Fraga, Version — plus

@@ -58,7 +58,7 @@ type wireKundhandelse struct {
 	Beskrivning       string                     `json:"beskrivning"`
 	Sprak             string                     `json:"sprak"`
 	Producent         string                     `json:"producent"`
-	Tidpunkt          string                     `json:"tidpunkt"`
+	Tidpunkt          wireTidpunkt               `json:"tidpunkt"`
 	Typ               Kundhandelsetyp            `json:"kundhandelseTyp"`
 	KraverKundatgard  bool                       `json:"producentarendetKraverKundatgard"`
 	Klart             bool                       `json:"producentarendetKlart"`
@@ -67,6 +67,34 @@ type wireKundhandelse struct {
 	Referenser        Referenser                 `json:"referenser,omitempty"`
 	Taggar            []string                   `json:"taggar,omitempty"`
 }
+
+// wireTidpunkt is a tidpunkt as sent: a string's text, or a number kept as
+// written for ParseTidpunkt to name; any other kind is named in bad. It
+// never fails, so a number (epoch milliseconds) is reported as what it is,
+// not as encoding/json's type mismatch or a missing tidpunkt.
+type wireTidpunkt struct {
+	text string
+	bad  string
+}
+
+func (t *wireTidpunkt) UnmarshalJSON(data []byte) error {
+	switch data[0] {
+	case '"':
+		return json.Unmarshal(data, &t.text)
+	case '{':
+		t.bad = "an object"
+	case '[':
+		t.bad = "an array"
+	case 't', 'f':
+		t.bad = "a boolean"
+	case 'n': // null is absent
+	default:
+		t.text = string(data)
+	}
+	return nil
+}
+
+func (t wireTidpunkt) MarshalJSON() ([]byte, error) { return json.Marshal(t.text) }
 
 // MarshalJSON writes the 6.1 wire form with tidpunkt as RFC 3339 in UTC, as
 // the REST API profile asks of answers.
@@ -78,7 +106,7 @@ func (k Kundhandelse) MarshalJSON() ([]byte, error) {
 		UtokadInformation: k.UtokadInformation, Referenser: k.Referenser, Taggar: k.Taggar,
 	}
 	if !k.Tidpunkt.IsZero() {
-		w.Tidpunkt = k.Tidpunkt.UTC().Format(time.RFC3339Nano)
+		w.Tidpunkt.text = k.Tidpunkt.UTC().Format(time.RFC3339Nano)
 	}
 	return json.Marshal(w)
 }
@@ -118,10 +146,13 @@ func (o DecodeOptions) fromWire(w *wireKundhandelse, k *Kundhandelse) error {
 	}
 	// Producers build ids from what they have, an identifier included, so
 	// the id is quoted masked.
-	if w.Tidpunkt == "" {
+	if w.Tidpunkt.bad != "" {
+		return fmt.Errorf("minaarenden: kundhändelse %q: tidpunkt is %s, want date-time text such as 2025-08-12T14:03:55Z", Redact(w.KundhandelseID), w.Tidpunkt.bad)
+	}
+	if w.Tidpunkt.text == "" {
 		return fmt.Errorf("minaarenden: kundhändelse %q has no tidpunkt", Redact(w.KundhandelseID))
 	}
-	t, err := ParseTidpunkt(w.Tidpunkt, o.Zone)
+	t, err := ParseTidpunkt(w.Tidpunkt.text, o.Zone)
 	if err != nil {
 		return fmt.Errorf("minaarenden: kundhändelse %q: %w", Redact(w.KundhandelseID), err)
 	}

@@ -93,7 +93,7 @@ func (t Kundhandelsetyp) check() (segments int, err error) {
 		return 0, &TypError{Typ: t, Reason: "is empty"}
 	}
 	if len(t) > maxTypLength {
-		return 0, &TypError{Typ: t[:32] + "…", Reason: fmt.Sprintf("is longer than %d characters", maxTypLength)}
+		return 0, &TypError{Typ: t, Reason: fmt.Sprintf("is longer than %d characters", maxTypLength)}
 	}
 	segments = 1
 	start := 0
@@ -126,6 +126,13 @@ type TypError struct {
 	Reason string
 }
 
+// Error quotes the type masked, and cut short when over the length bound:
+// masked before the cut, which could leave too few of an identifier's
+// digits to be masked.
 func (e *TypError) Error() string {
-	return fmt.Sprintf("minaarenden: kundhandelseTyp %q %s", Redact(string(e.Typ)), e.Reason)
+	typ := Redact(string(e.Typ))
+	if len(e.Typ) > maxTypLength {
+		typ = redactCut(string(e.Typ), 32)
+	}
+	return fmt.Sprintf("minaarenden: kundhandelseTyp %q %s", typ, e.Reason)
 }

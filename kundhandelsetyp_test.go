@@ -94,6 +94,12 @@ func TestTypErrorHidesIdentifiers(t *testing.T) {
 			t.Errorf("error %q reveals an identifier", err)
 		}
 	}
+	// A type over the length bound is cut after it is masked: a cut first
+	// left the few digits before it unmasked.
+	long := Kundhandelsetyp("SKV." + strings.Repeat("X", 22) + ".199001012385" + strings.Repeat("Y", 200))
+	if err := long.Validate(); err == nil || strings.Contains(err.Error(), "1990") {
+		t.Errorf("error %v, want the long type refused without the identifier's first digits", err)
+	}
 	if got := (&TypError{Typ: "SKV.MO MS", Reason: "r"}).Error(); !strings.Contains(got, "SKV.MO MS") {
 		t.Errorf("a harmless value must still be shown: %s", got)
 	}

@@ -99,7 +99,7 @@ func (p Part) Validate() error {
 		switch p.Arende.Typ {
 		case Konsumentreferens, ProducentarendeReferens, Diarienummer, Kvittensnummer:
 		default:
-			return fmt.Errorf("minaarenden: arende.typ %q is not one of Konsumentreferens, Producentarendereferens, Diarienummer, Kvittensnummer", p.Arende.Typ)
+			return fmt.Errorf("minaarenden: arende.typ %q is not one of Konsumentreferens, Producentarendereferens, Diarienummer, Kvittensnummer", redactCut(string(p.Arende.Typ), 64))
 		}
 	}
 	return nil
@@ -230,7 +230,7 @@ type Datum struct {
 func ParseDatum(s string) (Datum, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Datum{}, fmt.Errorf("minaarenden: datum %q is not a valid YYYY-MM-DD day", s)
+		return Datum{}, fmt.Errorf("minaarenden: datum %q is not a valid YYYY-MM-DD day", redactCut(s, 64))
 	}
 	return DatumOf(t), nil
 }

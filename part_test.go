@@ -110,3 +110,25 @@ func TestVersion(t *testing.T) {
 		t.Error("unknown versions must rank newest and not be Known")
 	}
 }
+
+// TestPartErrorsMaskIdentifiers: an arende.typ or a datum is the caller's
+// text; an identifier put there by mistake must not come back in the error,
+// nor a huge value make a huge error.
+func TestPartErrorsMaskIdentifiers(t *testing.T) {
+	long := strings.Repeat("x", 60) + "199001012385" + strings.Repeat("y", 1<<16)
+	_, err3 := ParseDatum("19900101-2385")
+	_, err4 := ParseDatum(long)
+	for i, err := range []error{
+		Part{Arende: &Arende{Identifierare: "A-1", Typ: "199001012385"}}.Validate(),
+		Part{Arende: &Arende{Identifierare: "A-1", Typ: ArendeTyp(long)}}.Validate(),
+		err3,
+		err4,
+	} {
+		if err == nil {
+			t.Fatalf("error %d is nil", i)
+		}
+		if msg := err.Error(); strings.Contains(msg, "1990") || len(msg) > 300 {
+			t.Errorf("error %d leaks the number or is %d bytes long: %.300s", i, len(msg), msg)
+		}
+	}
+}

@@ -38,6 +38,9 @@ func (r Referenser) API() Referens { return r[RefAPI] }
 // Referens is one referenser value. Since 4.1 a value may be a string, a
 // link object {url, lanktext}, or an array of either; before that it was a
 // string. A value of any other shape is kept verbatim (Raw) and has no Varden.
+// The schema requires no key of a link object, so an array item without a
+// url ({"lanktext": "…"}, {}) or of another shape is left out of Varden and
+// the array's other values are kept; Raw still holds every item.
 type Referens struct {
 	Varden []ReferensVarde
 	// Array records that the wire value was an array, so a re-encoded event
@@ -129,12 +132,10 @@ func (r *Referens) UnmarshalJSON(data []byte) error {
 		}
 		r.Array = true
 		for _, item := range items {
-			v, ok := decodeReferensVarde(item)
-			if !ok {
-				r.Varden = nil // mixed or unknown shapes: keep only Raw
-				return nil
+			// One item that is no link must not cost the others.
+			if v, ok := decodeReferensVarde(item); ok {
+				r.Varden = append(r.Varden, v)
 			}
-			r.Varden = append(r.Varden, v)
 		}
 	default:
 		if v, ok := decodeReferensVarde(data); ok {

@@ -2,6 +2,7 @@ package minaarenden
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -119,5 +120,100 @@ func TestKundhandelseJSON(t *testing.T) {
 	}
 	if err := (DecodeOptions{}).Unmarshal([]byte(`{"kundhandelseId":"x"}`), &bad); err == nil {
 		t.Error("missing tidpunkt accepted")
+	}
+}
+
+// TestReferensPartialLinks: the schema requires no key of a link object, so
+// an array item without a url is valid and must not cost the array's other
+// values.
+func TestReferensPartialLinks(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string
+		wantLinks []ReferensVarde
+		wantFirst string
+	}{
+		{
+			name:      "objects without url beside a link",
+			in:        `[{"lanktext":"utan url"}, {}, {"url":"https://e.se","lanktext":"med"}]`,
+			wantLinks: []ReferensVarde{{URL: "https://e.se", Lanktext: "med"}},
+			wantFirst: "https://e.se",
+		},
+		{
+			name:      "an object without url before a string",
+			in:        `[{"lanktext":"saknar url"}, "BV-2025-0917"]`,
+			wantLinks: []ReferensVarde{{URL: "BV-2025-0917"}},
+			wantFirst: "BV-2025-0917",
+		},
+		{
+			name:      "a number and a null among links",
+			in:        `[42, null, {"url":"https://a.se"}, "https://b.se"]`,
+			wantLinks: []ReferensVarde{{URL: "https://a.se"}, {URL: "https://b.se"}},
+			wantFirst: "https://a.se",
+		},
+		{
+			name:      "an object whose url is no string",
+			in:        `[{"url":7,"lanktext":"sju"}, {"url":"https://c.se","lanktext":"C"}]`,
+			wantLinks: []ReferensVarde{{URL: "https://c.se", Lanktext: "C"}},
+			wantFirst: "https://c.se",
+		},
+		{
+			name:      "no item is a link",
+			in:        `[{"lanktext":"utan url"}, {}]`,
+			wantLinks: []ReferensVarde{},
+			wantFirst: "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r Referens
+			if err := json.Unmarshal([]byte(tt.in), &r); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantLinks, r.Links()); diff != "" {
+				t.Errorf("Links mismatch (-want +got):\n%s", diff)
+			}
+			if got := r.First(); got != tt.wantFirst {
+				t.Errorf("First() = %q, want %q", got, tt.wantFirst)
+			}
+			if !r.Array {
+				t.Error("Array = false for an array")
+			}
+			out, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got any
+			_ = json.Unmarshal([]byte(tt.in), &want)
+			_ = json.Unmarshal(out, &got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("round trip mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReferensPartialLinksAnswer reads the conformance answer of a producer
+// that sends link objects without url, as a consumer meets it.
+func TestReferensPartialLinksAnswer(t *testing.T) {
+	body, err := os.ReadFile("testdata/answers/producer-6.1-partial-links.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer struct {
+		Kundhandelser []Kundhandelse `json:"kundhandelser"`
+	}
+	if err := json.Unmarshal(body, &answer); err != nil {
+		t.Fatal(err)
+	}
+	if len(answer.Kundhandelser) != 1 {
+		t.Fatalf("%d events, want 1", len(answer.Kundhandelser))
+	}
+	ref := answer.Kundhandelser[0].Referenser
+	if diff := cmp.Diff([]ReferensVarde{{URL: "https://e.se", Lanktext: "med"}}, ref.Etjanst().Links()); diff != "" {
+		t.Errorf("etjanst links mismatch (-want +got):\n%s", diff)
+	}
+	if got := ref.Producentarende().First(); got != "BV-2025-0917" {
+		t.Errorf("producentarende = %q, want BV-2025-0917", got)
 	}
 }

@@ -3,6 +3,7 @@ package minaarenden
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,7 +29,15 @@ import (
 //
 // The result always carries its instant; order events with Before/Compare,
 // never by the text.
+//
+// A number (1712345678901, as JSON or as text) is refused by name: the
+// standard's tidpunkt is date-time text, and whether a producer's number
+// counts seconds or milliseconds since 1970, and in which zone it was meant,
+// is a guess an SDK must not make.
 func ParseTidpunkt(s string, zone *time.Location) (time.Time, error) {
+	if isNumber(s) {
+		return time.Time{}, &TidpunktError{Value: s, Reason: numberReason(s)}
+	}
 	p := tidpunktParser{s: s, ok: true}
 	year := p.digits(4, 4)
 	p.expect('-')
@@ -62,11 +71,7 @@ func ParseTidpunkt(s string, zone *time.Location) (time.Time, error) {
 		return time.Time{}, &TidpunktError{Value: s, Reason: p.reason}
 	}
 	if p.i != len(s) {
-		rest := s[p.i:]
-		if len(rest) > 16 {
-			rest = rest[:16] + "…"
-		}
-		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", rest, p.i)}
+		return time.Time{}, &TidpunktError{Value: s, Reason: fmt.Sprintf("unexpected %q at position %d", redactCut(s[p.i:], 16), p.i)}
 	}
 	if year < 1000 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 {
 		return time.Time{}, &TidpunktError{Value: s, Reason: "a field is out of range"}
@@ -115,6 +120,61 @@ func wallClock(year, month, day, hour, minute, second, nanos int, zone *time.Loc
 	}
 }
 
+// isNumber reports whether s is a JSON number: -?digits[.digits][e±digits].
+func isNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if digits() == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// numberReason says what a number given as tidpunkt most likely is, by the
+// count of its integer digits: 10 are seconds and 13 milliseconds since
+// 1970 for every date from 2001 to 2286.
+func numberReason(s string) string {
+	n := 0
+	for _, c := range strings.TrimPrefix(s, "-") {
+		if c < '0' || c > '9' {
+			break
+		}
+		n++
+	}
+	guess := ""
+	switch {
+	case n >= 12 && n <= 13:
+		guess = " (epoch milliseconds?)"
+	case n >= 9 && n <= 10:
+		guess = " (epoch seconds?)"
+	}
+	return "a number" + guess + ", want date-time text such as 2025-08-12T14:03:55Z"
+}
+
 func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
@@ -125,15 +185,11 @@ type TidpunktError struct {
 	Reason string
 }
 
-// Error quotes the value with its runs of six or more digits masked: the
-// text came from a producer, and a personnummer in the wrong field must
-// not reach a log through it.
+// Error quotes the value masked by Redact and cut short: the text came from
+// a producer, and a personnummer in the wrong field must not reach a log
+// through it.
 func (e *TidpunktError) Error() string {
-	v := e.Value
-	if len(v) > 64 {
-		v = v[:64] + "…"
-	}
-	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", Redact(v), Redact(e.Reason))
+	return fmt.Sprintf("minaarenden: tidpunkt %q: %s", redactCut(e.Value, 64), Redact(e.Reason))
 }
 
 type tidpunktParser struct {

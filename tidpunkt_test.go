@@ -169,3 +169,74 @@ func TestTidpunktErrorsMaskDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestTidpunktErrorCut: a long value is masked before it is cut, so the
+// cut leaves no few digits of an identifier unmasked, and cut on a rune.
+func TestTidpunktErrorCut(t *testing.T) {
+	tests := []struct{ name, value, notWant string }{
+		{"identifier across the cut", strings.Repeat("x", 60) + "199001012385", "1990"},
+		{"letter across the cut", strings.Repeat("x", 63) + "åå", `\x`},
+		{"identifier across the cut of the rest", "2025-08-12T14:03:55Z" + strings.Repeat("x", 12) + "199001012385", "1990"},
+		{"letter across the cut of the rest", "2025-08-12T14:03:55Z" + strings.Repeat("x", 15) + "åå", `\x`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseTidpunkt(tt.value, nil)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if msg := err.Error(); strings.Contains(msg, tt.notWant) {
+				t.Errorf("error has %q: %s", tt.notWant, msg)
+			}
+		})
+	}
+}
+
+// TestTidpunktNotText: a tidpunkt that is no date-time text is refused
+// with what it was, never as a missing tidpunkt, and without its digits.
+func TestTidpunktNotText(t *testing.T) {
+	tests := []struct {
+		name    string
+		event   string
+		wantErr string
+	}{
+		{"epoch milliseconds", `{"kundhandelseId":"a","tidpunkt":1712345678901}`,
+			`minaarenden: kundhändelse "a": minaarenden: tidpunkt "*************": a number (epoch milliseconds?), want date-time text such as 2025-08-12T14:03:55Z`},
+		{"epoch milliseconds as text", `{"kundhandelseId":"a","tidpunkt":"1712345678901"}`,
+			`minaarenden: kundhändelse "a": minaarenden: tidpunkt "*************": a number (epoch milliseconds?), want date-time text such as 2025-08-12T14:03:55Z`},
+		{"epoch seconds", `{"kundhandelseId":"a","tidpunkt":1712345678}`,
+			`minaarenden: kundhändelse "a": minaarenden: tidpunkt "**********": a number (epoch seconds?), want date-time text such as 2025-08-12T14:03:55Z`},
+		{"a fraction in exponent form", `{"kundhandelseId":"a","tidpunkt":1.7e12}`,
+			`minaarenden: kundhändelse "a": minaarenden: tidpunkt "1.7e12": a number, want date-time text such as 2025-08-12T14:03:55Z`},
+		{"an object", `{"kundhandelseId":"a","tidpunkt":{"epochMillis":1712345678901}}`,
+			`minaarenden: kundhändelse "a": tidpunkt is an object, want date-time text such as 2025-08-12T14:03:55Z`},
+		{"a boolean", `{"kundhandelseId":"a","tidpunkt":true}`,
+			`minaarenden: kundhändelse "a": tidpunkt is a boolean, want date-time text such as 2025-08-12T14:03:55Z`},
+		{"null", `{"kundhandelseId":"a","tidpunkt":null}`, `minaarenden: kundhändelse "a" has no tidpunkt`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var k Kundhandelse
+			err := json.Unmarshal([]byte(tt.event), &k)
+			if err == nil {
+				t.Fatalf("accepted, tidpunkt %v", k.Tidpunkt)
+			}
+			if got := err.Error(); got != tt.wantErr {
+				t.Errorf("error\n got %s\nwant %s", got, tt.wantErr)
+			}
+		})
+	}
+	// Only a JSON number is called one; for anything else the parser's own
+	// reason stands.
+	for in, number := range map[string]bool{
+		"2025": true, "-12.5E+3": true, "-": false, "1.": false, "1e": false, "0x1p3": false, "12 34": false,
+	} {
+		_, err := ParseTidpunkt(in, nil)
+		if err == nil {
+			t.Fatalf("ParseTidpunkt(%q) accepted", in)
+		}
+		if got := strings.Contains(err.Error(), "a number"); got != number {
+			t.Errorf("ParseTidpunkt(%q) = %v; called a number: %v, want %v", in, err, got, number)
+		}
+	}
+}

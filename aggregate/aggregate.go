@@ -68,7 +68,8 @@ type Options struct {
 	// producent) may emit: {"Skatteverket": {"SKV"}}. An event from a
 	// producer not listed is dropped unless AllowAnyPrefix is set. When a
 	// forwarding source fails as a whole, these are the producers
-	// Result.Unanswered reports as unheard.
+	// Result.Unanswered reports as unheard (none of them is in
+	// Result.Answered unless another source heard it).
 	Producers map[string][]minaarenden.Kundhandelsetyp
 	// AllowAnyPrefix turns the spoof guard off for sources that register no
 	// prefixes and for forwarded producers missing from Producers. Without
@@ -106,10 +107,14 @@ type Aggregator struct {
 }
 
 // New returns an Aggregator over sources. It reads each source's Name,
-// Prefixes and dialect once, here, and copies Options.Producers. It fails on a nil source, two sources
-// with the same name, a malformed prefix, or a source the spoof guard
-// could not check (see Options.AllowAnyPrefix).
+// Prefixes and dialect once, here, and copies Options.Producers. It fails
+// on no sources at all (ErrNoSources), a nil source, two sources with the
+// same name, a malformed prefix, or a source the spoof guard could not
+// check (see Options.AllowAnyPrefix).
 func New(sources []Source, opts *Options) (*Aggregator, error) {
+	if len(sources) == 0 {
+		return nil, ErrNoSources
+	}
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -586,7 +591,7 @@ func (a *Aggregator) attempt(ctx context.Context, t *task, hedge bool, replies c
 		r.at.Duration = time.Since(r.at.Start)
 		r.at.Status = statusOf(r.err)
 		if r.ans != nil && len(r.ans.Outcomes) > 0 {
-			r.at.HTTPCode = r.ans.Outcomes[0].HTTPStatus
+			r.at.HTTPCode = r.ans.Outcomes[0].HTTPCode
 		}
 		r.at.Err = r.err
 		replies <- r
@@ -609,7 +614,7 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		if co.Producent != "" {
 			o.Producent = co.Producent
 		}
-		o.HTTPCode = co.HTTPStatus
+		o.HTTPCode = co.HTTPCode
 		if co.Attempts > 0 {
 			o.Attempts = co.Attempts
 		}

@@ -30,6 +30,8 @@ func TestNewRefuses(t *testing.T) {
 		opts    *aggregate.Options
 		want    string
 	}{
+		{"no sources", nil, nil, "there is nothing to ask"},
+		{"empty sources", []aggregate.Source{}, &aggregate.Options{AllowAnyPrefix: true}, "there is nothing to ask"},
 		{"nil source", []aggregate.Source{good, nil}, nil, "source 1 is nil"},
 		{"duplicate name", []aggregate.Source{good, &fake{name: "SKV", prefixes: typs{"SKV"}}}, nil, `two sources are named "SKV"`},
 		{"no prefixes", []aggregate.Source{&fake{name: "Kommun"}}, nil, `source "Kommun" registers no prefixes`},
@@ -209,7 +211,7 @@ func TestRepeatedPart(t *testing.T) {
 	skv := &fake{name: "Skatteverket", prefixes: typs{"SKV"}, events: []minaarenden.Kundhandelse{ev("Skatteverket", "s1", "SKV.MOMS.DEKL", 1)}}
 	fwd := &forwardingFake{name: "Vidareformedling", answer: client.Answer{
 		Events:   []minaarenden.Kundhandelse{withPart(ev("PRV", "p1", "PRV.VARUMARKE.ANSOKAN", 2), pia)},
-		Outcomes: []client.Outcome{{Producent: "PRV", Part: pia, HTTPStatus: 200, Events: 1}},
+		Outcomes: []client.Outcome{{Producent: "PRV", Part: pia, HTTPCode: 200, Events: 1}},
 	}}
 	a := mustNew(t, []aggregate.Source{skv, fwd}, &aggregate.Options{Producers: map[string]typs{"PRV": {"PRV"}}})
 	res := mustRun(t, a, context.Background(), minaarenda(pia, person, pia))
@@ -257,7 +259,7 @@ func TestRejectedErrorPrintable(t *testing.T) {
 func TestProducersCopied(t *testing.T) {
 	fwd := &forwardingFake{name: "Vidareformedling", answer: client.Answer{
 		Events:   []minaarenden.Kundhandelse{withPart(ev("PRV", "p1", "PRV.VARUMARKE.ANSOKAN", 1), pia)},
-		Outcomes: []client.Outcome{{Producent: "PRV", Part: pia, HTTPStatus: 200, Events: 1}},
+		Outcomes: []client.Outcome{{Producent: "PRV", Part: pia, HTTPCode: 200, Events: 1}},
 	}}
 	registry := map[string]typs{"PRV": {"PRV"}}
 	a := mustNew(t, []aggregate.Source{fwd}, &aggregate.Options{Producers: registry})
@@ -289,7 +291,7 @@ func TestMissingProducent(t *testing.T) {
 }
 
 func TestForwarding(t *testing.T) {
-	failed := &client.Error{Producent: "PRV", Status: 500, Message: "Internal server error", Err: client.ErrDelfraga}
+	failed := &client.Error{Producent: "PRV", HTTPCode: 500, Message: "Internal server error", Err: client.ErrDelfraga}
 	fwd := &forwardingFake{name: "Vidareformedling", err: failed, answer: client.Answer{
 		Events: []minaarenden.Kundhandelse{
 			withPart(ev("Skatteverket", "s1", "SKV.ARBETSGIVARE.ANSOKAN", 1), pia),
@@ -299,10 +301,10 @@ func TestForwarding(t *testing.T) {
 		},
 		// The service's order; outcomes come by part, then producer.
 		Outcomes: []client.Outcome{
-			{Producent: "Skatteverket", Part: person, HTTPStatus: 200, Status: "OK", Events: 1},
-			{Producent: "PRV", Part: pia, HTTPStatus: 500, Err: failed},
-			{Producent: "Skatteverket", Part: pia, HTTPStatus: 200, Status: "OK", Events: 2},
-			{Producent: "PRV", Part: person, HTTPStatus: 200, Status: "OK"},
+			{Producent: "Skatteverket", Part: person, HTTPCode: 200, Status: "OK", Events: 1},
+			{Producent: "PRV", Part: pia, HTTPCode: 500, Err: failed},
+			{Producent: "Skatteverket", Part: pia, HTTPCode: 200, Status: "OK", Events: 2},
+			{Producent: "PRV", Part: person, HTTPCode: 200, Status: "OK"},
 		},
 	}}
 	a := mustNew(t, []aggregate.Source{fwd}, &aggregate.Options{Producers: map[string]typs{"Skatteverket": {"SKV"}, "PRV": {"PRV"}}})
@@ -336,7 +338,7 @@ func TestForwarding(t *testing.T) {
 func TestForwardingFailedWhole(t *testing.T) {
 	// The service itself failed: no delfragor, one outcome per part under
 	// the source's name.
-	down := &client.Error{Status: 503, Err: client.ErrUnexpectedStatus}
+	down := &client.Error{HTTPCode: 503, Err: client.ErrUnexpectedStatus}
 	fwd := &forwardingFake{name: "Vidareformedling", err: down}
 	a := mustNew(t, []aggregate.Source{fwd}, &aggregate.Options{Producers: map[string]typs{"Skatteverket": {"SKV"}}})
 	res := mustRun(t, a, context.Background(), minaarenden.Fraga{Parter: []minaarenden.Part{pia, person}})
@@ -356,7 +358,7 @@ func TestForwardingFailedWhole(t *testing.T) {
 // A producer behind a failed forwarding source that was also asked directly,
 // and answered every part, was heard: its cases can be "not started".
 func TestForwardingFailedWholeButProducerAnsweredDirectly(t *testing.T) {
-	down := &client.Error{Status: 503, Err: client.ErrUnexpectedStatus}
+	down := &client.Error{HTTPCode: 503, Err: client.ErrUnexpectedStatus}
 	fwd := &forwardingFake{name: "Vidareformedling", err: down}
 	skv := &fake{name: "Skatteverket", prefixes: typs{"SKV"}}
 	a := mustNew(t, []aggregate.Source{fwd, skv}, &aggregate.Options{Producers: map[string]typs{"Skatteverket": {"SKV"}, "PRV": {"PRV"}}})

@@ -9,8 +9,8 @@
 //
 // Neighbours: package client asks one endpoint (a *client.Client is a
 // Source); package flow places the merged events into cases and takes
-// Result.Unanswered so it never claims a case has not started when its
-// producer could not be asked.
+// Result.Answered, so it never claims a case has not started when its
+// producer was not heard: skipped by routing, failed, or not asked at all.
 //
 // # Worked usage
 //
@@ -35,7 +35,7 @@
 //	for _, o := range res.Outcomes {
 //		fmt.Println(o.Source, o.Producent, o.Status, o.HTTPCode, o.Events, o.Err)
 //	}
-//	placed := flow.Place(cat, res.Events, &flow.Options{Unanswered: res.Unanswered()})
+//	placed := flow.Place(cat, res.Events, &flow.Options{Expected: expected, Answered: res.Answered()})
 //
 // # How a question is asked
 //
@@ -102,17 +102,16 @@
 // the fan-out, so steady load does not dial (http.DefaultTransport keeps two
 // per host). A client whose Options name no round tripper (no Transport, and
 // no HTTPClient or one whose Transport is nil), or APIKey or BearerToken over
-// a nil next, already uses it: Transport and NewHTTPClient are that same
-// pool, for code that wants to name it. Only a client given a transport of
-// its own (for MTLS) leaves the pool, and should start from
-// Transport().Clone().
+// a nil next, already uses it. Only a client given a transport of its own
+// (for MTLS) leaves the pool, and should start from Transport(), which
+// returns a new transport with the same tuning.
 //
 // Those idle connections are goroutines too (two per connection in the
 // client, and one in an in-process server such as clienttest), up to
 // client.DefaultIdleConnsPerHost per host: runtime.NumGoroutine after Run
 // counts them, although no goroutine of Run itself is left. A batch job that
 // watches for leaks, or is done, closes them with
-// client.DefaultTransport().CloseIdleConnections().
+// client.CloseIdleConnections().
 //
 // # Batch jobs
 //

@@ -40,7 +40,7 @@ func Example() {
 		}
 		defer srv.Close()
 		if cfg.Producent == "PRV" {
-			srv.Handler.SetFault(clienttest.Fault{Status: 500})
+			srv.Handler.SetFault(clienttest.Fault{HTTPCode: 500})
 		}
 		c, err := client.New(srv.URL, &client.Options{Name: cfg.Producent, Prefixes: prefixes[cfg.Producent], HTTPClient: hc})
 		if err != nil {
@@ -65,7 +65,7 @@ func Example() {
 	for _, o := range res.Outcomes {
 		fmt.Println(o.Source, o.Status, o.HTTPCode, o.Events)
 	}
-	fmt.Println("complete:", res.Complete(), "unanswered:", res.Unanswered())
+	fmt.Println("complete:", res.Complete(), "answered:", res.Answered())
 	// Output:
 	// 2026-03-02 SKV.ARBETSGIVARE.ANSOKAN Ansökan mottagen
 	// 2026-03-04 KOMMUN.FETTAVSKILJARE.ANSOKAN Anmälan mottagen
@@ -73,7 +73,7 @@ func Example() {
 	// Skatteverket ok 200 2
 	// PRV error 500 0
 	// Stockholms stad ok 200 1
-	// complete: false unanswered: [PRV]
+	// complete: false answered: [Skatteverket Stockholms stad]
 }
 
 // Routing asks only the sources whose prefixes can match the question's
@@ -178,7 +178,7 @@ func ExampleAggregator_Run_batch() {
 		defer srv.Close()
 		switch name {
 		case "PRV":
-			srv.Handler.SetFault(clienttest.Fault{Status: 500})
+			srv.Handler.SetFault(clienttest.Fault{HTTPCode: 500})
 		case "Bolagsverket":
 			srv.Handler.SetFault(clienttest.Fault{Latency: time.Minute}) // slow: each part times out
 		}
@@ -242,8 +242,7 @@ func exampleOrgnr(i int) minaarenden.Identifierare {
 // Skatteverket's forwarding service as one source among others: it is
 // asked once with every part, and its delfragor become one outcome per
 // producer behind it. Options.Producers registers what each of them may
-// send (New refuses a forwarding source without it), and names whom
-// Unanswered reports when the service fails as a whole. Here PRV fails
+// send (New refuses a forwarding source without it). Here PRV fails
 // behind the service (a 206): its outcome says so, Skatteverket's events
 // still arrive.
 func ExampleAggregator_Run_forwarding() {
@@ -257,7 +256,7 @@ func ExampleAggregator_Run_forwarding() {
 		panic(err)
 	}
 	defer srv.Close()
-	srv.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503})
+	srv.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: 503})
 
 	fwd, err := client.New(srv.URL, &client.Options{Name: "Vidareförmedlingen", Dialect: client.Forwarding})
 	if err != nil {
@@ -276,9 +275,9 @@ func ExampleAggregator_Run_forwarding() {
 	for _, o := range res.Outcomes {
 		fmt.Println(o.Source, o.Producent, o.Status, o.HTTPCode, o.Events)
 	}
-	fmt.Println("unanswered:", res.Unanswered()) // for flow.Options.Unanswered: PRV's cases are okand
+	fmt.Println("answered:", res.Answered()) // for flow.Options.Answered: PRV's cases are okand
 	// Output:
 	// Vidareförmedlingen PRV error 503 0
 	// Vidareförmedlingen Skatteverket ok 200 1
-	// unanswered: [PRV]
+	// answered: [Skatteverket]
 }

@@ -98,36 +98,36 @@ func TestFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "500",
-			fault: clienttest.Fault{Status: 500},
+			fault: clienttest.Fault{HTTPCode: 500},
 			want:  outcomeRow{Status: "error", HTTPCode: 500, Attempts: 1},
 		},
 		{
 			name:    "503 with Retry-After",
-			fault:   clienttest.Fault{Status: 503, RetryAfter: "1"},
+			fault:   clienttest.Fault{HTTPCode: 503, RetryAfter: "1"},
 			want:    outcomeRow{Status: "error", HTTPCode: 503, Attempts: 3},
 			wantDur: 2 * time.Second,
 		},
 		{
 			name:       "503 with Retry-After, then well",
-			fault:      clienttest.Fault{Status: 503, RetryAfter: "1", Times: 1},
+			fault:      clienttest.Fault{HTTPCode: 503, RetryAfter: "1", Times: 1},
 			want:       outcomeRow{Status: "ok", HTTPCode: 200, Attempts: 2, Events: 3},
 			wantEvents: 3,
 			wantDur:    time.Second,
 		},
 		{
 			name:  "429",
-			fault: clienttest.Fault{Status: 429},
+			fault: clienttest.Fault{HTTPCode: 429},
 			want:  outcomeRow{Status: "error", HTTPCode: 429, Attempts: 3},
 		},
 		{
 			name:    "400",
-			fault:   clienttest.Fault{Status: 400, Message: "kund.typ stöds inte"},
+			fault:   clienttest.Fault{HTTPCode: 400, Message: "kund.typ stöds inte"},
 			want:    outcomeRow{Status: "error", HTTPCode: 400, Attempts: 1},
 			wantMsg: "kund.typ stöds inte",
 		},
 		{
 			name:  "401",
-			fault: clienttest.Fault{Status: 401},
+			fault: clienttest.Fault{HTTPCode: 401},
 			want:  outcomeRow{Status: "error", HTTPCode: 401, Attempts: 1},
 		},
 		{
@@ -195,7 +195,7 @@ func TestFaultMatrix(t *testing.T) {
 					}
 					c, err := client.New("http://"+host+clienttest.DefaultBasePath, &client.Options{
 						Name: name, Prefixes: []minaarenden.Kundhandelsetyp{minaarenden.Kundhandelsetyp(prefix)},
-						Transport: tr, MaxResponseBytes: 64 << 10,
+						Transport: tr, MaxResponseBytes: 64 << 10, AllowInsecureHTTP: true, // an in-memory network
 					})
 					if err != nil {
 						t.Fatal(err)
@@ -252,8 +252,8 @@ func TestFaultMatrix(t *testing.T) {
 					switch {
 					case errors.As(o.Err, &ce):
 						// The typed error agrees with the outcome.
-						if ce.Status != o.HTTPCode || ce.Attempts != o.Attempts {
-							t.Errorf("*client.Error has HTTP %d after %d attempts; the outcome says %d after %d", ce.Status, ce.Attempts, o.HTTPCode, o.Attempts)
+						if ce.HTTPCode != o.HTTPCode || ce.Attempts != o.Attempts {
+							t.Errorf("*client.Error has HTTP %d after %d attempts; the outcome says %d after %d", ce.HTTPCode, ce.Attempts, o.HTTPCode, o.Attempts)
 						}
 						if !strings.Contains(ce.Message, tt.wantMsg) {
 							t.Errorf("*client.Error message %q, want the producer's %q", ce.Message, tt.wantMsg)
@@ -304,9 +304,9 @@ func TestForwardingThroughClienttest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.SetProducerFault("PRV", clienttest.Fault{Status: 500})
+		h.SetProducerFault("PRV", clienttest.Fault{HTTPCode: 500})
 		mem.serve(t, "fwd.test:80", h)
-		c, err := client.New("http://fwd.test"+clienttest.DefaultBasePath, &client.Options{Name: "Vidareformedling", Dialect: client.Forwarding, Transport: tr})
+		c, err := client.New("http://fwd.test"+clienttest.DefaultBasePath, &client.Options{Name: "Vidareformedling", Dialect: client.Forwarding, Transport: tr, AllowInsecureHTTP: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -360,7 +360,7 @@ func TestHedgingOverHTTP(t *testing.T) {
 		}
 		h.SetFault(clienttest.Fault{Latency: time.Minute, Times: 1}) // only the first request is slow
 		mem.serve(t, "a.test:80", h)
-		c, err := client.New("http://a.test"+clienttest.DefaultBasePath, &client.Options{Name: "Producent A", Prefixes: []minaarenden.Kundhandelsetyp{"PRODA"}, Transport: tr})
+		c, err := client.New("http://a.test"+clienttest.DefaultBasePath, &client.Options{Name: "Producent A", Prefixes: []minaarenden.Kundhandelsetyp{"PRODA"}, Transport: tr, AllowInsecureHTTP: true})
 		if err != nil {
 			t.Fatal(err)
 		}

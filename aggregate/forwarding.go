@@ -58,7 +58,7 @@ func (a *Aggregator) settleForwarding(t *task, f minaarenden.Fraga, r raceResult
 	covered := make(map[minaarenden.PartKey]bool)
 	if r.ans != nil {
 		for _, co := range r.ans.Outcomes {
-			add(Outcome{Producent: co.Producent, Part: co.Part, HTTPCode: co.HTTPStatus, Attempts: co.Attempts, Err: co.Err})
+			add(Outcome{Producent: co.Producent, Part: co.Part, HTTPCode: co.HTTPCode, Attempts: co.Attempts, Err: co.Err})
 			covered[co.Part.Key()] = true
 		}
 	}

@@ -91,7 +91,7 @@ func (f *fake) Query(ctx context.Context, q minaarenden.Fraga) (*client.Answer, 
 		f.ctxErrs = append(f.ctxErrs, ctx.Err())
 		f.mu.Unlock()
 		for _, p := range q.Parter {
-			a.Outcomes = append(a.Outcomes, client.Outcome{Producent: f.name, Part: p, HTTPStatus: status, Attempts: 1, Err: err})
+			a.Outcomes = append(a.Outcomes, client.Outcome{Producent: f.name, Part: p, HTTPCode: status, Attempts: 1, Err: err})
 		}
 		return a, err
 	}
@@ -124,7 +124,7 @@ func (f *fake) Query(ctx context.Context, q minaarenden.Fraga) (*client.Answer, 
 				n++
 			}
 		}
-		a.Outcomes = append(a.Outcomes, client.Outcome{Producent: f.name, Part: p, HTTPStatus: status, Attempts: 1, Events: n})
+		a.Outcomes = append(a.Outcomes, client.Outcome{Producent: f.name, Part: p, HTTPCode: status, Attempts: 1, Events: n})
 	}
 	return a, nil
 }

@@ -2,9 +2,11 @@ package aggregate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +88,10 @@ func (o Outcome) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
+// ErrNoSources is New's error for an empty source list: a question to no
+// one would come back complete with nothing, which reads as "no cases".
+var ErrNoSources = errors.New("aggregate: no sources: there is nothing to ask (give New at least one Source)")
+
 // ErrSpoofed is the cause inside every *RejectedError.
 var ErrSpoofed = errors.New("event outside the producer's registered prefixes or in another producer's name")
 
@@ -165,4 +171,46 @@ func statusOf(err error) Status {
 	default:
 		return StatusError
 	}
+}
+
+// urlQuery matches the query string and fragment of a URL in free text.
+var urlQuery = regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^\s?#"']*)[?#][^\s"']*`)
+
+// ErrorMessage returns Err's message as it may be shown or served: every
+// identifier-like number masked (minaarenden.Redact) and every URL cut
+// before its query string, which could carry one. It is "" when Err is
+// nil.
+func (o Outcome) ErrorMessage() string {
+	if o.Err == nil {
+		return ""
+	}
+	return minaarenden.Redact(urlQuery.ReplaceAllString(o.Err.Error(), "$1"))
+}
+
+// outcomeJSON is an Outcome's JSON form.
+type outcomeJSON struct {
+	Source     string `json:"source"`
+	Producent  string `json:"producent"`
+	Part       string `json:"part"`
+	Status     Status `json:"status"`
+	HTTPCode   int    `json:"httpCode"`
+	Error      string `json:"error"`
+	Attempts   int    `json:"attempts"`
+	Hedges     int    `json:"hedges"`
+	DurationMs int64  `json:"durationMs"`
+	Events     int    `json:"events"`
+	Rejected   int    `json:"rejected"`
+	Duplicates int    `json:"duplicates"`
+}
+
+// MarshalJSON writes the outcome with camelCase keys, the duration in
+// whole milliseconds (durationMs), the error as ErrorMessage, and the part
+// as Part.String, which names its kind with the identifier masked: the
+// form can be logged or served without a personal identity number in it.
+func (o Outcome) MarshalJSON() ([]byte, error) {
+	return json.Marshal(outcomeJSON{
+		Source: o.Source, Producent: o.Producent, Part: o.Part.String(), Status: o.Status,
+		HTTPCode: o.HTTPCode, Error: o.ErrorMessage(), Attempts: o.Attempts, Hedges: o.Hedges,
+		DurationMs: o.Duration.Milliseconds(), Events: o.Events, Rejected: o.Rejected, Duplicates: o.Duplicates,
+	})
 }

@@ -18,7 +18,7 @@ type instant struct{ name string }
 func (s instant) Name() string                            { return s.name }
 func (s instant) Prefixes() []minaarenden.Kundhandelsetyp { return []minaarenden.Kundhandelsetyp{"X"} }
 func (s instant) Query(ctx context.Context, f minaarenden.Fraga) (*client.Answer, error) {
-	return &client.Answer{Outcomes: []client.Outcome{{Producent: s.name, Part: f.Parter[0], HTTPStatus: 200}}}, nil
+	return &client.Answer{Outcomes: []client.Outcome{{Producent: s.name, Part: f.Parter[0], HTTPCode: 200}}}, nil
 }
 
 // TestProcessBound holds every processing token and checks that answers
@@ -57,7 +57,7 @@ func TestProcessBound(t *testing.T) {
 }
 
 func TestProcessBoundDefault(t *testing.T) {
-	a, err := New(nil, nil)
+	a, err := New([]Source{instant{"A"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

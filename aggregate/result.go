@@ -32,6 +32,7 @@ type Result struct {
 
 	parter [][]minaarenden.Part // parallel to Events
 	behind []string             // producers unheard behind a failed forwarding source
+	asked  []minaarenden.Part   // the Fraga's distinct parter
 }
 
 // LogValue summarises the result without identifiers: slog's JSON handler
@@ -45,6 +46,24 @@ func (r *Result) LogValue() slog.Value {
 	}
 	return slog.GroupValue(slog.Int("events", len(r.Events)), slog.Int("outcomes", len(r.Outcomes)),
 		slog.Int("failed", failed), slog.Bool("complete", failed == 0))
+}
+
+// MarshalJSON writes {"complete", "events", "outcomes"}: the events in
+// their wire form and each outcome as Outcome.MarshalJSON does, with []
+// rather than null for an empty list.
+func (r *Result) MarshalJSON() ([]byte, error) {
+	events, outcomes := r.Events, r.Outcomes
+	if events == nil {
+		events = []minaarenden.Kundhandelse{}
+	}
+	if outcomes == nil {
+		outcomes = []Outcome{}
+	}
+	return json.Marshal(struct {
+		Complete bool                       `json:"complete"`
+		Events   []minaarenden.Kundhandelse `json:"events"`
+		Outcomes []Outcome                  `json:"outcomes"`
+	}{r.Complete(), events, outcomes})
 }
 
 // Parter returns every part Events[i] answered, in the Fraga's order: one
@@ -80,9 +99,77 @@ func (r *Result) Err() error {
 	return errors.Join(errs...)
 }
 
+// Answered returns the sorted, distinct producers that answered every part
+// of the question: each has a StatusOK outcome for every part asked, from
+// any source (a producer asked directly, or a delfråga of a forwarding
+// source). It is what flow.Options.Answered takes: an expected case of any
+// other producer — skipped by routing, not configured, failed, timed out,
+// rejected by the spoof guard, or answering only some parter — is okand,
+// never "not started".
+//
+// A question about one kund is placed with
+//
+//	flow.Place(cat, res.Events, &flow.Options{Expected: ex, Answered: res.Answered()})
+//
+// A question about many parter placed part by part (a batch job, a watcher)
+// uses AnsweredFor(part) with that part's events instead.
+func (r *Result) Answered() []string {
+	if len(r.asked) == 0 {
+		return r.answered(nil)
+	}
+	asked := make(map[minaarenden.PartKey]bool, len(r.asked))
+	for _, p := range r.asked {
+		asked[p.Key()] = true
+	}
+	heard := make(map[string]map[minaarenden.PartKey]bool)
+	for _, o := range r.Outcomes {
+		if o.Status != StatusOK {
+			continue
+		}
+		if k := o.Part.Key(); asked[k] {
+			if heard[o.Producent] == nil {
+				heard[o.Producent] = make(map[minaarenden.PartKey]bool, len(asked))
+			}
+			heard[o.Producent][k] = true
+		}
+	}
+	var names []string
+	for name, parts := range heard {
+		if len(parts) == len(asked) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// AnsweredFor returns the sorted, distinct producers with a StatusOK
+// outcome for part: those whose silence about it means it has no events
+// there. A failure of one source does not undo another source's full
+// answer for the same producer and part (a producer asked directly and
+// also behind a forwarding service that failed was heard).
+func (r *Result) AnsweredFor(part minaarenden.Part) []string {
+	k := part.Key()
+	return r.answered(&k)
+}
+
+// answered lists the producers with an ok outcome, for part when it is
+// not nil.
+func (r *Result) answered(part *minaarenden.PartKey) []string {
+	var names []string
+	for _, o := range r.Outcomes {
+		if o.Status == StatusOK && (part == nil || o.Part.Key() == *part) {
+			names = append(names, o.Producent)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 // Unanswered returns the sorted, distinct producers with an outcome that is
-// neither ok nor skipped, for flow placement: a case of such a producer that
-// has no events is unknown, not "not started". A producer that answered one
+// neither ok nor skipped, for reports and logs. It does not list producers
+// no source was asked about (skipped, or not configured at all): to place
+// events, pass Answered to flow instead. A producer that answered one
 // part but not another is listed, as is one that sent spoofed events. When a
 // forwarding source failed as a whole (no delfragor), every producer
 // registered in Options.Producers is listed too, since none of them could
@@ -138,7 +225,7 @@ func sameEvent(a, b *minaarenden.Kundhandelse) bool {
 
 // merge builds the Result from the slots, in source order.
 func merge(f minaarenden.Fraga, slots []slot) *Result {
-	res := &Result{}
+	res := &Result{asked: f.Parter}
 	type key struct{ producent, id string }
 	byKey := make(map[key]*merged)
 	var all []*merged

@@ -17,7 +17,7 @@ import (
 // one client.Outcome per part (or per delfråga). A nil Answer carries no
 // events: with an error, every part asked fails with it; without one, every
 // part is answered with nothing. An adapter that cannot fail per part may
-// return one Outcome per part with HTTPStatus 0.
+// return one Outcome per part with HTTPCode 0.
 type Source interface {
 	// Name names the source in outcomes, errors and logs. It should be
 	// unique among the sources of one Aggregator.

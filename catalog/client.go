@@ -17,20 +17,24 @@ import (
 // does not know the producer, type or step asked about.
 var ErrNotFound = errors.New("catalog: not found")
 
+// ErrNotConfigured is what every call of a zero Client{} or a nil *Client
+// returns: build one with NewClient.
+var ErrNotConfigured = errors.New("catalog: the Client is not configured: build it with catalog.NewClient")
+
 // APIError is a catalog API answer other than 200.
 type APIError struct {
-	URL        string // without the query
-	StatusCode int
-	Message    string // the answer's "message", or the start of its body
+	URL      string // without the query
+	HTTPCode int
+	Message  string // the answer's "message", or the start of its body
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("catalog: GET %s: %d %s: %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode), e.Message)
+	return fmt.Sprintf("catalog: GET %s: %d %s: %s", e.URL, e.HTTPCode, http.StatusText(e.HTTPCode), e.Message)
 }
 
 // Is makes a 404 match ErrNotFound.
 func (e *APIError) Is(target error) bool {
-	return target == ErrNotFound && e.StatusCode == http.StatusNotFound
+	return target == ErrNotFound && e.HTTPCode == http.StatusNotFound
 }
 
 // MissingError reports ids a GET /kundhandelsetyper answer listed as
@@ -171,6 +175,9 @@ func segment(what, s string) (string, error) {
 }
 
 func (c *Client) get(ctx context.Context, path string, q url.Values, into any) error {
+	if c == nil || c.hc == nil {
+		return ErrNotConfigured
+	}
 	if c.err != nil {
 		return c.err
 	}
@@ -202,7 +209,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, into any) e
 		return fmt.Errorf("catalog: GET %s: the answer is larger than %d bytes", target, MaxAnswerBytes)
 	}
 	if resp.StatusCode != http.StatusOK {
-		e := &APIError{URL: target, StatusCode: resp.StatusCode}
+		e := &APIError{URL: target, HTTPCode: resp.StatusCode}
 		var ea errorAnswer
 		if json.Unmarshal(body, &ea) == nil && ea.Message != "" {
 			e.Message = ea.Message

@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -57,6 +58,9 @@ func FuzzParse(f *testing.F) {
 				g := typ.Graph(p)
 				_ = Mermaid(g, nil)
 				_ = DOT(g, nil)
+				if err := SVG(io.Discard, g, nil); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	})

@@ -54,7 +54,7 @@ type errorAnswer struct {
 // maxIDs bounds the ids one GET /kundhandelsetyper may ask for.
 const maxIDs = 100
 
-// Handler serves the catalog API of design §6.3, read-only, from the root of
+// Handler serves the catalog API of the package doc, read-only, from the root of
 // its paths; mount it under a base path with http.StripPrefix:
 //
 //	mux.Handle("/katalog/", http.StripPrefix("/katalog", catalog.Handler(c)))

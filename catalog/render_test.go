@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/internal/tooltest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/render")
@@ -154,10 +155,7 @@ func TestRenderDeterministic(t *testing.T) {
 
 // Each DOT golden must be a graph Graphviz reads and renders to SVG.
 func TestDOTGoldensParse(t *testing.T) {
-	dot, err := exec.LookPath("dot")
-	if err != nil {
-		t.Skip("Graphviz dot not installed (apt-get install graphviz); skipping the DOT syntax check")
-	}
+	dot := tooltest.Find(t, "apt-get install graphviz", "dot")
 	files, err := filepath.Glob(filepath.Join("testdata", "render", "*.dot"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no DOT goldens found: %v", err)

@@ -50,7 +50,7 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// validate checks every rule of design §6.1 and returns the problems in
+// validate checks every rule of the format (package doc) and returns the problems in
 // catalog order: per type its id, steps, flow, reachability, then variants.
 func validate(c *Catalog) []error {
 	var errs []error

@@ -31,9 +31,9 @@ type Outcome struct {
 	// dialect, delfragor[].producent for the forwarding dialect.
 	Producent string
 	Part      minaarenden.Part
-	// HTTPStatus is the final HTTP status (the delfråga's httpCode for the
+	// HTTPCode is the final HTTP status (the delfråga's httpCode for the
 	// forwarding dialect); 0 when no response arrived.
-	HTTPStatus int
+	HTTPCode int
 	// Status is the forwarding service's delfråga status ("OK"), or "".
 	Status string
 	// Message is the producer's error message, if any.
@@ -53,8 +53,8 @@ type Outcome struct {
 // JSON handler would otherwise marshal Part, digits and all.
 func (o Outcome) LogValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("producer", o.Producent), slog.String("part", o.Part.String()),
-		slog.Int("status", o.HTTPStatus), slog.Int("attempt", o.Attempts), slog.Int("events", o.Events),
+		slog.String("producer", redact(o.Producent)), slog.String("part", o.Part.String()),
+		slog.Int("status", o.HTTPCode), slog.Int("attempt", o.Attempts), slog.Int("events", o.Events),
 	}
 	if o.Err != nil {
 		attrs = append(attrs, slog.String("error", o.Err.Error()))

@@ -19,7 +19,7 @@ import (
 // caller's request; they send a clone.
 
 // APIKey returns a round tripper that sets header to key on each request,
-// then calls next (nil means DefaultTransport()).
+// then calls next (nil means the transport clients share by default).
 func APIKey(header, key string, next http.RoundTripper) http.RoundTripper {
 	return &credential{next: next, set: func(r *http.Request) error {
 		r.Header.Set(header, key)
@@ -41,8 +41,9 @@ type TokenSourceFunc func(ctx context.Context) (string, error)
 func (f TokenSourceFunc) Token(ctx context.Context) (string, error) { return f(ctx) }
 
 // BearerToken returns a round tripper that sends "Authorization: Bearer
-// <token>" with a token from src, then calls next (nil means
-// DefaultTransport()). A failing src fails the request without retries.
+// <token>" with a token from src, then calls next (nil means the
+// transport clients share by default). A failing src fails the request
+// without retries.
 func BearerToken(src TokenSource, next http.RoundTripper) http.RoundTripper {
 	return &credential{next: next, set: func(r *http.Request) error {
 		tok, err := src.Token(r.Context())
@@ -59,7 +60,7 @@ func BearerToken(src TokenSource, next http.RoundTripper) http.RoundTripper {
 // producer that authenticates consumers with mutual TLS. Use it on a
 // transport of its own:
 //
-//	tr := client.DefaultTransport().Clone()
+//	tr := client.DefaultTransport() // a transport of its own
 //	tr.TLSClientConfig = client.MTLS(cert, roots)
 //	c, err := client.New(url, &client.Options{Transport: tr})
 func MTLS(cert tls.Certificate, roots *x509.CertPool) *tls.Config {
@@ -78,7 +79,7 @@ type credential struct {
 func (c *credential) RoundTrip(req *http.Request) (*http.Response, error) {
 	next := c.next
 	if next == nil {
-		next = DefaultTransport()
+		next = sharedTransport()
 	}
 	if !sameOrigin(req.URL, chainStart(req).URL) {
 		return next.RoundTrip(req)

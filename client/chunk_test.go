@@ -150,7 +150,7 @@ func TestForwardingPartWithoutDelfragaKeepsItsChunk(t *testing.T) {
 			first = &a.Outcomes[i]
 		}
 	}
-	if first == nil || first.Err != nil || first.HTTPStatus != 200 || first.Attempts != 1 || first.Events != 1 {
+	if first == nil || first.Err != nil || first.HTTPCode != 200 || first.Attempts != 1 || first.Events != 1 {
 		t.Errorf("part 0's outcome %+v, want one OK with status 200, 1 attempt and 1 event", first)
 	}
 }

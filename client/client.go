@@ -9,6 +9,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -45,8 +46,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Transport, when set, is the round tripper used, replacing
 	// HTTPClient's. Compose auth here: APIKey, BearerToken, or an
-	// *http.Transport with MTLS. Nil means HTTPClient's, else
-	// DefaultTransport(), tuned for fan-out.
+	// *http.Transport with MTLS. Nil means HTTPClient's, else the transport
+	// every such client shares, tuned for fan-out as DefaultTransport
+	// describes.
 	Transport http.RoundTripper
 	// Retry says when and how often a failed request is tried again.
 	Retry RetryPolicy
@@ -72,6 +74,14 @@ type Options struct {
 	// PageSize is the forwarding service's paginering.limit per page; zero
 	// is 200, negative asks for everything in one unpaged request.
 	PageSize int
+	// AllowInsecureHTTP lets New accept a plain http:// base URL to a host
+	// other than loopback. Every request carries credentials and personal
+	// identity numbers, so New refuses such a URL by default. It exists for
+	// a test lab behind a TLS-terminating proxy on a trusted network; never
+	// set it for a producer on the internet. Loopback (127.0.0.0/8, ::1,
+	// localhost), where a stand-in such as clienttest listens, needs no
+	// option.
+	AllowInsecureHTTP bool
 }
 
 const (
@@ -113,6 +123,11 @@ func New(baseURL string, opts *Options) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("client: base URL must be an absolute http or https URL")
+	}
+	if u.Scheme == "http" && !opts.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
+		// The host is not quoted: the URL is the caller's configuration
+		// and may carry credentials.
+		return nil, errors.New("client: base URL is plain http to a host other than loopback, which would send credentials and personal identity numbers unencrypted; use https, or set Options.AllowInsecureHTTP for a test lab behind a TLS-terminating proxy")
 	}
 	op := "kundhandelser"
 	if opts.Dialect == Forwarding {
@@ -190,17 +205,36 @@ func New(baseURL string, opts *Options) (*Client, error) {
 	return c, nil
 }
 
-// Name returns the producer this endpoint is (Options.Name).
-func (c *Client) Name() string { return c.name }
+// Name returns the producer this endpoint is (Options.Name); "" for a
+// Client not built with New.
+func (c *Client) Name() string {
+	if c == nil {
+		return ""
+	}
+	return c.name
+}
 
 // Prefixes returns the kundhandelseTyp prefixes the endpoint is registered
 // for (Options.Prefixes).
 func (c *Client) Prefixes() []minaarenden.Kundhandelsetyp {
+	if c == nil {
+		return nil
+	}
 	return append([]minaarenden.Kundhandelsetyp(nil), c.prefixes...)
 }
 
 // Dialect returns the API the endpoint speaks.
-func (c *Client) Dialect() Dialect { return c.dialect }
+func (c *Client) Dialect() Dialect {
+	if c == nil {
+		return Producer
+	}
+	return c.dialect
+}
+
+// configured reports whether c was built by New. A zero Client or a nil
+// *Client has nothing to ask; its methods say so instead of panicking, the
+// more so as Query works in goroutines where a panic ends the program.
+func (c *Client) configured() bool { return c != nil && c.http != nil }
 
 // Query asks about every part of f: one POST per part to a Producer
 // endpoint (up to four at a time), or one request per 100 parter to the
@@ -212,11 +246,14 @@ func (c *Client) Dialect() Dialect { return c.dialect }
 // the failures, each a *Error (which may wrap the context's error). f is
 // validated first; when it is invalid nothing is sent.
 func (c *Client) Query(ctx context.Context, f minaarenden.Fraga) (*Answer, error) {
-	a := &Answer{Endpoint: c.endpoint, Events: []minaarenden.Kundhandelse{}}
+	a := &Answer{Events: []minaarenden.Kundhandelse{}}
 	corr, err := c.prepare(ctx, f)
+	if c != nil {
+		a.Endpoint = c.endpoint
+	}
 	if err != nil {
 		for _, p := range f.Parter {
-			a.Outcomes = append(a.Outcomes, Outcome{Producent: c.name, Part: p, Err: err})
+			a.Outcomes = append(a.Outcomes, Outcome{Producent: c.Name(), Part: p, Err: err})
 		}
 		return a, err
 	}
@@ -240,7 +277,7 @@ func (c *Client) Query(ctx context.Context, f minaarenden.Fraga) (*Answer, error
 // failed; stop early by breaking out of the loop.
 func (c *Client) Events(ctx context.Context, f minaarenden.Fraga) iter.Seq2[minaarenden.Kundhandelse, error] {
 	return func(yield func(minaarenden.Kundhandelse, error) bool) {
-		if c.dialect != Forwarding {
+		if c.Dialect() != Forwarding {
 			a, err := c.Query(ctx, f)
 			for _, e := range a.Events {
 				if !yield(e, nil) {
@@ -279,9 +316,13 @@ func (c *Client) Events(ctx context.Context, f minaarenden.Fraga) iter.Seq2[mina
 	}
 }
 
-// prepare validates f and returns the correlation id for this question.
-// Its errors are *Error too, so callers handle every failure alike.
+// prepare validates c and f and returns the correlation id for this
+// question. Its errors are *Error too, so callers handle every failure
+// alike.
 func (c *Client) prepare(ctx context.Context, f minaarenden.Fraga) (string, error) {
+	if !c.configured() {
+		return "", &Error{Err: ErrNotConfigured}
+	}
 	if err := f.Validate(); err != nil {
 		return "", c.newError(0, 0, "", fmt.Errorf("invalid fraga: %w", err))
 	}
@@ -298,6 +339,12 @@ func (c *Client) prepare(ctx context.Context, f minaarenden.Fraga) (string, erro
 	}
 	if len(corr) > 200 || strings.IndexFunc(corr, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
 		return "", c.newError(0, 0, "", errors.New("correlation id must be 1–200 printable ASCII characters"))
+	}
+	// The id goes to every producer as a header and into every log line
+	// and error, unmasked so it stays matchable: it must hold nothing
+	// Redact would mask. The id itself is not quoted.
+	if minaarenden.Redact(corr) != corr {
+		return "", c.newError(0, 0, "", errors.New("correlation id must not hold six or more digits in a row or a personnummer-like value (a UUID is fine)"))
 	}
 	return corr, nil
 }
@@ -338,7 +385,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 	}
 	ex, err := c.post(ctx, body, corr, c.producerHeaders(f, corr), okProducer)
 	if ex != nil {
-		out.HTTPStatus, out.Attempts = ex.status, ex.attempts
+		out.HTTPCode, out.Attempts = ex.status, ex.attempts
 	}
 	if err != nil {
 		out.Err = err
@@ -414,7 +461,9 @@ type correlationKey struct{}
 // as x-correlation-id (6.0 and on) or skv_client_correlation_id
 // (forwarding): one id per consumer question, shared by every producer and
 // part asked for it. Without it every Query uses a fresh UUID. The id must be
-// printable ASCII, at most 200 characters.
+// printable ASCII, at most 200 characters, and hold nothing that could be
+// a personal identity number (see minaarenden.Redact): it is sent to
+// producers and logged as it is.
 func WithCorrelationID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, correlationKey{}, id)
 }
@@ -485,6 +534,17 @@ func newUUID() string {
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
 	return string(s[:])
+}
+
+// isLoopback reports whether host (without port) is the local machine:
+// localhost or a loopback address. Only these may be asked over plain
+// http without Options.AllowInsecureHTTP.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // redactURL names an endpoint without credentials or query string.

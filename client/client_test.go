@@ -375,7 +375,7 @@ func TestQueryDecodesEveryVersion(t *testing.T) {
 					t.Errorf("event %s: Part not set to the asked part", e.KundhandelseID)
 				}
 			}
-			wantOutcome := []Outcome{{Producent: "P", Part: part, HTTPStatus: 200, Attempts: 1, Events: len(want.Events)}}
+			wantOutcome := []Outcome{{Producent: "P", Part: part, HTTPCode: 200, Attempts: 1, Events: len(want.Events)}}
 			if diff := cmp.Diff(wantOutcome, a.Outcomes); diff != "" {
 				t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
 			}
@@ -402,19 +402,19 @@ func TestForwarding206(t *testing.T) {
 		t.Errorf("%d events, want the 2 the working producer sent", len(a.Events))
 	}
 	type short struct {
-		Producent  string
-		HTTPStatus int
-		Status     string
-		Events     int
-		Total      int
-		Failed     bool
+		Producent string
+		HTTPCode  int
+		Status    string
+		Events    int
+		Total     int
+		Failed    bool
 	}
 	var got []short
 	for _, o := range a.Outcomes {
 		if o.Part.Key() != part.Key() {
 			t.Errorf("outcome of %s: Part is not the asked part", o.Producent)
 		}
-		got = append(got, short{o.Producent, o.HTTPStatus, o.Status, o.Events, o.Total, o.Err != nil})
+		got = append(got, short{o.Producent, o.HTTPCode, o.Status, o.Events, o.Total, o.Err != nil})
 	}
 	want := []short{
 		{"Testköpings kommun", 200, "OK", 2, 2, false},
@@ -425,7 +425,7 @@ func TestForwarding206(t *testing.T) {
 		t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
 	}
 	var e *Error
-	if !errors.As(a.Outcomes[1].Err, &e) || e.Producent != "Skatteverket" || e.Status != 500 || !strings.Contains(e.Message, "************") {
+	if !errors.As(a.Outcomes[1].Err, &e) || e.Producent != "Skatteverket" || e.HTTPCode != 500 || !strings.Contains(e.Message, "************") {
 		t.Errorf("Skatteverket's error = %#v, want its status and redacted message", e)
 	}
 }
@@ -617,8 +617,8 @@ func TestErrorBodies(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want a *Error", err)
 			}
-			if e.Status != 400 || e.Message != tt.wantMessage {
-				t.Errorf("status %d message %q; want 400 %q", e.Status, e.Message, tt.wantMessage)
+			if e.HTTPCode != 400 || e.Message != tt.wantMessage {
+				t.Errorf("status %d message %q; want 400 %q", e.HTTPCode, e.Message, tt.wantMessage)
 			}
 			if diff := cmp.Diff(tt.wantProblem, e.Problem); diff != "" {
 				t.Errorf("problem mismatch (-want +got):\n%s", diff)
@@ -721,13 +721,13 @@ func TestPartsAskedIndependently(t *testing.T) {
 	c := newClient(t, url, &Options{Name: "P"})
 	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr), kundPart(pnr2)}})
 	var e *Error
-	if !errors.As(err, &e) || e.Status != 404 || e.Attempts != 1 {
+	if !errors.As(err, &e) || e.HTTPCode != 404 || e.Attempts != 1 {
 		t.Fatalf("err = %v, want one *Error with 404 after 1 attempt", err)
 	}
 	if len(a.Events) != 1 || a.Version != "6.0" {
 		t.Errorf("events %d version %q; want the first part's event", len(a.Events), a.Version)
 	}
-	if a.Outcomes[0].Err != nil || a.Outcomes[1].Err == nil || a.Outcomes[1].HTTPStatus != 404 || a.Outcomes[1].Message != "Not found" {
+	if a.Outcomes[0].Err != nil || a.Outcomes[1].Err == nil || a.Outcomes[1].HTTPCode != 404 || a.Outcomes[1].Message != "Not found" {
 		t.Errorf("outcomes %+v", a.Outcomes)
 	}
 }
@@ -811,13 +811,13 @@ func TestDelfragaWithoutHTTPCode(t *testing.T) {
 		t.Errorf("err = %v, want ErrDelfraga for Q's TIMEOUT", err)
 	}
 	type short struct {
-		Producent  string
-		HTTPStatus int
-		Failed     bool
+		Producent string
+		HTTPCode  int
+		Failed    bool
 	}
 	var got []short
 	for _, o := range a.Outcomes {
-		got = append(got, short{o.Producent, o.HTTPStatus, o.Err != nil})
+		got = append(got, short{o.Producent, o.HTTPCode, o.Err != nil})
 	}
 	want := []short{{"P", 200, false}, {"Q", 0, true}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -999,8 +999,8 @@ func TestForwardingPartLeftOut(t *testing.T) {
 func TestDefaultTransportIsSharedAndPooled(t *testing.T) {
 	a, b := newClient(t, "https://a.invalid/x", nil), newClient(t, "https://b.invalid/x", &Options{HTTPClient: &http.Client{}})
 	for _, c := range []*Client{a, b} {
-		if c.http.Transport != (keepIdle{DefaultTransport()}) {
-			t.Errorf("client transport = %#v, want DefaultTransport behind keepIdle", c.http.Transport)
+		if c.http.Transport != (keepIdle{sharedTransport()}) {
+			t.Errorf("client transport = %#v, want the shared transport behind keepIdle", c.http.Transport)
 		}
 	}
 	if tr := DefaultTransport(); tr.MaxIdleConnsPerHost < DefaultIdleConnsPerHost || (tr.MaxIdleConns != 0 && tr.MaxIdleConns < tr.MaxIdleConnsPerHost) || tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
@@ -1236,8 +1236,8 @@ func TestNetworkShapes(t *testing.T) {
 				t.Errorf("err = %v: a transport failure read as a malformed answer", err)
 			}
 			o := a.Outcomes[0]
-			if len(a.Events) != tt.wantEvents || o.Attempts != tt.wantAttempts || o.HTTPStatus != tt.wantStatus {
-				t.Errorf("%d events, %d attempts, status %d; want %d, %d, %d", len(a.Events), o.Attempts, o.HTTPStatus, tt.wantEvents, tt.wantAttempts, tt.wantStatus)
+			if len(a.Events) != tt.wantEvents || o.Attempts != tt.wantAttempts || o.HTTPCode != tt.wantStatus {
+				t.Errorf("%d events, %d attempts, status %d; want %d, %d, %d", len(a.Events), o.Attempts, o.HTTPCode, tt.wantEvents, tt.wantAttempts, tt.wantStatus)
 			}
 		})
 	}

@@ -62,7 +62,7 @@ type wireEvent struct {
 	Sprak             string                      `json:"sprak"`
 	SprakA            string                      `json:"språk"`
 	Producent         string                      `json:"producent"`
-	Tidpunkt          string                      `json:"tidpunkt"`
+	Tidpunkt          looseText                   `json:"tidpunkt"`
 	Typ               minaarenden.Kundhandelsetyp `json:"kundhandelseTyp"`
 	TypA              minaarenden.Kundhandelsetyp `json:"kundhändelseTyp"`
 	Kategori          string                      `json:"kundhandelsekategori"`
@@ -259,10 +259,14 @@ func (w *wireEvent) event(zone *time.Location, version minaarenden.Version) (min
 		k.KraverKundatgard = k.KraverKundatgard || kundatgard
 		k.Klart = k.Klart || klart
 	}
-	if w.Tidpunkt == "" {
+	if w.Tidpunkt.bad != "" {
+		return k, fmt.Errorf("kundhändelse %q: tidpunkt is %s, want date-time text such as 2025-08-12T14:03:55Z", redact(k.KundhandelseID), w.Tidpunkt.bad)
+	}
+	if w.Tidpunkt.s == "" {
 		return k, fmt.Errorf("kundhändelse %q has no tidpunkt", redact(k.KundhandelseID))
 	}
-	t, err := minaarenden.ParseTidpunkt(w.Tidpunkt, zone)
+	// A number (epoch milliseconds) is kept as written for ParseTidpunkt to name.
+	t, err := minaarenden.ParseTidpunkt(w.Tidpunkt.s, zone)
 	if err != nil {
 		return k, fmt.Errorf("kundhändelse %q: %w", redact(k.KundhandelseID), err)
 	}

@@ -128,7 +128,7 @@
 // nor anything once the context is done, and a wait that would pass the
 // context's deadline fails at once (ErrRetryBeyondDeadline). Every failure
 // is a *Error carrying the
-// endpoint (no query string), status, the producer's message or RFC 7807
+// endpoint (no query string), status, the producer's message or RFC 9457
 // problem, attempts and correlation id; it unwraps to the cause, so
 // errors.Is(err, context.DeadlineExceeded) works.
 //
@@ -150,7 +150,9 @@
 // with the keys producer, attempt, status, duration and correlation_id, and
 // never carry a URL query, a body or an identifier; producer messages are
 // masked of anything that looks like a personnummer before they reach a
-// *Error. The client does not follow a redirect to another origin, and the
-// credential helpers (APIKey, BearerToken) only ever send to the origin a
-// request chain started at.
+// *Error. The client does not follow a redirect to another origin (an
+// https endpoint redirecting to http is one), and the credential helpers
+// (APIKey, BearerToken) only ever send to the origin a request chain
+// started at. New refuses a plain http:// URL to anything but loopback
+// unless Options.AllowInsecureHTTP says the network in between is trusted.
 package client

@@ -48,6 +48,9 @@ var (
 	// ErrUnexpectedStatus: a status the dialect never answers with on
 	// success (anything but 200, and 206 for the forwarding service).
 	ErrUnexpectedStatus = errors.New("unexpected HTTP status")
+	// ErrNotConfigured: the Client is a zero Client{} or a nil *Client;
+	// build one with New. Nothing is sent.
+	ErrNotConfigured = errors.New("the Client is not configured: build it with client.New")
 )
 
 // Error is how a request to one endpoint failed: a transport error, an HTTP
@@ -57,18 +60,19 @@ var (
 //
 // Its text never holds a query string, a request body or an identifier:
 // Message and Problem are cleaned of digit runs that could be a
-// personnummer before they are stored.
+// personnummer before they are stored, and Producent, which the forwarding
+// service may write, when it is printed.
 type Error struct {
 	// Endpoint is the URL asked, without query string or credentials.
 	Endpoint string
 	// Producent is Options.Name, or the delfråga's producer.
 	Producent string
-	// Status is the final HTTP status (a delfråga's httpCode), 0 when no
+	// HTTPCode is the final HTTP status (a delfråga's httpCode), 0 when no
 	// response arrived.
-	Status int
+	HTTPCode int
 	// Message is the producer's {"message"}, or the problem's detail/title.
 	Message string
-	// Problem is the RFC 7807 problem document, when the error came as one.
+	// Problem is the RFC 9457 problem document, when the error came as one.
 	Problem *Problem
 	// Attempts counts HTTP attempts, retries included.
 	Attempts int
@@ -82,21 +86,25 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("client: ")
-	if e.Producent != "" {
-		b.WriteString(e.Producent)
+	b.WriteString("client")
+	part := func(format string, a ...any) {
 		b.WriteString(": ")
+		fmt.Fprintf(&b, format, a...)
 	}
-	b.WriteString(e.Endpoint)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	if e.Producent != "" {
+		part("%s", redact(e.Producent)) // a delfråga's producent is the service's text
+	}
+	if e.Endpoint != "" {
+		part("%s", e.Endpoint)
+	}
+	if e.HTTPCode != 0 {
+		part("HTTP %d", e.HTTPCode)
 	}
 	if e.Message != "" {
-		fmt.Fprintf(&b, ": %q", e.Message)
+		part("%q", e.Message)
 	}
 	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		part("%s", e.Err)
 	}
 	fmt.Fprintf(&b, " (attempts: %d", e.Attempts)
 	if e.CorrelationID != "" {
@@ -108,7 +116,8 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Problem is an RFC 7807 problem document (application/problem+json).
+// Problem is an RFC 9457 problem document (application/problem+json), the
+// form RFC 7807 defined and RFC 9457 keeps.
 type Problem struct {
 	Type     string `json:"type,omitempty"`
 	Title    string `json:"title,omitempty"`

@@ -66,7 +66,7 @@ func ExampleClient_Query() {
 		fmt.Println("asked about:", e.Part)
 	}
 	for _, o := range answer.Outcomes {
-		fmt.Printf("%s: HTTP %d, %d event(s), %d attempt(s)\n", o.Producent, o.HTTPStatus, o.Events, o.Attempts)
+		fmt.Printf("%s: HTTP %d, %d event(s), %d attempt(s)\n", o.Producent, o.HTTPCode, o.Events, o.Attempts)
 	}
 	// Output:
 	// version: 6.0
@@ -91,7 +91,7 @@ func ExampleError() {
 	}}})
 	var e *client.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.Producent, e.Status, e.Attempts, e.Message)
+		fmt.Println(e.Producent, e.HTTPCode, e.Attempts, e.Message)
 	}
 	// Output:
 	// Bolagsverket 404 1 Not found: kund ************ saknas
@@ -147,8 +147,8 @@ func ExampleMTLS() {
 	if err != nil {
 		return // the files are the caller's
 	}
-	roots := x509.NewCertPool()             // the producer's CA
-	tr := client.DefaultTransport().Clone() // the fan-out tuning, with TLS of its own
+	roots := x509.NewCertPool()     // the producer's CA
+	tr := client.DefaultTransport() // the fan-out tuning, in a transport of its own
 	tr.TLSClientConfig = client.MTLS(cert, roots)
 	c, err := client.New("https://kundhandelser.example.se/api", &client.Options{Transport: tr})
 	if err != nil {

@@ -207,9 +207,9 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		o := p.outcome(outcomeKey{d.Producent, idx}, part)
 		o.Attempts += ex.attempts
 		if o.Err == nil {
-			o.HTTPStatus, o.Status = d.HTTPCode, d.Status
-			if o.HTTPStatus == 0 && !delfragaFailed(d) {
-				o.HTTPStatus = ex.status // the service gave no code of its own
+			o.HTTPCode, o.Status = d.HTTPCode, d.Status
+			if o.HTTPCode == 0 && !delfragaFailed(d) {
+				o.HTTPCode = ex.status // the service gave no code of its own
 			}
 		}
 		if t := totals[idx]; t != nil {
@@ -224,13 +224,13 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			failedHere = true
 			if o.Err == nil {
 				msg := redact(d.Message)
-				o.Message, o.HTTPStatus, o.Status = msg, d.HTTPCode, d.Status
+				o.Message, o.HTTPCode, o.Status = msg, d.HTTPCode, d.Status
 				cause := ErrDelfraga
 				if d.Status != "" {
 					// The standard publishes no status but OK: name the one given.
 					cause = fmt.Errorf("%w: status %q", ErrDelfraga, redact(d.Status))
 				}
-				e := &Error{Endpoint: p.c.endpoint, Producent: d.Producent, Status: d.HTTPCode, Message: msg,
+				e := &Error{Endpoint: p.c.endpoint, Producent: d.Producent, HTTPCode: d.HTTPCode, Message: msg,
 					Attempts: ex.attempts, CorrelationID: p.corr, Err: cause}
 				o.Err = e
 				p.failures = append(p.failures, e)
@@ -244,7 +244,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		if !byDelfraga[idx] {
 			o := p.outcome(outcomeKey{p.c.name, idx}, parts[pos])
 			o.Attempts += ex.attempts
-			o.HTTPStatus = ex.status
+			o.HTTPCode = ex.status
 			o.Events += len(perPart[idx])
 			if t := totals[idx]; t != nil {
 				o.Total = *t
@@ -326,7 +326,7 @@ func (p *pager) failAll(pending []int, ex *exchange, err error) {
 	for _, idx := range pending {
 		o := p.outcome(outcomeKey{p.c.name, idx}, p.f.Parter[idx])
 		if ex != nil {
-			o.HTTPStatus = ex.status
+			o.HTTPCode = ex.status
 			o.Attempts += ex.attempts
 		}
 		if o.Err == nil {
@@ -355,7 +355,7 @@ func (p *pager) failParts(parts []int, err error) {
 		}
 		if !found {
 			o := p.outcome(outcomeKey{p.c.name, idx}, p.f.Parter[idx])
-			o.HTTPStatus, o.Attempts = p.status, p.attempts
+			o.HTTPCode, o.Attempts = p.status, p.attempts
 			o.Err, o.Message = err, errorMessage(err)
 		}
 	}
@@ -375,7 +375,7 @@ func (p *pager) finish(a *Answer) {
 		}
 		if !has {
 			o := p.outcome(outcomeKey{p.c.name, idx}, part)
-			o.HTTPStatus, o.Attempts = p.status, p.attempts
+			o.HTTPCode, o.Attempts = p.status, p.attempts
 		}
 	}
 	a.Outcomes = p.outcomes

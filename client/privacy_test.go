@@ -107,10 +107,64 @@ func TestNoPersonnummerInLogsOrErrors(t *testing.T) {
 // identifier.
 func TestOutcomeLogValue(t *testing.T) {
 	var logs bytes.Buffer
-	o := Outcome{Producent: "P", Part: kundPart(pnr), HTTPStatus: 404, Attempts: 1}
+	o := Outcome{Producent: "P", Part: kundPart(pnr), HTTPCode: 404, Attempts: 1}
 	a := &Answer{Endpoint: "https://p.invalid/kundhandelser", Outcomes: []Outcome{o}}
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("outcome", "outcome", o, "answer", a, "answer value", *a)
 	if s := logs.String(); strings.Contains(s, pnr[2:]) || !strings.Contains(s, `"status":404`) || !strings.Contains(s, `"failed":0`) {
 		t.Errorf("identifier leaked or outcome not logged: %s", s)
+	}
+}
+
+// TestCorrelationIDWithIdentifierRefused: the correlation id travels to
+// every producer as a header and into logs unmasked, so one that could be a
+// personnummer is refused before anything is sent, without being quoted.
+func TestCorrelationIDWithIdentifierRefused(t *testing.T) {
+	url, rec := serve(t, always(http.StatusOK, okEmpty))
+	c := newClient(t, url, nil)
+	f := minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr)}}
+	tests := []struct {
+		id string
+		ok bool
+	}{
+		{"3f2a9c1e-1234-4abc-9def-199003151231", true},
+		{"fraga-4711", true},
+		{"kund-199001012385", false},
+		{"kund-19900101-2385", false},
+		{"1990-01-01-2385", false},
+		{"batch-2025120712", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			before := len(rec.all())
+			_, err := c.Query(WithCorrelationID(t.Context(), tt.id), f)
+			if tt.ok {
+				if err != nil {
+					t.Errorf("Query: %v", err)
+				}
+				return
+			}
+			if err == nil || strings.Contains(err.Error(), tt.id) {
+				t.Errorf("Query: err = %v, want the id refused and not quoted", err)
+			}
+			if n := len(rec.all()) - before; n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+		})
+	}
+}
+
+// TestDelfragaProducentMasked: the forwarding service writes a delfråga's
+// producent; an identifier there is masked in the *Error's text and the
+// outcome's log value, and a huge one is cut.
+func TestDelfragaProducentMasked(t *testing.T) {
+	for _, producent := range []string{"Kommun 199001012385", "Kommun " + strings.Repeat("x", 1<<16)} {
+		e := &Error{Endpoint: "https://fwd.example.se/kundhandelseFragaSynkron", Producent: producent, HTTPCode: 500, Err: ErrDelfraga}
+		var logs bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logs, nil)).Info("outcome", "o", Outcome{Producent: producent, Err: e})
+		for _, text := range []string{e.Error(), logs.String()} {
+			if strings.Contains(text, "1990") || len(text) > 2000 {
+				t.Errorf("leaks the number or is %d bytes long: %.200s", len(text), text)
+			}
+		}
 	}
 }

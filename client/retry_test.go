@@ -102,7 +102,7 @@ func TestRetriedStatuses(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Query: %v", err)
 				}
-				if ft.calls() != 3 || a.Outcomes[0].Attempts != 3 || a.Outcomes[0].HTTPStatus != 200 {
+				if ft.calls() != 3 || a.Outcomes[0].Attempts != 3 || a.Outcomes[0].HTTPCode != 200 {
 					t.Errorf("%d calls, outcome %+v; want 3 attempts ending in 200", ft.calls(), a.Outcomes[0])
 				}
 				// Jittered exponential backoff: half to all of 100ms, then of 200ms.
@@ -127,7 +127,7 @@ func TestNotRetriedStatuses(t *testing.T) {
 				c := newClient(t, "https://p.invalid"+base, &Options{Transport: ft})
 				_, err := c.Query(t.Context(), oneKund)
 				var e *Error
-				if !errors.As(err, &e) || e.Status != code || e.Attempts != 1 || e.Message != http.StatusText(code) {
+				if !errors.As(err, &e) || e.HTTPCode != code || e.Attempts != 1 || e.Message != http.StatusText(code) {
 					t.Errorf("err = %v, want a *Error with %d after 1 attempt and the message", err, code)
 				}
 				if ft.calls() != 1 {
@@ -144,7 +144,7 @@ func TestRetriesExhausted(t *testing.T) {
 		c := newClient(t, "https://p.invalid"+base, &Options{Transport: ft, Retry: RetryPolicy{MaxAttempts: 4}})
 		_, err := c.Query(t.Context(), oneKund)
 		var e *Error
-		if !errors.As(err, &e) || e.Status != 503 || e.Attempts != 4 || e.Message != "Service Unavailable" {
+		if !errors.As(err, &e) || e.HTTPCode != 503 || e.Attempts != 4 || e.Message != "Service Unavailable" {
 			t.Errorf("err = %v, want 503 after 4 attempts with the producer's message", err)
 		}
 	})
@@ -214,7 +214,7 @@ func TestRetryBeyondDeadlineFailsFast(t *testing.T) {
 			t.Errorf("err = %v, want ErrRetryBeyondDeadline matching context.DeadlineExceeded", err)
 		}
 		var e *Error
-		if !errors.As(err, &e) || e.Status != 503 || e.Attempts != 1 || e.Message != "Service unavailable: try later" {
+		if !errors.As(err, &e) || e.HTTPCode != 503 || e.Attempts != 1 || e.Message != "Service unavailable: try later" {
 			t.Errorf("err = %#v, want the 503, 1 attempt and the producer's message kept", e)
 		}
 	})
@@ -235,7 +235,7 @@ func TestCancelMidBackoff(t *testing.T) {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
 		var e *Error
-		if !errors.As(err, &e) || e.Attempts != 1 || e.Status != 503 {
+		if !errors.As(err, &e) || e.Attempts != 1 || e.HTTPCode != 503 {
 			t.Errorf("err = %#v, want a *Error after 1 attempt, with the 503 it got", e)
 		}
 		synctest.Wait()

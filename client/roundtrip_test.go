@@ -115,7 +115,7 @@ func TestRoundTripFaults(t *testing.T) {
 		fault clienttest.Fault
 		check func(t *testing.T, a *client.Answer, err error)
 	}{
-		{"503 twice then answers", clienttest.Fault{Status: 503, RetryAfter: "0", Times: 2}, func(t *testing.T, a *client.Answer, err error) {
+		{"503 twice then answers", clienttest.Fault{HTTPCode: 503, RetryAfter: "0", Times: 2}, func(t *testing.T, a *client.Answer, err error) {
 			if err != nil || a.Outcomes[0].Attempts != 3 || len(a.Events) != 3 {
 				t.Errorf("err %v, outcome %+v", err, a.Outcomes[0])
 			}
@@ -146,12 +146,12 @@ func TestRoundTripFaults(t *testing.T) {
 			}
 		}},
 		{"connection reset mid-answer, always", clienttest.Fault{ResetMidBody: true}, func(t *testing.T, a *client.Answer, err error) {
-			if err == nil || a.Outcomes[0].Attempts != 3 || a.Outcomes[0].HTTPStatus != 200 {
+			if err == nil || a.Outcomes[0].Attempts != 3 || a.Outcomes[0].HTTPCode != 200 {
 				t.Errorf("err %v, outcome %+v; want a failure after 3 attempts", err, a.Outcomes[0])
 			}
 		}},
-		{"problem", clienttest.Fault{Status: 400, Problem: true, Message: "kund saknas"}, func(t *testing.T, a *client.Answer, err error) {
-			if a.Outcomes[0].HTTPStatus != 400 || a.Outcomes[0].Attempts != 1 || a.Outcomes[0].Message == "" {
+		{"problem", clienttest.Fault{HTTPCode: 400, Problem: true, Message: "kund saknas"}, func(t *testing.T, a *client.Answer, err error) {
+			if a.Outcomes[0].HTTPCode != 400 || a.Outcomes[0].Attempts != 1 || a.Outcomes[0].Message == "" {
 				t.Errorf("outcome %+v, want a 400 with the problem's text after one attempt", a.Outcomes[0])
 			}
 		}},

@@ -150,27 +150,42 @@ func retryableError(err error) bool {
 	return true
 }
 
-// DefaultIdleConnsPerHost is how many idle connections DefaultTransport
-// keeps per host: enough for a fan-out of that many concurrent questions
-// (and their hedges) to one host — the forwarding service, or a kommun
-// platform serving many kommuner — to reuse connections in steady load.
+// DefaultIdleConnsPerHost is how many idle connections the default
+// transport keeps per host: enough for a fan-out of that many concurrent
+// questions (and their hedges) to one host — the forwarding service, or a
+// kommun platform serving many kommuner — to reuse connections in steady
+// load.
 const DefaultIdleConnsPerHost = 256
 
-// DefaultTransport returns the process-wide transport every Client uses when
-// Options give neither Transport nor an HTTPClient with one: a clone of
-// http.DefaultTransport (proxy from the environment, TLS verification on,
-// HTTP/2) that keeps DefaultIdleConnsPerHost idle connections per host
-// instead of two, so steady load does not dial anew. Sharing it shares one
-// pool across clients; a client that needs its own TLS settings (MTLS)
-// clones it.
-func DefaultTransport() *http.Transport { return defaultTransport() }
+// DefaultTransport returns a new transport tuned as the one every Client
+// shares when Options give neither Transport nor an HTTPClient with one: a
+// clone of http.DefaultTransport (proxy from the environment, TLS
+// verification on, HTTP/2) that keeps DefaultIdleConnsPerHost idle
+// connections per host instead of two, so steady load does not dial anew.
+//
+// Each call returns a transport of its own, with a pool of its own: change
+// it freely (TLS settings for MTLS, a proxy) without changing what other
+// clients use. The shared one is not handed out, so no caller can change
+// every client's transport by accident; it is what clients get by leaving
+// Options.Transport nil, and what APIKey and BearerToken use over a nil
+// next. CloseIdleConnections closes its idle connections.
+func DefaultTransport() *http.Transport { return newTransport() }
 
-var defaultTransport = sync.OnceValue(func() *http.Transport {
+func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0 // no global cap: one busy host must not evict another's
 	t.MaxIdleConnsPerHost = DefaultIdleConnsPerHost
 	return t
-})
+}
+
+// sharedTransport is the transport clients share by default, so one pool of
+// connections serves every client of the process.
+var sharedTransport = sync.OnceValue(newTransport)
+
+// CloseIdleConnections closes the idle connections of the transport clients
+// share by default. A batch job that is done, or that counts goroutines to
+// find leaks, calls it: idle connections keep goroutines alive.
+func CloseIdleConnections() { sharedTransport().CloseIdleConnections() }
 
 // keepIdle hides the shared transport's CloseIdleConnections: go-retryablehttp
 // calls it on every failed request, which would drop the pooled
@@ -188,7 +203,7 @@ func newHTTPClient(base *http.Client, rt http.RoundTripper) *http.Client {
 		rt = c.Transport
 	}
 	if rt == nil {
-		rt = DefaultTransport()
+		rt = sharedTransport()
 	}
 	c.Transport = keepIdle{rt}
 	next := c.CheckRedirect
@@ -416,37 +431,61 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 
 // utf8Body returns body as UTF-8. JSON is UTF-8 (RFC 8259), and a body that
 // is valid UTF-8 is taken as such whatever charset its Content-Type claims.
-// A body that is not is read as Windows-1252 when labelled so or as
-// ISO-8859-1 (older Swedish systems write å, ä and ö as single bytes, and
-// a Windows one labelled ISO-8859-1 writes ’ and € in 0x80–0x9F, as the
-// WHATWG Encoding standard reads that label too), and refused by name
-// otherwise, rather than decoded into replacement characters.
+// A body that is not is read as Windows-1252 when its charset is any label
+// the WHATWG Encoding standard gives that encoding — ISO-8859-1, latin1
+// and US-ASCII among them (older Swedish systems write å, ä and ö as single
+// bytes, and a Windows one labelled ISO-8859-1 writes ’ and € in
+// 0x80–0x9F) — and refused by name otherwise, rather than decoded into
+// replacement characters.
 func utf8Body(body []byte, contentType string) ([]byte, error) {
 	if utf8.Valid(body) {
 		return body, nil
 	}
-	_, params, _ := mime.ParseMediaType(contentType)
-	switch cs := strings.ToLower(params["charset"]); cs {
-	case "iso-8859-1", "latin1", "iso_8859-1", "l1", "windows-1252", "cp1252", "x-cp1252":
-		out := make([]byte, 0, len(body)+len(body)/8)
-		for _, b := range body {
-			r := rune(b)
-			if b >= 0x80 && b < 0xA0 {
-				r = cp1252[b-0x80]
-			}
-			out = utf8.AppendRune(out, r)
-		}
-		return out, nil
-	default:
+	// The standard's "get an encoding": ASCII whitespace trimmed, case folded.
+	cs := strings.ToLower(strings.Trim(charset(contentType), "\t\n\f\r "))
+	if !windows1252Labels[cs] {
 		if cs == "" {
 			cs = "none given"
 		}
 		cs = redact(cs) // before the cut, which could leave digits too few to mask
 		if len(cs) > 32 {
-			cs = cs[:32]
+			cs = strings.ToValidUTF8(cs[:32], "")
 		}
 		return nil, &answerError{err: fmt.Errorf("%w: the body is not UTF-8 (charset %s)", ErrMalformedAnswer, cs)}
 	}
+	out := make([]byte, 0, len(body)+len(body)/8)
+	for _, b := range body {
+		r := rune(b)
+		if b >= 0x80 && b < 0xA0 {
+			r = cp1252[b-0x80]
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out, nil
+}
+
+// charset returns the charset parameter of a Content-Type. A label with a
+// character MIME reserves, unquoted (charset=iso_8859-1:1987), fails
+// mime.ParseMediaType; it is then read as browsers read it.
+func charset(contentType string) string {
+	if _, params, err := mime.ParseMediaType(contentType); err == nil {
+		return params["charset"]
+	}
+	for _, p := range strings.Split(contentType, ";")[1:] {
+		if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(strings.TrimSpace(k), "charset") {
+			return strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return ""
+}
+
+// windows1252Labels are the labels of windows-1252 in the WHATWG Encoding
+// standard (https://encoding.spec.whatwg.org/#names-and-labels), lower case.
+var windows1252Labels = map[string]bool{
+	"ansi_x3.4-1968": true, "ascii": true, "cp1252": true, "cp819": true, "csisolatin1": true,
+	"ibm819": true, "iso-8859-1": true, "iso-ir-100": true, "iso8859-1": true, "iso88591": true,
+	"iso_8859-1": true, "iso_8859-1:1987": true, "l1": true, "latin1": true, "us-ascii": true,
+	"windows-1252": true, "x-cp1252": true,
 }
 
 // cp1252 is what Windows-1252 puts in 0x80–0x9F; the five bytes it leaves
@@ -524,7 +563,7 @@ func keepErrorBody(resp *http.Response, err error, _ int) (*http.Response, error
 }
 
 // readProblem reads an error body: the standard's {"message"} or an RFC
-// 7807 problem. Any other body is ignored: it may be a gateway's HTML page,
+// 9457 problem. Any other body is ignored: it may be a gateway's HTML page,
 // and nothing from it is worth a log line.
 func readProblem(resp *http.Response) (string, *Problem) {
 	mt := mediaType(resp)
@@ -581,5 +620,5 @@ func (c *Client) unreadable(ctx context.Context, ex *exchange, corr string, err 
 }
 
 func (c *Client) newError(status, attempts int, corr string, err error) *Error {
-	return &Error{Endpoint: c.endpoint, Producent: c.name, Status: status, Attempts: attempts, CorrelationID: corr, Err: err}
+	return &Error{Endpoint: c.endpoint, Producent: c.name, HTTPCode: status, Attempts: attempts, CorrelationID: corr, Err: err}
 }

@@ -101,7 +101,7 @@ func perEvent(b *testing.B, n int, run func()) {
 func BenchmarkPlace(b *testing.B) {
 	c := rulesCatalog(b)
 	events := benchEvents(b, c, 100_000)
-	opts := &flow.Options{Expected: []flow.Expected{{Typ: "X.TVA"}}}
+	opts := &flow.Options{Expected: []flow.Expected{{Typ: "X.TVA"}}, Answered: []string{"Xverket"}}
 	b.ReportAllocs()
 	perEvent(b, len(events), func() {
 		if got := flow.Place(c, events, opts); len(got) != 10_001 {
@@ -130,7 +130,7 @@ func BenchmarkDecode(b *testing.B) {
 // events, four expected cases.
 func BenchmarkPlacePia(b *testing.B) {
 	c, events := piaCatalog(b), piaEvents(b)
-	opts := &flow.Options{Expected: piaExpected}
+	opts := &flow.Options{Expected: piaExpected, Answered: piaAnswered}
 	b.ReportAllocs()
 	for b.Loop() {
 		flow.Place(c, events, opts)

@@ -7,7 +7,7 @@
 // Its input is events from any source (package client for one producer,
 // aggregate for many) and a catalog; it does no I/O.
 //
-// # Rules (design.md §6.2)
+// # Rules
 //
 //  1. Instance key: producent + producentärendetyp (the first two segments
 //     of kundhandelseTyp) + reference, where the reference is
@@ -20,8 +20,9 @@
 //  2. Graph: the producer's slice of the type's flow, or the union.
 //  3. Status from the latest event: klart (klart flag or end node), else
 //     vantar_pa_kund (kundåtgärd flag or node), else pagaende. An expected
-//     type without events is ej_paborjad, or okand when its producer did
-//     not answer.
+//     type without events is ej_paborjad when its producer answered
+//     (Options.Answered), else okand: never "not started" for a producer
+//     that was skipped, failed, or not asked at all.
 //  4. Bollen: klart → ingen, vantar_pa_kund → kund, pagaende → producent,
 //     ej_paborjad → kund, okand → ingen.
 //  5. Steg: every node in catalog order as current, done, skipped, expected
@@ -32,7 +33,7 @@
 //     skipped_steps, after_end, flag_mismatch; no event is ever dropped.
 //  8. The same events in any order give byte-identical output.
 //
-// # Choices where the design is silent
+// # Choices where the standard is silent
 //
 //   - Instances come ordered by Typ, Producent, Referens, then the instant
 //     of their first event.
@@ -54,14 +55,18 @@
 //     an instance of its own under the type as given (unknown_type).
 //   - Expected "TYPE" is met by an instance of the type from any producer,
 //     also the not-started one a "TYPE@Producent" gets, whatever the order
-//     they are listed in; "TYPE@Producent" only by one from that producer. Without events,
-//     "TYPE" gets the type's only producent, or "" and the union flow when
-//     the catalog lists several; it is okand when any of the type's
-//     producenter is unanswered (any producer at all, if the catalog lists
-//     none or lacks the type — the SDK cannot rule them out). An expected
-//     type the catalog lacks carries an unknown_type anomaly with no
-//     kundhandelseId. Nasta is empty for a case that has not started;
-//     aterstar[0] is where it starts.
+//     they are listed in; "TYPE@Producent" only by one from that producer.
+//     Without events, "TYPE" gets the type's only producent, or "" and the
+//     union flow when the catalog lists several. It is ej_paborjad only
+//     when every producer the catalog lists for the type answered: the
+//     case could be at any of them, and one that was not heard may have it
+//     (name the producer, "TYPE@Producent", to judge one alone). A type the
+//     catalog lacks, or lists no producer for, is okand, as no one can be
+//     said to have been asked; it carries an unknown_type anomaly with no
+//     kundhandelseId, as does an entry that is no producentärendetyp at
+//     all (a step id, lower case: Options.Validate refuses those). Nasta is
+//     empty for a case that has not started; aterstar[0] is where it
+//     starts.
 //   - For an unknown type, status comes from the flags and instances are
 //     split by key only.
 //
@@ -69,11 +74,12 @@
 //
 //	c, err := sample.Catalog() // or catalog.Load("my-catalog")
 //	if err != nil { … }
-//	var events []minaarenden.Kundhandelse // from client or aggregate
-//	ex, _ := flow.ParseExpected("KOMMUN.BYGGLOV@Värmdö kommun")
-//	for _, in := range flow.Place(c, events, &flow.Options{
-//		Expected:   []flow.Expected{ex},
-//		Unanswered: []string{"Bolagsverket"}, // its query failed
+//	var res *aggregate.Result // from aggregate.Aggregator.Run
+//	ex, err := flow.ParseExpected("KOMMUN.BYGGLOV@Värmdö kommun") // refuses a step id or an identifier
+//	if err != nil { … }
+//	for _, in := range flow.Place(c, res.Events, &flow.Options{
+//		Expected: []flow.Expected{ex},
+//		Answered: res.Answered(), // who was heard: anyone else's expected case is okand
 //	}) {
 //		fmt.Println(in.Typ, in.Producent, in.Status, in.Bollen, in.Aterstar)
 //		if typ, ok := c.Type(in.Typ); ok { // draw the case on the flow Place walked

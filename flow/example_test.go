@@ -37,7 +37,10 @@ func Example() {
 		}
 		expected = append(expected, ex)
 	}
-	for _, in := range flow.Place(c, events, &flow.Options{Expected: expected}) {
+	// Every producer answered (aggregate.Result.Answered says so after a
+	// question), so a case without events has not started.
+	answered := []string{"Bolagsverket", "PRV", "Skatteverket", "Stockholms stad"}
+	for _, in := range flow.Place(c, events, &flow.Options{Expected: expected, Answered: answered}) {
 		fmt.Printf("%-22s %-15s %-14s %-9s %v\n", in.Typ, in.Producent, in.Status, in.Bollen, in.Aterstar)
 	}
 	// Output:
@@ -47,8 +50,9 @@ func Example() {
 	// SKV.ARBETSGIVARE       Skatteverket    klart          ingen     []
 }
 
-// A producer that did not answer: its expected case is okand, never
-// ej_paborjad.
+// A producer that did not answer, or was never asked: its expected case is
+// okand, never ej_paborjad. Only the producers in Answered can have a case
+// that has not started.
 func ExamplePlace_unanswered() {
 	c, err := catalog.Load("../catalog/sample")
 	if err != nil {
@@ -56,12 +60,15 @@ func ExamplePlace_unanswered() {
 		return
 	}
 	got := flow.Place(c, nil, &flow.Options{
-		Expected:   []flow.Expected{{Typ: "BV.VERKLIG_HUVUDMAN"}},
-		Unanswered: []string{"Bolagsverket"},
+		Expected: []flow.Expected{{Typ: "BV.VERKLIG_HUVUDMAN"}, {Typ: "SKV.ARBETSGIVARE"}},
+		Answered: []string{"Skatteverket"}, // Bolagsverket failed, or no source asked it
 	})
-	fmt.Println(got[0].Typ, got[0].Status, got[0].Bollen)
+	for _, in := range got {
+		fmt.Println(in.Typ, in.Status, in.Bollen)
+	}
 	// Output:
 	// BV.VERKLIG_HUVUDMAN okand ingen
+	// SKV.ARBETSGIVARE ej_paborjad kund
 }
 
 // Draw one case on its flow, as the README's picture of Pia's trademark

@@ -2,8 +2,12 @@ package flow
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aterkoppling/minaarenden"
 )
@@ -96,7 +100,7 @@ type Avvikelse struct {
 
 // Instance is one producentärende: one case of one type at one producer.
 // Its JSON form is the arenden item of the foretagstjanst -json contract
-// (design.md §7); every slice encodes as [] when empty.
+// (see its package doc); every slice encodes as [] when empty.
 type Instance struct {
 	Typ       string `json:"typ"`       // producentärendetyp, "SKV.ARBETSGIVARE"
 	Producent string `json:"producent"` // the events' producent; for an expected type, as given or the type's only producent
@@ -165,36 +169,160 @@ func (e Expected) String() string {
 	return e.Typ + "@" + e.Producent
 }
 
-// ParseExpected reads "TYPE" or "TYPE@Producent". TYPE must be a whole
-// producentärendetyp, PRODUCENT.ARENDETYP; Producent is the producer's name
-// as events carry it ("Stockholms stad") and may contain spaces.
+// MaxProducentLen bounds a producer's name in an Expected, in bytes: the
+// longest Swedish authority or kommun name is well under it.
+const MaxProducentLen = 100
+
+// Validate checks that Typ is a whole producentärendetyp (PRODUCENT.ARENDETYP:
+// upper case, digits and _ in two dot-separated segments — not a step id,
+// not lower case) and that Producent, when given, is a plausible producer
+// name: valid UTF-8, printable, at most MaxProducentLen bytes. Neither may
+// look like a personal identity number (six digits or more, in any
+// script), and no error repeats one: Typ is quoted only when it does not,
+// Producent never.
+func (e Expected) Validate() error {
+	typ := shownTyp(e.Typ)
+	if err := minaarenden.Kundhandelsetyp(e.Typ).ValidatePrefix(); err != nil {
+		var te *minaarenden.TypError
+		if errors.As(err, &te) {
+			return fmt.Errorf("flow: expected type %s %s", typ, minaarenden.Redact(te.Reason))
+		}
+		return fmt.Errorf("flow: expected type %s is not a producentärendetyp (PRODUCENT.ARENDETYP)", typ)
+	}
+	if strings.Count(e.Typ, ".") != 1 {
+		return fmt.Errorf("flow: expected type %s is not a producentärendetyp (PRODUCENT.ARENDETYP)", typ)
+	}
+	if identifierLike(e.Typ) {
+		return fmt.Errorf("flow: expected type %s looks like an identity number, not a producentärendetyp", typ)
+	}
+	if e.Producent == "" {
+		return nil
+	}
+	if why := badProducent(e.Producent); why != "" {
+		return fmt.Errorf("flow: expected type %s: the producent after @ %s", typ, why)
+	}
+	return nil
+}
+
+// shownTyp quotes an expected type for an error, or says it is not shown
+// when it could be an identity number.
+func shownTyp(t string) string {
+	if identifierLike(t) {
+		return "(not shown)"
+	}
+	return strconv.Quote(t)
+}
+
+// identifierLike reports whether s holds six digits or more, together or
+// apart, in any script: a date of birth at least, and so personal data.
+// Producer names and types are words, so this is no loss.
+func identifierLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	return digits >= 6 || minaarenden.Redact(s) != s
+}
+
+// badProducent says what is wrong with a producer name, without repeating
+// it, or returns "".
+func badProducent(p string) string {
+	switch {
+	case len(p) > MaxProducentLen:
+		return fmt.Sprintf("is longer than %d bytes", MaxProducentLen)
+	case !utf8.ValidString(p):
+		return "is not valid UTF-8"
+	case strings.TrimSpace(p) != p:
+		return "has leading or trailing space"
+	}
+	for _, r := range p {
+		if !unicode.IsPrint(r) {
+			return "holds a control or non-printing character"
+		}
+	}
+	if identifierLike(p) {
+		return "looks like an identity number, not a producer's name"
+	}
+	return ""
+}
+
+// ParseExpected reads "TYPE" or "TYPE@Producent" and checks it as
+// Expected.Validate does. TYPE must be a whole producentärendetyp,
+// PRODUCENT.ARENDETYP; Producent is the producer's name as events carry it
+// ("Stockholms stad") and may contain spaces. An error never repeats the
+// producent and masks anything identifier-like in the type, so it is safe
+// to show to whoever typed it, and to log.
 func ParseExpected(s string) (Expected, error) {
 	typ, producent, hasAt := strings.Cut(strings.TrimSpace(s), "@")
 	e := Expected{Typ: strings.TrimSpace(typ), Producent: strings.TrimSpace(producent)}
-	if err := minaarenden.Kundhandelsetyp(e.Typ).ValidatePrefix(); err != nil {
-		return Expected{}, fmt.Errorf("flow: expected type %q: %w", s, err)
-	}
-	if strings.Count(e.Typ, ".") != 1 {
-		return Expected{}, fmt.Errorf("flow: expected type %q is not a producentärendetyp (PRODUCENT.ARENDETYP)", s)
-	}
 	if hasAt && e.Producent == "" {
-		return Expected{}, fmt.Errorf("flow: expected type %q names no producent after @", s)
+		return Expected{}, fmt.Errorf("flow: expected type %s names no producent after @", shownTyp(e.Typ))
+	}
+	if hasAt && strings.Contains(e.Producent, "@") {
+		return Expected{}, errors.New("flow: an expected type names one producent, after one @")
+	}
+	if err := e.Validate(); err != nil {
+		return Expected{}, err
 	}
 	return e, nil
 }
 
 // Options are Place's optional inputs; nil means none.
+//
+// Who answered decides between ej_paborjad and okand, so Place never says a
+// case has not started when its producer was not heard. A caller passes:
+//
+//   - after aggregate.Aggregator.Run about one kund (or any question whose
+//     events are placed together): Answered = Result.Answered();
+//   - when placing one part's events of a question about many parter (a
+//     batch job, a watcher): Answered = Result.AnsweredFor(part);
+//   - after asking one producer with package client: that producer's name
+//     when its answer was complete, else nothing.
+//
+// Expected without Answered makes every expected case without events
+// okand: "not started" is a claim only an answer can back.
 type Options struct {
 	// Expected are the types the customer is expected to go through; each
-	// one with no instance gets an ej_paborjad (or okand) instance.
+	// one with no instance gets an ej_paborjad or okand instance. Entries
+	// that fail Expected.Validate get an okand instance carrying an
+	// unknown_type anomaly that says so; call Validate first to refuse them.
 	Expected []Expected
-	// Unanswered are the producers (by producent name) whose query failed:
-	// their expected types become okand, never ej_paborjad.
-	Unanswered []string
+	// Answered are the producers (by producent name, as events carry it)
+	// that were asked and answered fully. An expected type without events
+	// is ej_paborjad only when its producer answered:
+	//
+	//   - "TYPE@Producent": when Producent is listed;
+	//   - "TYPE": when every producer the catalog lists for the type is
+	//     listed (it could be a case at any of them; name the producer to
+	//     judge one alone), and never for a type the catalog lacks or lists
+	//     no producer for, as no one can be said to have been asked.
+	//
+	// Otherwise it is okand. A producer skipped by routing or not
+	// configured at all is not in Answered, so its cases are okand too.
+	Answered []string
 }
 
-// States returns each step's state as the string catalog.Mermaid and
-// catalog.DOT draw, to picture the instance on its flow.
+// Validate reports every Expected entry that fails Expected.Validate,
+// naming its index. Place cannot fail, so callers that build Options from
+// input (flags, a request body, configuration) call Validate first; Place
+// still marks a bad entry with an anomaly rather than drop it.
+func (o *Options) Validate() error {
+	if o == nil {
+		return nil
+	}
+	var errs []error
+	for i, ex := range o.Expected {
+		if err := ex.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("flow: Options.Expected[%d]: %s", i, strings.TrimPrefix(err.Error(), "flow: ")))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// States returns each step's state as the string catalog.Mermaid,
+// catalog.DOT and catalog.SVG draw, to picture the instance on its flow.
 func (in *Instance) States() map[minaarenden.Kundhandelsetyp]string {
 	m := make(map[minaarenden.Kundhandelsetyp]string, len(in.Steg))
 	for _, s := range in.Steg {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/flow"
@@ -63,8 +65,8 @@ func FuzzPlace(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		events := fuzzEvents(data)
 		opts := &flow.Options{
-			Expected:   []flow.Expected{{Typ: "X.TVA"}, {Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}, {Typ: "Y.OKAND"}},
-			Unanswered: []string{"Yverket"},
+			Expected: []flow.Expected{{Typ: "X.TVA"}, {Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}, {Typ: "Y.OKAND"}},
+			Answered: []string{"Xverket", "Alfa kommun"},
 		}
 		got := flow.Place(c, events, opts)
 		seen := make([]int, len(events))
@@ -100,4 +102,45 @@ func FuzzPlace(f *testing.F) {
 			t.Fatalf("shuffled input changed the output:\n%s\n%s", want, again)
 		}
 	})
+}
+
+// FuzzParseExpected: whatever is typed after -expect, ParseExpected either
+// refuses it, with an error that never repeats the producent, or returns
+// an Expected that validates and reads back from its String.
+func FuzzParseExpected(f *testing.F) {
+	for _, s := range []string{"SKV.MOMS", "KOMMUN.BYGGLOV@Värmdö kommun", "SKV.MOMS@199003151231",
+		"SKV.MOMS@1990-03-15-1231", "skv.moms", "SKV.MOMS.DEKL", "A.B@\x1b[2J", "A.B@@", " A.B @ X "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ex, err := flow.ParseExpected(s)
+		if err != nil {
+			// A type or producent that could be an identity number is
+			// never repeated.
+			typ, producent, _ := strings.Cut(strings.TrimSpace(s), "@")
+			for _, part := range []string{strings.TrimSpace(typ), strings.TrimSpace(producent)} {
+				if manyDigits(part) && strings.Contains(err.Error(), part) {
+					t.Errorf("error %q repeats %q", err, part)
+				}
+			}
+			return
+		}
+		if err := ex.Validate(); err != nil {
+			t.Errorf("ParseExpected(%q) = %+v, which Validate refuses: %v", s, ex, err)
+		}
+		if back, err := flow.ParseExpected(ex.String()); err != nil || back != ex {
+			t.Errorf("String() = %q reads back as %+v, %v", ex.String(), back, err)
+		}
+	})
+}
+
+// manyDigits reports whether s holds six digits or more, in any script.
+func manyDigits(s string) bool {
+	n := 0
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n >= 6
 }

@@ -62,6 +62,9 @@ var piaExpected = []flow.Expected{
 	{Typ: "BV.VERKLIG_HUVUDMAN"}, {Typ: "SKV.ARBETSGIVARE"}, {Typ: "PRV.VARUMARKE"}, {Typ: "KOMMUN.FETTAVSKILJARE"},
 }
 
+// piaAnswered are the four producers of the worked example, all heard.
+var piaAnswered = []string{"Bolagsverket", "PRV", "Skatteverket", "Stockholms stad"}
+
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // ev builds an event minute minutes after t0, from Xverket (Alfa kommun for

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/aterkoppling/minaarenden/catalog"
+	"github.com/aterkoppling/minaarenden/internal/tooltest"
 )
 
 // TestPiaPictures draws each of Pia's cases on its producer's flow with
 // catalog's renderers: golden Mermaid and DOT, the DOT checked by Graphviz
-// where it is installed.
+// (skipped, after the goldens, where it is not installed).
 func TestPiaPictures(t *testing.T) {
 	c := piaCatalog(t)
 	for _, in := range placePia(t) {
@@ -36,14 +37,12 @@ func TestPiaPictures(t *testing.T) {
 			name := "pia." + strings.ToLower(in.Typ)
 			golden(t, name+".mmd", []byte(mermaid))
 			golden(t, name+".dot", []byte(dot))
-			if path, err := exec.LookPath("dot"); err == nil {
-				cmd := exec.Command(path, "-Tsvg")
-				cmd.Stdin = strings.NewReader(dot)
-				var stderr bytes.Buffer
-				cmd.Stderr = &stderr
-				if err := cmd.Run(); err != nil {
-					t.Errorf("dot rejects the picture: %v\n%s", err, stderr.String())
-				}
+			cmd := exec.Command(tooltest.Find(t, "apt-get install graphviz", "dot"), "-Tsvg")
+			cmd.Stdin = strings.NewReader(dot)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				t.Errorf("dot rejects the picture: %v\n%s", err, stderr.String())
 			}
 		})
 	}

@@ -9,15 +9,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
 )
 
-// Place sorts events into producentärende instances following the rules of
-// design.md §6.2 and returns them ordered by Typ, then Producent, then
-// Referens, then the instant of their first event (instances with the same
-// key, one opened after the other finished). Every event lands in exactly
+// Place sorts events into producentärende instances following the Rules of
+// the package documentation and returns them ordered by Typ, then
+// Producent, then Referens, then the instant of their first event
+// (instances with the same key, one opened after the other finished). Every event lands in exactly
 // one instance; events is not modified. c may be nil: every event is then of
 // an unknown type.
 func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options) []*Instance {
@@ -319,17 +320,16 @@ func otherScalar(raw []byte) bool {
 	return len(raw) > 0 && string(raw) != "null" && !bytes.ContainsAny(raw[:1], `"[{`)
 }
 
-// expect adds an instance for each expected type that has none (rule 3).
+// expect adds an instance for each expected type that has none (rule 3),
+// ej_paborjad when its producer answered and okand otherwise (see
+// Options.Answered).
 //
 // "TYPE" is satisfied by an instance of the type from any producer, and
-// "TYPE@Producent" only by one from that producer. An unsatisfied "TYPE" is
-// okand when any of the catalog's producenter of the type did not answer, or
-// — when the catalog lists none, or lacks the type — when any producer did
-// not answer: the SDK cannot tell it was not one of them.
+// "TYPE@Producent" only by one from that producer.
 func (p *placer) expect(opts *Options) {
-	unans := make(map[string]bool, len(opts.Unanswered))
-	for _, u := range opts.Unanswered {
-		unans[u] = true
+	answered := make(map[string]bool, len(opts.Answered))
+	for _, a := range opts.Answered {
+		answered[a] = true
 	}
 	// "TYPE@Producent" first: it also meets a "TYPE" for the same type, so
 	// the result does not depend on the order the caller listed them in.
@@ -341,36 +341,61 @@ func (p *placer) expect(opts *Options) {
 			continue
 		}
 		producent := ex.Producent
-		t := p.typ(ex.Typ)
-		status := EjPaborjad
+		invalid := ex.Validate()
+		var t *catalog.Producentarendetyp
+		if invalid == nil {
+			t = p.typ(ex.Typ)
+		}
+		status := Okand
 		switch {
+		case invalid != nil:
 		case producent != "":
-			if unans[producent] {
-				status = Okand
+			if answered[producent] {
+				status = EjPaborjad
 			}
 		case t != nil && len(t.Producenter) > 0:
-			for _, pr := range t.Producenter {
-				if unans[pr] {
-					status = Okand
-				}
+			if !slices.ContainsFunc(t.Producenter, func(pr string) bool { return !answered[pr] }) {
+				status = EjPaborjad
 			}
 			if len(t.Producenter) == 1 {
 				producent = t.Producenter[0]
 			}
-		case len(unans) > 0:
-			status = Okand
 		}
 		var pl *plan
 		if t != nil {
 			pl = p.plan(ex.Typ, producent)
 		}
-		b := p.newBuilder(ex.Typ, producent, "", pl)
+		typ := ex.Typ
+		if invalid != nil {
+			// It goes into the output: nothing identifier-like from it.
+			typ = maskDigits(typ)
+			if badProducent(producent) != "" {
+				producent = ""
+			}
+		}
+		b := p.newBuilder(typ, producent, "", pl)
 		b.notStarted = status
 		b.in.Events = []minaarenden.Kundhandelse{}
-		if t == nil {
+		switch {
+		case invalid != nil:
+			b.in.Avvikelser = []Avvikelse{{Kind: UnknownType, Detail: strings.TrimPrefix(invalid.Error(), "flow: ")}}
+		case t == nil:
 			b.in.Avvikelser = []Avvikelse{{Kind: UnknownType, Detail: fmt.Sprintf("expected producentärendetyp %q is not in the catalog", ex.Typ)}}
 		}
 	}
+}
+
+// maskDigits replaces every digit of an identifier-like s with '*'.
+func maskDigits(s string) string {
+	if !identifierLike(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return '*'
+		}
+		return r
+	}, s)
 }
 
 func (p *placer) satisfied(ex Expected) bool {

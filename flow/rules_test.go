@@ -448,26 +448,27 @@ func TestExpected(t *testing.T) {
 		opts   flow.Options
 		want   []inst
 	}{
-		{"ej_paborjad: the shortest start→end path is expected", nil,
+		{"ej_paborjad when its producer answered: the shortest start→end path is expected", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Answered: []string{"Xverket"}},
+			[]inst{{"X.MOMS", "Xverket", flow.EjPaborjad, flow.BollenKund, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
+		{"okand when no one is said to have answered", nil,
 			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}},
-			[]inst{{"X.MOMS", "Xverket", flow.EjPaborjad, flow.BollenKund, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
-		{"okand when its producer did not answer", nil,
-			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Unanswered: []string{"Xverket"}},
 			[]inst{{"X.MOMS", "Xverket", flow.Okand, flow.BollenIngen, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
-		{"ej_paborjad when only another producer did not answer", nil,
-			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Unanswered: []string{"Yverket"}},
-			[]inst{{"X.MOMS", "Xverket", flow.EjPaborjad, flow.BollenKund, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
-		{"events satisfy the expectation even if their producer later failed", []K{ev("d", 0, "X.MOMS.DEKL")},
-			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Unanswered: []string{"Xverket"}},
+		{"okand when only another producer answered (its own was skipped, failed or not configured)", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}, Answered: []string{"Yverket"}},
+			[]inst{{"X.MOMS", "Xverket", flow.Okand, flow.BollenIngen, typs("X.MOMS.DEKL", "X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
+		{"events satisfy the expectation even if their producer is not among Answered", []K{ev("d", 0, "X.MOMS.DEKL")},
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS"}}},
 			[]inst{{"X.MOMS", "Xverket", flow.Pagaende, flow.BollenProducent, typs("X.MOMS.BETALNING", "X.MOMS.BETALD"), []flow.AvvikelseKind{}}}},
 		{"TYPE@Producent of a shared type follows that producer's slice", beta,
-			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}, {Typ: "KOMMUN.BYGG", Producent: "Beta kommun"}}},
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}, {Typ: "KOMMUN.BYGG", Producent: "Beta kommun"}},
+				Answered: []string{"Alfa kommun", "Beta kommun"}},
 			[]inst{
 				{"KOMMUN.BYGG", "Alfa kommun", flow.EjPaborjad, flow.BollenKund, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
 				{"KOMMUN.BYGG", "Beta kommun", flow.Pagaende, flow.BollenProducent, typs("KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
 			}},
 		{"TYPE@Producent okand when that producer did not answer", beta,
-			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}}, Unanswered: []string{"Alfa kommun"}},
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}}, Answered: []string{"Beta kommun"}},
 			[]inst{
 				{"KOMMUN.BYGG", "Alfa kommun", flow.Okand, flow.BollenIngen, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
 				{"KOMMUN.BYGG", "Beta kommun", flow.Pagaende, flow.BollenProducent, typs("KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}},
@@ -475,18 +476,24 @@ func TestExpected(t *testing.T) {
 		{"TYPE of a shared type is met by any producer", beta,
 			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}}},
 			[]inst{{"KOMMUN.BYGG", "Beta kommun", flow.Pagaende, flow.BollenProducent, typs("KOMMUN.BYGG.REMISS", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}}}},
-		{"TYPE of a shared type without events: no producer, the union", nil,
-			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}, {Typ: "KOMMUN.BYGG"}}},
+		{"TYPE of a shared type without events, every producer answered: no producer, the union", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}, {Typ: "KOMMUN.BYGG"}}, Answered: []string{"Alfa kommun", "Beta kommun"}},
 			[]inst{{"KOMMUN.BYGG", "", flow.EjPaborjad, flow.BollenKund, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}}}},
-		{"TYPE of a shared type is okand when any of its producers did not answer", nil,
-			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}}, Unanswered: []string{"Beta kommun"}},
+		{"TYPE of a shared type is okand when one of its producers answered but not all", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "KOMMUN.BYGG"}}, Answered: []string{"Alfa kommun"}},
 			[]inst{{"KOMMUN.BYGG", "", flow.Okand, flow.BollenIngen, typs("KOMMUN.BYGG.ANSOKAN", "KOMMUN.BYGG.HANDL", "KOMMUN.BYGG.BESLUT"), []flow.AvvikelseKind{}}}},
-		{"a type the catalog lacks", nil,
-			flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}},
-			[]inst{{"Y.OKAND", "", flow.EjPaborjad, flow.BollenKund, typs(), []flow.AvvikelseKind{flow.UnknownType}}}},
-		{"a type the catalog lacks is okand when anyone did not answer", nil,
-			flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}, Unanswered: []string{"Yverket"}},
+		{"a type the catalog lacks is okand: no one can be said to have been asked", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "Y.OKAND"}}, Answered: []string{"Xverket", "Yverket"}},
 			[]inst{{"Y.OKAND", "", flow.Okand, flow.BollenIngen, typs(), []flow.AvvikelseKind{flow.UnknownType}}}},
+		{"a step id is not a producentärendetyp: okand, with an anomaly saying so", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "X.MOMS.DEKL"}}, Answered: []string{"Xverket"}},
+			[]inst{{"X.MOMS.DEKL", "", flow.Okand, flow.BollenIngen, typs(), []flow.AvvikelseKind{flow.UnknownType}}}},
+		{"an identifier given as an expected type is masked in the output", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "1990-03-15-1231", Producent: "199003151231"}}, Answered: []string{"Xverket"}},
+			[]inst{{"****-**-**-****", "", flow.Okand, flow.BollenIngen, typs(), []flow.AvvikelseKind{flow.UnknownType}}}},
+		{"a lower-case type is not a producentärendetyp", nil,
+			flow.Options{Expected: []flow.Expected{{Typ: "x.moms"}}, Answered: []string{"Xverket"}},
+			[]inst{{"x.moms", "", flow.Okand, flow.BollenIngen, typs(), []flow.AvvikelseKind{flow.UnknownType}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -511,7 +518,7 @@ func TestExpectedOrder(t *testing.T) {
 		{{Typ: "X.MOMS"}, {Typ: "X.MOMS", Producent: "Yverket"}},
 		{{Typ: "X.MOMS", Producent: "Yverket"}, {Typ: "X.MOMS"}},
 	} {
-		got := flow.Place(c, nil, &flow.Options{Expected: list})
+		got := flow.Place(c, nil, &flow.Options{Expected: list, Answered: []string{"Beta kommun", "Yverket"}})
 		if len(got) != 1 || got[0].Producent != list[0].Producent+list[1].Producent || got[0].Status != flow.EjPaborjad {
 			var sum []string
 			for _, in := range got {
@@ -553,6 +560,97 @@ func TestParseExpected(t *testing.T) {
 			}
 			if back, _ := flow.ParseExpected(got.String()); back != got {
 				t.Errorf("String() = %q does not read back", got.String())
+			}
+		})
+	}
+}
+
+// TestParseExpectedHostileProducent: the producent after @ is echoed into
+// -json, tables and API answers, so ParseExpected refuses what is no
+// producer's name, and its error never repeats an identifier typed there.
+func TestParseExpectedHostileProducent(t *testing.T) {
+	tests := []struct {
+		name, in, wantErr string
+	}{
+		{"personnummer", "SKV.MOMS@199003151231", "looks like an identity number"},
+		{"personnummer with hyphens", "SKV.MOMS@1990-03-15-1231", "looks like an identity number"},
+		{"personnummer with spaces", "SKV.MOMS@1990 03 15 1231", "looks like an identity number"},
+		{"short form with spaced separator", "SKV.MOMS@900315 - 1231", "looks like an identity number"},
+		{"full-width digits", "SKV.MOMS@１９９００３１５１２３１", "looks like an identity number"},
+		{"digits inside words", "SKV.MOMS@Kommun 19900315 1231", "looks like an identity number"},
+		{"ANSI escape", "SKV.MOMS@Skatte\x1b[2Jverket", "control or non-printing character"},
+		{"newline", "SKV.MOMS@Skatte\nverket", "control or non-printing character"},
+		{"bidi override", "SKV.MOMS@Skatte\u202everket", "control or non-printing character"},
+		{"too long", "SKV.MOMS@" + strings.Repeat("Å", flow.MaxProducentLen), "longer than"},
+		{"invalid UTF-8", "SKV.MOMS@Skatte\xffverket", "not valid UTF-8"},
+		{"identifier as the type", "199003151231@Skatteverket", "segment"},
+		{"hyphenated identifier as the type", "1990-03-15-1231", "(not shown)"},
+		{"identifier inside a valid type", "SKV.M199003151231", "looks like an identity number"},
+		{"two @", "SKV.MOMS@Skatteverket@199003151231", "one producent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			got, err := flow.ParseExpected(in)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("ParseExpected(%q) = %v, %v; want an error containing %q", in, got, err, tt.wantErr)
+			}
+			msg := err.Error()
+			for _, leak := range []string{"1231", "０３１５", "\x1b", "\n", "\u202e"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("error %q repeats %q", msg, leak)
+				}
+			}
+			if _, producent, _ := strings.Cut(in, "@"); producent != "" && strings.Contains(msg, producent) {
+				t.Errorf("error %q repeats the producent", msg)
+			}
+		})
+	}
+	for _, ok := range []string{"KOMMUN.BYGGLOV@Värmdö kommun", "REGION.VARD@Region Västra Götaland", "SKV.MOMS@Kommun 42"} {
+		if _, err := flow.ParseExpected(ok); err != nil {
+			t.Errorf("ParseExpected(%q) = %v, want a producer's name accepted", ok, err)
+		}
+	}
+}
+
+// TestOptionsValidate is the error-returning check of Expected entries
+// built in code, where ParseExpected is not in the way: a step id, a lower-
+// case type or a hostile producent is refused, naming the entry.
+func TestOptionsValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    *flow.Options
+		wantErr []string
+	}{
+		{"nil", nil, nil},
+		{"valid", &flow.Options{Expected: []flow.Expected{{Typ: "SKV.MOMS"}, {Typ: "KOMMUN.BYGG", Producent: "Alfa kommun"}}}, nil},
+		{"a step id", &flow.Options{Expected: []flow.Expected{{Typ: "SKV.MOMS"}, {Typ: "SKV.ARBETSGIVARE.ANSOKAN"}}},
+			[]string{"Expected[1]", "not a producentärendetyp"}},
+		{"lower case", &flow.Options{Expected: []flow.Expected{{Typ: "skv.arbetsgivare"}}}, []string{"Expected[0]", "segment 1"}},
+		{"identifier as producent", &flow.Options{Expected: []flow.Expected{{Typ: "SKV.MOMS", Producent: "199003151231"}}},
+			[]string{"Expected[0]", "looks like an identity number"}},
+		{"every bad entry", &flow.Options{Expected: []flow.Expected{{Typ: "SKV"}, {Typ: "SKV.MOMS"}, {Typ: "SKV.MOMS", Producent: " X"}}},
+			[]string{"Expected[0]", "Expected[2]", "leading or trailing space"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.opts.Validate()
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want an error containing %q", tt.wantErr)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Validate() = %q, want it to contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "1231") {
+				t.Errorf("Validate() = %q repeats the identifier", err)
 			}
 		})
 	}

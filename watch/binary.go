@@ -95,15 +95,15 @@ type storedCase struct {
 }
 
 type storedSnapshot struct {
-	V       int          `json:"v"`
-	Cases   []storedCase `json:"c"`
-	Pending []string     `json:"u,omitempty"`
+	V     int          `json:"v"`
+	Cases []storedCase `json:"c"`
+	Heard []string     `json:"h,omitempty"`
 }
 
 // MarshalBinary is the snapshot's storage form. It holds no identifier and
 // no event text.
 func (s Snapshot) MarshalBinary() ([]byte, error) {
-	st := storedSnapshot{V: storageVersion, Cases: make([]storedCase, len(s.Cases)), Pending: s.Pending}
+	st := storedSnapshot{V: storageVersion, Cases: make([]storedCase, len(s.Cases)), Heard: s.Heard}
 	for i, c := range s.Cases {
 		st.Cases[i] = storedCase{Typ: c.Key.Typ, Producent: c.Key.Producent, Referens: c.Key.Referens,
 			Status: c.Status, Bollen: c.Bollen, Steg: c.Steg, IDs: c.Kundhandelser}
@@ -123,7 +123,7 @@ func (s *Snapshot) UnmarshalBinary(data []byte) error {
 	if st.V != storageVersion {
 		return fmt.Errorf("watch: stored snapshot has version %d, this build reads %d", st.V, storageVersion)
 	}
-	out := Snapshot{Cases: make([]Case, len(st.Cases)), Pending: st.Pending}
+	out := Snapshot{Cases: make([]Case, len(st.Cases)), Heard: st.Heard}
 	for i, c := range st.Cases {
 		out.Cases[i] = Case{Key: CaseKey{Typ: c.Typ, Producent: c.Producent, Referens: c.Referens},
 			Status: c.Status, Bollen: c.Bollen, Steg: c.Steg, Kundhandelser: c.IDs}

@@ -59,7 +59,7 @@ func TestSnapshotBinaryRoundTrip(t *testing.T) {
 				Bollen: flow.BollenKund, Steg: "PRV.VARUMARKE.KOMPLETTERING", Kundhandelser: []string{"a", "b"}},
 			{Key: CaseKey{Typ: "SKV.ARBETSGIVARE", Producent: "Skatteverket"}, Status: flow.Klart,
 				Bollen: flow.BollenIngen, Kundhandelser: []string{"c"}},
-		}, Pending: []string{"PRV"}},
+		}, Heard: []string{"PRV"}},
 	} {
 		data, err := want.MarshalBinary()
 		if err != nil {

@@ -14,19 +14,20 @@ import (
 
 // CompareOptions are Compare's inputs beyond the cases; nil means none.
 type CompareOptions struct {
-	// Unheard are the producers not heard this pass for every part asked
-	// (aggregate.Result says which).
-	Unheard []string
+	// Answered are the producers heard this pass for every part asked
+	// (aggregate.Result.Answered). Any other producer's cases keep their
+	// stored state.
+	Answered []string
 	// Catalog names the cases' types (Notification.Namn); nil leaves Namn
 	// empty.
 	Catalog *catalog.Catalog
-	// NotifyInitial makes the baseline (prev nil) report every case as
-	// new_case; without it the baseline is silent.
+	// NotifyInitial makes a producer's first answer report its cases as
+	// new_case; without it that answer is a silent baseline.
 	NotifyInitial bool
 }
 
 // Compare sets the cases of one subscription placed now against its last
-// snapshot prev (nil before the first pass: a baseline) and returns the
+// snapshot prev (nil before the first pass) and returns the
 // snapshot to store and the notifications to send, both sorted by case
 // key. It is pure: the same input gives the same output whatever order the
 // cases come in.
@@ -43,8 +44,9 @@ type CompareOptions struct {
 //   - A case without events (the ej_paborjad or okand placeholder of an
 //     expected type) is never stored and yields nothing, appearing or
 //     going.
-//   - A producer unheard at the baseline stays Pending until heard; its
-//     cases then are baseline too, as they would have been.
+//   - A producer's first answer is its baseline (Snapshot.Heard): its
+//     cases yield nothing then, whether it answered at the subscription's
+//     first pass or later (down then, or added since).
 //   - A stored case its heard producer no longer reports is dropped,
 //     silently: there is no change kind for it. Should it come back as it
 //     was, its new_case carries the id it had, and the outbox (or the
@@ -56,14 +58,14 @@ func Compare(subscription string, prev *Snapshot, now []*flow.Instance, opts *Co
 	if opts == nil {
 		opts = &CompareOptions{}
 	}
-	unheard := func(p string) bool { return slices.Contains(opts.Unheard, p) }
-	baseline := prev == nil
-	if baseline {
-		prev = &Snapshot{Pending: slices.Compact(slices.Sorted(slices.Values(opts.Unheard)))}
+	answered := slices.Sorted(slices.Values(opts.Answered))
+	heard := func(p string) bool { _, ok := slices.BinarySearch(answered, p); return ok }
+	if prev == nil {
+		prev = &Snapshot{}
 	}
 	current := make(map[CaseKey]*flow.Instance, len(now))
 	for _, in := range now {
-		if len(in.Events) == 0 || unheard(in.Producent) {
+		if len(in.Events) == 0 || !heard(in.Producent) {
 			continue
 		}
 		key := CaseKey{Typ: in.Typ, Producent: in.Producent, Referens: in.Referens}
@@ -77,25 +79,18 @@ func Compare(subscription string, prev *Snapshot, now []*flow.Instance, opts *Co
 	next := Snapshot{Cases: make([]Case, 0, len(current)+len(prev.Cases))}
 	for _, c := range prev.Cases {
 		stored[c.Key] = c
-		if unheard(c.Key.Producent) {
+		if !heard(c.Key.Producent) {
 			next.Cases = append(next.Cases, c) // last known state, carried
 		}
 	}
-	var heardFirst []string // pending producers heard now: baseline
-	for _, p := range prev.Pending {
-		if unheard(p) {
-			next.Pending = append(next.Pending, p)
-		} else {
-			heardFirst = append(heardFirst, p)
-		}
-	}
+	next.Heard = slices.Compact(slices.Sorted(slices.Values(slices.Concat(prev.Heard, answered))))
 
 	var notes []Notification
 	for key, in := range current {
 		c := caseOf(key, in)
 		next.Cases = append(next.Cases, c)
-		if (baseline || slices.Contains(heardFirst, key.Producent)) && !opts.NotifyInitial {
-			continue
+		if !slices.Contains(prev.Heard, key.Producent) && !opts.NotifyInitial {
+			continue // the producer's first answer: its baseline
 		}
 		old, known := stored[key]
 		if known && sameState(old, c) {

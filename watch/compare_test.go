@@ -32,16 +32,26 @@ func skv(tb testing.TB) []minaarenden.Kundhandelse {
 
 var piaExpect = []flow.Expected{{Typ: "PRV.VARUMARKE"}, {Typ: "SKV.ARBETSGIVARE"}, {Typ: "BV.VERKLIG_HUVUDMAN"}}
 
+// producers are every producer the tests' events come from.
+var producers = []string{"Bolagsverket", "PRV", "Skatteverket", "Stockholms stad"}
+
+// answeredBut is every producer but the unanswered.
+func answeredBut(unanswered ...string) []string {
+	return slices.DeleteFunc(slices.Clone(producers), func(p string) bool { return slices.Contains(unanswered, p) })
+}
+
 // pass is one pass of the comparison: place events (the unanswered
-// producers' cases become okand) and compare with prev.
+// producers' cases become okand) and compare with prev; a nil prev is a
+// snapshot that has heard everyone and holds nothing, so every case is new.
 func pass(tb testing.TB, prev *Snapshot, events []minaarenden.Kundhandelse, unanswered ...string) (*Snapshot, []Notification) {
 	tb.Helper()
 	cat := sampleCatalog(tb)
-	cases := flow.Place(cat, events, &flow.Options{Expected: piaExpect, Unanswered: unanswered})
+	answered := answeredBut(unanswered...)
+	cases := flow.Place(cat, events, &flow.Options{Expected: piaExpect, Answered: answered})
 	if prev == nil {
-		prev = &Snapshot{} // an empty snapshot, not a baseline: every case is new
+		prev = &Snapshot{Heard: producers}
 	}
-	next, notes := Compare("sub-1", prev, cases, &CompareOptions{Unheard: unanswered, Catalog: cat})
+	next, notes := Compare("sub-1", prev, cases, &CompareOptions{Answered: answered, Catalog: cat})
 	return &next, notes
 }
 
@@ -52,7 +62,7 @@ func join(parts ...[]minaarenden.Kundhandelse) []minaarenden.Kundhandelse {
 func TestCompareNewCase(t *testing.T) {
 	snap, notes := pass(t, nil, prv(t, 2))
 	wantSnap := &Snapshot{Cases: []Case{{Key: CaseKey{"PRV.VARUMARKE", "PRV", "2026/01877"}, Status: flow.VantarPaKund,
-		Bollen: flow.BollenKund, Steg: "PRV.VARUMARKE.KOMPLETTERING", Kundhandelser: []string{"prv-1", "prv-2"}}}}
+		Bollen: flow.BollenKund, Steg: "PRV.VARUMARKE.KOMPLETTERING", Kundhandelser: []string{"prv-1", "prv-2"}}}, Heard: producers}
 	if diff := cmp.Diff(wantSnap, snap); diff != "" {
 		t.Errorf("snapshot mismatch (-want +got):\n%s", diff)
 	}
@@ -156,8 +166,8 @@ func TestCompareIsOrderIndependent(t *testing.T) {
 	cat := sampleCatalog(t)
 	prev, _ := pass(t, nil, join(prv(t, 1), skv(t)[:1]))
 	events := join(prv(t, 3), skv(t), []minaarenden.Kundhandelse{ev(t, "bv-1", "BV.VERKLIG_HUVUDMAN.ANMALAN", "Bolagsverket", "BV-9", 3)})
-	opts := &CompareOptions{Catalog: cat}
-	wantSnap, wantNotes := Compare("sub-1", prev, flow.Place(cat, events, &flow.Options{Expected: piaExpect}), opts)
+	opts := &CompareOptions{Catalog: cat, Answered: producers}
+	wantSnap, wantNotes := Compare("sub-1", prev, flow.Place(cat, events, &flow.Options{Expected: piaExpect, Answered: producers}), opts)
 	if len(wantNotes) != 3 {
 		t.Fatalf("got %d notifications, want 3: %+v", len(wantNotes), wantNotes)
 	}
@@ -165,7 +175,7 @@ func TestCompareIsOrderIndependent(t *testing.T) {
 	for range 20 {
 		shuffled := slices.Clone(events)
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		cases := flow.Place(cat, shuffled, &flow.Options{Expected: piaExpect})
+		cases := flow.Place(cat, shuffled, &flow.Options{Expected: piaExpect, Answered: producers})
 		r.Shuffle(len(cases), func(i, j int) { cases[i], cases[j] = cases[j], cases[i] })
 		snap, notes := Compare("sub-1", prev, cases, opts)
 		if diff := cmp.Diff(wantSnap, snap); diff != "" {
@@ -183,7 +193,7 @@ func TestNotificationIDs(t *testing.T) {
 	_, again := pass(t, prev, prv(t, 3))
 	_, further := pass(t, prev, prv(t, 4))
 	cat := sampleCatalog(t)
-	_, other := Compare("sub-2", prev, flow.Place(cat, prv(t, 3), nil), &CompareOptions{Catalog: cat})
+	_, other := Compare("sub-2", prev, flow.Place(cat, prv(t, 3), nil), &CompareOptions{Catalog: cat, Answered: producers})
 	if a[0].ID != again[0].ID {
 		t.Errorf("the same change has ids %q and %q", a[0].ID, again[0].ID)
 	}
@@ -220,35 +230,35 @@ func TestCompareReopenedCaseWithoutReference(t *testing.T) {
 
 func TestCompareBaseline(t *testing.T) {
 	cat := sampleCatalog(t)
-	events := join(prv(t, 2), skv(t))
-	place := func(unheard ...string) []*flow.Instance {
-		return flow.Place(cat, events, &flow.Options{Expected: piaExpect, Unanswered: unheard})
+	place := func(events []minaarenden.Kundhandelse, answered []string) []*flow.Instance {
+		return flow.Place(cat, events, &flow.Options{Expected: piaExpect, Answered: answered})
 	}
-	snap, notes := Compare("sub-1", nil, place(), &CompareOptions{Catalog: cat})
-	if len(notes) != 0 || len(snap.Cases) != 2 || len(snap.Pending) != 0 {
-		t.Errorf("silent baseline: %d notifications, %d cases, pending %v", len(notes), len(snap.Cases), snap.Pending)
+	all := join(prv(t, 2), skv(t))
+	snap, notes := Compare("sub-1", nil, place(all, producers), &CompareOptions{Catalog: cat, Answered: producers})
+	if len(notes) != 0 || len(snap.Cases) != 2 || !slices.Equal(snap.Heard, producers) {
+		t.Errorf("silent baseline: %d notifications, %d cases, heard %v", len(notes), len(snap.Cases), snap.Heard)
 	}
-	_, notes = Compare("sub-1", nil, place(), &CompareOptions{Catalog: cat, NotifyInitial: true})
+	_, notes = Compare("sub-1", nil, place(all, producers), &CompareOptions{Catalog: cat, Answered: producers, NotifyInitial: true})
 	if len(notes) != 2 || notes[0].Change != NewCase || notes[1].Change != NewCase {
 		t.Errorf("NotifyInitial baseline: %+v", notes)
 	}
 
-	// PRV is down at the baseline: pending. When first heard, its case
-	// is baseline too; after that it is watched like the others.
-	snap, notes = Compare("sub-1", nil, flow.Place(cat, skv(t), &flow.Options{Expected: piaExpect, Unanswered: []string{"PRV"}}),
-		&CompareOptions{Catalog: cat, Unheard: []string{"PRV"}})
-	if len(notes) != 0 || !slices.Equal(snap.Pending, []string{"PRV"}) {
-		t.Fatalf("baseline with PRV down: notes %+v, pending %v", notes, snap.Pending)
+	// PRV is down at the first pass. When first heard, its case is its
+	// baseline; after that it is watched like the others.
+	noPRV := answeredBut("PRV")
+	first, notes := Compare("sub-1", nil, place(skv(t), noPRV), &CompareOptions{Catalog: cat, Answered: noPRV})
+	if len(notes) != 0 || slices.Contains(first.Heard, "PRV") {
+		t.Fatalf("first pass with PRV down: notes %+v, heard %v", notes, first.Heard)
 	}
-	snap, notes = Compare("sub-1", &snap, place("PRV"), &CompareOptions{Catalog: cat, Unheard: []string{"PRV"}})
-	if len(notes) != 0 || !slices.Equal(snap.Pending, []string{"PRV"}) {
-		t.Fatalf("PRV still down: notes %+v, pending %v", notes, snap.Pending)
+	second, notes := Compare("sub-1", &first, place(all, noPRV), &CompareOptions{Catalog: cat, Answered: noPRV})
+	if len(notes) != 0 || slices.Contains(second.Heard, "PRV") {
+		t.Fatalf("PRV still down: notes %+v, heard %v", notes, second.Heard)
 	}
-	snap, notes = Compare("sub-1", &snap, place(), &CompareOptions{Catalog: cat})
-	if len(notes) != 0 || len(snap.Pending) != 0 || len(snap.Cases) != 2 {
-		t.Fatalf("PRV first heard: notes %+v, pending %v, cases %d", notes, snap.Pending, len(snap.Cases))
+	third, notes := Compare("sub-1", &second, place(all, producers), &CompareOptions{Catalog: cat, Answered: producers})
+	if len(notes) != 0 || !slices.Equal(third.Heard, producers) || len(third.Cases) != 2 {
+		t.Fatalf("PRV first heard: notes %+v, heard %v, cases %d", notes, third.Heard, len(third.Cases))
 	}
-	_, notes = Compare("sub-1", &snap, flow.Place(cat, join(prv(t, 3), skv(t)), nil), &CompareOptions{Catalog: cat})
+	_, notes = Compare("sub-1", &third, place(join(prv(t, 3), skv(t)), producers), &CompareOptions{Catalog: cat, Answered: producers})
 	if len(notes) != 1 || notes[0].Change != Updated {
 		t.Errorf("PRV moved on after its baseline: %+v", notes)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -136,7 +137,7 @@ func TestWatcherCrashSafety(t *testing.T) {
 				ask := newFakeAsker(prv(t, 2)...)
 				runOnce(t, newWatcher(t, store, ask, &recordingSink{}, nil)) // the baseline
 				ask.set(prv(t, 3)...)
-				time.Sleep(time.Second) // a -once run takes what was asked before it began
+				time.Sleep(time.Second) // RunOnce takes what was claimed before it began; the bubble's clock stands still
 
 				fs := tt.store
 				fs.Store = store
@@ -195,7 +196,7 @@ func TestWatcherSinkFailureRetriesLater(t *testing.T) {
 		w := newWatcher(t, store, ask, sink, &Options{RetryBackoff: time.Minute})
 		runOnce(t, w)
 		ask.set(prv(t, 3)...)
-		time.Sleep(time.Second)
+		time.Sleep(time.Second) // RunOnce takes what was claimed before it began
 		failures := 0
 		sink.fail = func(OutboxEntry) error {
 			failures++
@@ -254,4 +255,50 @@ func TestWatcherLogsNoIdentifier(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, out)
 		}
 	}
+}
+
+// flakyStore fails Claim while down is set: a database restarting.
+type flakyStore struct {
+	Store
+	down atomic.Bool
+}
+
+func (f *flakyStore) Claim(ctx context.Context, opts ClaimOptions) ([]Claim, error) {
+	if f.down.Load() {
+		return nil, errors.New("connection refused")
+	}
+	return f.Store.Claim(ctx, opts)
+}
+
+func TestWatcherRunOutlivesAStoreOutage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &flakyStore{Store: NewMemoryStore()}
+		putAll(t, store, "sub-1")
+		store.down.Store(true)
+		ask := newFakeAsker(skv(t)...)
+		var buf bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&buf, nil))
+		w := newWatcher(t, store, ask, &recordingSink{}, &Options{Interval: 10 * time.Minute, PollEvery: time.Minute, Logger: log})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- w.Run(ctx) }()
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		if n := ask.calls.Load(); n != 0 {
+			t.Fatalf("asked %d times with the store down", n)
+		}
+		store.down.Store(false)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if n := ask.calls.Load(); n != 1 {
+			t.Errorf("asked %d times once the store was back, want 1", n)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v, want context.Canceled", err)
+		}
+		if !strings.Contains(buf.String(), "connection refused") {
+			t.Errorf("the outage was not logged:\n%s", buf.String())
+		}
+	})
 }

@@ -3,6 +3,7 @@ package watch
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/aterkoppling/minaarenden"
@@ -10,9 +11,12 @@ import (
 	"github.com/aterkoppling/minaarenden/catalog/sample"
 )
 
+// loadSample loads the sample catalog once; no test changes it.
+var loadSample = sync.OnceValues(sample.Catalog)
+
 func sampleCatalog(tb testing.TB) *catalog.Catalog {
 	tb.Helper()
-	c, err := sample.Catalog()
+	c, err := loadSample()
 	if err != nil {
 		tb.Fatal(err)
 	}

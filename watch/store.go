@@ -56,10 +56,11 @@ type Case struct {
 // finished), the latest stands for the key.
 type Snapshot struct {
 	Cases []Case
-	// Pending are the producers, sorted, not heard since the baseline:
-	// when one is first heard its cases are baseline too, not new cases
-	// the subscriber is told of.
-	Pending []string
+	// Heard are the producers, sorted, that have answered since the
+	// subscription's first pass. A producer's first answer is its
+	// baseline: a producer down at the first pass, or added later, does
+	// not report its existing cases as new.
+	Heard []string
 }
 
 // Claim is a leased subscription: until Until no other claim takes it. The

@@ -45,8 +45,11 @@ type Options struct {
 	// subscriptions added together spread out; zero means DefaultInterval.
 	Interval time.Duration
 	// Lease is how long a claim on a subscription or an outbox entry
-	// holds; another replica takes over work whose lease ended. It must
-	// exceed the time one question takes. Zero means DefaultLease.
+	// holds; another replica takes over work whose lease ended. A
+	// question and a delivery are cut off at half the lease, so it must
+	// exceed twice the time either takes (the aggregator's SourceTimeout;
+	// a Webhook's attempts, timeouts and backoff). Zero means
+	// DefaultLease.
 	Lease time.Duration
 	// Concurrency bounds the subscriptions asked, and the notifications
 	// delivered, at once; zero means DefaultConcurrency.
@@ -58,8 +61,10 @@ type Options struct {
 	// doubled for each attempt up to MaxRetryBackoff; zero means
 	// DefaultRetryBackoff.
 	RetryBackoff time.Duration
-	// NotifyInitial makes a subscription's first pass report every case as
-	// new_case; by default it is a silent baseline.
+	// NotifyInitial makes a producer's first answer for a subscription
+	// (at its first pass, or the first after the producer was down or
+	// added) report every case as new_case; by default that answer is a
+	// silent baseline.
 	NotifyInitial bool
 	// Logger receives what the watcher does, by subscription id and
 	// notification id, never an identifier; nil is silent.
@@ -155,8 +160,8 @@ func (s *Summary) add(o Summary) {
 }
 
 // RunOnce delivers the outbox's due notifications, asks every subscription
-// once whatever its due time (one leased by another watcher is left to
-// it), and delivers what that found. The error is the store's or the
+// claimed before the run began once, whatever its due time (one leased by
+// another watcher is left to it), and delivers what that found. The error is the store's or the
 // context's; producers and receivers that fail are counted in the
 // Summary, not returned.
 func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
@@ -246,10 +251,17 @@ func (w *Watcher) poll(ctx context.Context, polledBefore time.Time, sum *Summary
 // the store's; a lost lease is counted, not returned.
 func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error) {
 	id := slog.String("subscription", c.Subscription.ID)
-	res, err := w.askSafely(ctx, c.Subscription.Fraga())
+	// The question ends at half the lease, so what came back by then is
+	// stored while the claim still holds; the producers cut off are
+	// unheard, their cases kept.
+	askCtx, cancel := context.WithTimeout(ctx, w.opts.Lease/2)
+	res, err := w.askSafely(askCtx, c.Subscription.Fraga())
+	cancel()
 	now := time.Now()
 	if err == nil && !heardAny(res) {
-		err = res.Err()
+		if err = res.Err(); err == nil {
+			err = errors.New("no producer answered")
+		}
 	}
 	if err != nil {
 		sum.Failed++
@@ -259,19 +271,19 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 		}
 		return sum, w.settle(ctx, &sum, id, w.store.Release(ctx, c, w.nextDue(now)))
 	}
-	unheard := unheardProducers(res)
-	if len(unheard) > 0 {
+	if !res.Complete() {
 		sum.Partial++
 	}
-	cases := flow.Place(w.cat, res.Events, &flow.Options{Expected: c.Subscription.Expected, Unanswered: unheard})
-	snap, notes := Compare(c.Subscription.ID, c.Snapshot, cases, &CompareOptions{Unheard: unheard, Catalog: w.cat, NotifyInitial: w.opts.NotifyInitial})
+	answered := res.Answered()
+	cases := flow.Place(w.cat, res.Events, &flow.Options{Expected: c.Subscription.Expected, Answered: answered})
+	snap, notes := Compare(c.Subscription.ID, c.Snapshot, cases, &CompareOptions{Answered: answered, Catalog: w.cat, NotifyInitial: w.opts.NotifyInitial})
 	if err := w.store.Commit(ctx, c, snap, notes, w.nextDue(now)); err != nil {
 		return sum, w.settle(ctx, &sum, id, err)
 	}
 	sum.Polled++
 	sum.Notified += len(notes)
 	w.log.LogAttrs(ctx, slog.LevelDebug, "subscription polled", id, slog.Int("cases", len(snap.Cases)),
-		slog.Int("notifications", len(notes)), slog.Int("unheard", len(unheard)))
+		slog.Int("notifications", len(notes)), slog.Int("answered", len(answered)))
 	return sum, nil
 }
 
@@ -312,12 +324,6 @@ func heardAny(res *aggregate.Result) bool {
 	return false
 }
 
-// unheardProducers are the producers not heard for every part: their
-// cases keep their stored state.
-func unheardProducers(res *aggregate.Result) []string {
-	return res.Unanswered()
-}
-
 // deliver sends the outbox's due entries through the sink, Concurrency at
 // a time, until none is due. Entries are not delivered in order: each
 // notification carries its whole change.
@@ -353,7 +359,12 @@ func (w *Watcher) deliver(ctx context.Context, sum *Summary) error {
 // retry. Its error is the store's.
 func (w *Watcher) deliverOne(ctx context.Context, e OutboxEntry) (sum Summary, err error) {
 	attrs := []slog.Attr{slog.String("notification", e.ID), slog.String("subscription", e.Subscription)}
-	if err := w.sendSafely(ctx, e); err != nil {
+	// As a question, a delivery ends at half the lease, so its outcome
+	// is stored while the claim holds.
+	sendCtx, cancel := context.WithTimeout(ctx, w.opts.Lease/2)
+	err = w.sendSafely(sendCtx, e)
+	cancel()
+	if err != nil {
 		sum.Undelivered++
 		at := time.Now().Add(min(w.opts.RetryBackoff<<min(e.Attempts, 20), MaxRetryBackoff))
 		w.log.LogAttrs(ctx, slog.LevelWarn, "delivery failed", append(attrs, slog.Int("attempt", e.Attempts+1),

@@ -311,3 +311,53 @@ func TestWatcherRunLoop(t *testing.T) {
 		}
 	})
 }
+
+// stallingAsker never answers before its context ends.
+type stallingAsker struct{ returned time.Time }
+
+func (a *stallingAsker) Run(ctx context.Context, f minaarenden.Fraga) (*aggregate.Result, error) {
+	<-ctx.Done()
+	a.returned = time.Now()
+	return nil, ctx.Err()
+}
+
+func TestWatcherCutsAQuestionOffAtHalfTheLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := NewMemoryStore()
+		putAll(t, store, "sub-1")
+		ask := &stallingAsker{}
+		w := newWatcher(t, store, ask, &recordingSink{}, &Options{Lease: 4 * time.Minute})
+		start := time.Now()
+		if diff := cmp.Diff(Summary{Failed: 1}, runOnce(t, w)); diff != "" {
+			t.Errorf("summary mismatch (-want +got):\n%s", diff)
+		}
+		if d := ask.returned.Sub(start); d != 2*time.Minute {
+			t.Errorf("the question ran %v, want half the lease", d)
+		}
+	})
+}
+
+// stallingSink never delivers before its context ends.
+type stallingSink struct{ returned time.Time }
+
+func (s *stallingSink) Deliver(ctx context.Context, e OutboxEntry) error {
+	<-ctx.Done()
+	s.returned = time.Now()
+	return ctx.Err()
+}
+
+func TestWatcherCutsADeliveryOffAtHalfTheLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := NewMemoryStore()
+		putAll(t, store, "sub-1")
+		sink := &stallingSink{}
+		w := newWatcher(t, store, newFakeAsker(skv(t)...), sink, &Options{Lease: 4 * time.Minute, NotifyInitial: true})
+		start := time.Now()
+		if diff := cmp.Diff(Summary{Polled: 1, Notified: 1, Undelivered: 1}, runOnce(t, w)); diff != "" {
+			t.Errorf("summary mismatch (-want +got):\n%s", diff)
+		}
+		if d := sink.returned.Sub(start); d != 2*time.Minute {
+			t.Errorf("the delivery ran %v, want half the lease", d)
+		}
+	})
+}

@@ -88,7 +88,7 @@ type v1Event struct {
 }
 
 // The kundhandelsekategori values this stand-in writes for 1.x. The real
-// values were never published (standard.md §3.4); the category said who has
+// values were never published (docs/mina-arenden.md); the category said who has
 // the ball, so these three carry exactly what 2.0's two booleans do, in
 // words package client's mapping reads.
 const (
@@ -379,12 +379,12 @@ func (h *Handler) answerForwarding(r *http.Request, body []byte, b *bytes.Buffer
 			delay = max(delay, d)
 		}
 		switch {
-		case fs.Status >= 300 || fs.Status > 0 && fs.Status < 200:
-			msg := reason(fs.Status)
+		case fs.HTTPCode >= 300 || fs.HTTPCode > 0 && fs.HTTPCode < 200:
+			msg := reason(fs.HTTPCode)
 			if fs.Message != "" {
 				msg += ": " + fs.Message
 			}
-			failed[i] = &delfraga{Status: StatusFel, HTTPCode: fs.Status, Message: msg}
+			failed[i] = &delfraga{Status: StatusFel, HTTPCode: fs.HTTPCode, Message: msg}
 		case fs.Truncate || fs.Malformed || fs.ResetMidBody || fs.Oversize > 0 ||
 			fs.ContentType != "" && !isJSON(fs.ContentType):
 			failed[i] = &delfraga{Status: StatusFel, HTTPCode: http.StatusBadGateway, Message: "Bad gateway: the producer's answer could not be read"}

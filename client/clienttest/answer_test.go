@@ -202,7 +202,7 @@ func TestForwardingAnswerShape(t *testing.T) {
 	}
 	golden(t, "forwarding-200.json", b)
 
-	h.SetProducerFault("Testköpings kommun", Fault{Status: 503, Message: "underhåll"})
+	h.SetProducerFault("Testköpings kommun", Fault{HTTPCode: 503, Message: "underhåll"})
 	status, a, b = askForwarding(t, h, fraga)
 	if status != http.StatusPartialContent {
 		t.Fatalf("status %d, want 206: %s", status, b)

@@ -41,7 +41,7 @@ func TestConcurrentClients(t *testing.T) {
 	for i := range statuses {
 		wg.Go(func() {
 			if i%10 == 0 {
-				s.Handler.SetProducerFault("PRV", Fault{Status: 503, Times: 1})
+				s.Handler.SetProducerFault("PRV", Fault{HTTPCode: 503, Times: 1})
 			}
 			req, _ := http.NewRequest(http.MethodPost, s.URL+"/kundhandelseFragaSynkron", bytes.NewReader(body))
 			req.Header = forwardingHeader()

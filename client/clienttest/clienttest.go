@@ -74,10 +74,10 @@ type Fault struct {
 	// Stall never answers; the handler returns when the request's context
 	// is done.
 	Stall bool
-	// Status, when non-zero, answers with this status and the standard's
-	// error body {"message": "<Reason>[: Message]"}, or an RFC 7807 problem
+	// HTTPCode, when non-zero, answers with this status and the standard's
+	// error body {"message": "<Reason>[: Message]"}, or an RFC 9457 problem
 	// when Problem is set. RetryAfter, when set, is sent as Retry-After.
-	Status     int
+	HTTPCode   int
 	Message    string
 	Problem    bool
 	RetryAfter string
@@ -350,7 +350,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.Latency > 0 && !sleep(r, f.Latency) {
 			return
 		}
-		if f.Status != 0 {
+		if f.HTTPCode != 0 {
 			writeFault(w, f)
 			return
 		}
@@ -508,15 +508,15 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
 	if f.Problem {
-		writeJSON(w, f.Status, "application/problem+json", problem{
-			Type: "about:blank", Title: reason(f.Status), Status: f.Status, Detail: f.Message,
+		writeJSON(w, f.HTTPCode, "application/problem+json", problem{
+			Type: "about:blank", Title: reason(f.HTTPCode), Status: f.HTTPCode, Detail: f.Message,
 		})
 		return
 	}
-	writeError(w, &httpError{status: f.Status, detail: f.Message})
+	writeError(w, &httpError{status: f.HTTPCode, detail: f.Message})
 }
 
-// problem is an RFC 7807 problem document.
+// problem is an RFC 9457 problem document.
 type problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`

@@ -35,7 +35,7 @@ func TestZoneAndBasePath(t *testing.T) {
 
 func TestSetProducerFaultOnAProducerIsSetFault(t *testing.T) {
 	h := mustHandler(t, skvConfig(minaarenden.V6_1))
-	h.SetProducerFault("Skatteverket", Fault{Status: http.StatusInternalServerError})
+	h.SetProducerFault("Skatteverket", Fault{HTTPCode: http.StatusInternalServerError})
 	header, body := producerReq(minaarenden.V6_1, personPart, nil)
 	if status, _, _ := do(t, h, http.MethodPost, DefaultBasePath+"/kundhandelser", header, body); status != http.StatusInternalServerError {
 		t.Errorf("status %d, want 500", status)

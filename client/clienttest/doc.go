@@ -12,7 +12,7 @@
 //		Version: minaarenden.V6_0,
 //		Events:  events, // each event's Part says whose it is
 //	})
-//	s.Handler.SetFault(clienttest.Fault{Status: 503, RetryAfter: "2", Times: 1})
+//	s.Handler.SetFault(clienttest.Fault{HTTPCode: 503, RetryAfter: "2", Times: 1})
 //	c, _ := client.New(s.URL, &client.Options{Version: minaarenden.V6_0})
 //	answer, err := c.Query(ctx, fraga)
 //	// s.Handler.Requests() holds what the client sent.
@@ -85,7 +85,7 @@
 //
 // SetFault makes the endpoint itself misbehave: latency, a stall until the
 // request is cancelled, an error status (with Retry-After, or as an RFC
-// 7807 problem), a truncated, malformed, oversized, slow or reset body, a
+// 9457 problem), a truncated, malformed, oversized, slow or reset body, a
 // wrong Content-Type; Fault.Times limits it to the first requests, for
 // retry tests. SetProducerFault fails or slows one producer behind a
 // forwarding service; it panics on a name the Config does not have, so a

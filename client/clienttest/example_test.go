@@ -79,10 +79,10 @@ func ExampleHandler_SetFault() {
 		panic(err)
 	}
 	defer flaky.Close()
-	flaky.Handler.SetFault(clienttest.Fault{Status: 503, Times: 1})
+	flaky.Handler.SetFault(clienttest.Fault{HTTPCode: 503, Times: 1})
 	c, _ := client.New(flaky.URL, &client.Options{Name: "PRV"})
 	a, err := c.Query(context.Background(), f)
-	fmt.Println("flaky:", a.Outcomes[0].HTTPStatus, a.Outcomes[0].Attempts, "attempts", err)
+	fmt.Println("flaky:", a.Outcomes[0].HTTPCode, a.Outcomes[0].Attempts, "attempts", err)
 
 	slow, err := clienttest.NewServer(clienttest.Config{Producent: "Bolagsverket"})
 	if err != nil {

@@ -56,19 +56,19 @@ func TestBodyFaults(t *testing.T) {
 		fault Fault
 		check func(t *testing.T, r result, good []byte)
 	}{
-		{"status with message and Retry-After", Fault{Status: 503, Message: "underhåll", RetryAfter: "120"}, func(t *testing.T, r result, _ []byte) {
+		{"status with message and Retry-After", Fault{HTTPCode: 503, Message: "underhåll", RetryAfter: "120"}, func(t *testing.T, r result, _ []byte) {
 			got := []any{r.status, r.header.Get("Retry-After"), r.header.Get("Content-Type"), string(r.body)}
 			want := []any{503, "120", "application/json", `{"message":"Service unavailable: underhåll"}` + "\n"}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
 		}},
-		{"status without message", Fault{Status: 429}, func(t *testing.T, r result, _ []byte) {
+		{"status without message", Fault{HTTPCode: 429}, func(t *testing.T, r result, _ []byte) {
 			if r.status != 429 || errorMessage(t, r.body) != "Too many requests" {
 				t.Errorf("got %d %s, want 429 Too many requests", r.status, r.body)
 			}
 		}},
-		{"RFC 7807 problem", Fault{Status: 500, Message: "databasen svarar inte", Problem: true}, func(t *testing.T, r result, _ []byte) {
+		{"RFC 9457 problem", Fault{HTTPCode: 500, Message: "databasen svarar inte", Problem: true}, func(t *testing.T, r result, _ []byte) {
 			var p map[string]any
 			if err := json.Unmarshal(r.body, &p); err != nil {
 				t.Fatal(err)
@@ -120,7 +120,7 @@ func TestBodyFaults(t *testing.T) {
 
 func TestFaultTimes(t *testing.T) {
 	s := Start(t, skvConfig(minaarenden.V6_1))
-	s.Handler.SetFault(Fault{Status: 503, Times: 2})
+	s.Handler.SetFault(Fault{HTTPCode: 503, Times: 2})
 	var got []int
 	for range 4 {
 		r, err := send(t.Context(), s.Client(), strings.TrimSuffix(s.URL, DefaultBasePath))
@@ -129,10 +129,10 @@ func TestFaultTimes(t *testing.T) {
 		}
 		got = append(got, r.status)
 	}
-	s.Handler.SetFault(Fault{Status: 502, Times: 1}) // counting starts again
+	s.Handler.SetFault(Fault{HTTPCode: 502, Times: 1}) // counting starts again
 	r, _ := send(t.Context(), s.Client(), strings.TrimSuffix(s.URL, DefaultBasePath))
 	got = append(got, r.status)
-	s.Handler.SetFault(Fault{Status: 502})
+	s.Handler.SetFault(Fault{HTTPCode: 502})
 	s.Handler.SetFault(Fault{}) // cleared
 	r, _ = send(t.Context(), s.Client(), strings.TrimSuffix(s.URL, DefaultBasePath))
 	got = append(got, r.status)
@@ -156,7 +156,7 @@ func TestTimedFaults(t *testing.T) {
 		{name: "stall until cancelled", fault: Fault{Stall: true}, timeout: 10 * time.Second, elapsed: 10 * time.Second, wantErr: context.DeadlineExceeded},
 		// Ten pieces, nine pauses between them.
 		{name: "slow body", fault: Fault{SlowBody: 10 * time.Second}, elapsed: 9 * time.Second},
-		{name: "latency then status", fault: Fault{Latency: time.Second, Status: 503}, elapsed: time.Second},
+		{name: "latency then status", fault: Fault{Latency: time.Second, HTTPCode: 503}, elapsed: time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,11 +190,11 @@ func TestTimedFaults(t *testing.T) {
 				if err != nil || r.readErr != nil {
 					t.Fatal(err, r.readErr)
 				}
-				if tt.fault.Status == 0 && !bytes.Equal(r.body, want.body) {
+				if tt.fault.HTTPCode == 0 && !bytes.Equal(r.body, want.body) {
 					t.Errorf("body changed:\n%s\nwant\n%s", r.body, want.body)
 				}
-				if tt.fault.Status != 0 && r.status != tt.fault.Status {
-					t.Errorf("status %d, want %d", r.status, tt.fault.Status)
+				if tt.fault.HTTPCode != 0 && r.status != tt.fault.HTTPCode {
+					t.Errorf("status %d, want %d", r.status, tt.fault.HTTPCode)
 				}
 			})
 		})
@@ -211,8 +211,8 @@ func TestForwardingProducerFaults(t *testing.T) {
 		elapsed  time.Duration
 		kommun   []any // the kommun's delfraga for the first part: status, httpCode, message
 	}{
-		{name: "status", fault: Fault{Status: 500}, status: 206, kommun: []any{"FEL", 500.0, "Internal server error"}},
-		{name: "not found with message", fault: Fault{Status: 404, Message: "okänd kund"}, status: 206, kommun: []any{"FEL", 404.0, "Not found: okänd kund"}},
+		{name: "status", fault: Fault{HTTPCode: 500}, status: 206, kommun: []any{"FEL", 500.0, "Internal server error"}},
+		{name: "not found with message", fault: Fault{HTTPCode: 404, Message: "okänd kund"}, status: 206, kommun: []any{"FEL", 404.0, "Not found: okänd kund"}},
 		{name: "malformed answer", fault: Fault{Malformed: true}, status: 206, kommun: []any{"FEL", 502.0, "Bad gateway: the producer's answer could not be read"}},
 		{name: "wrong content type", fault: Fault{ContentType: "text/html"}, status: 206, kommun: []any{"FEL", 502.0, "Bad gateway: the producer's answer could not be read"}},
 		{name: "slow", fault: Fault{Latency: 2 * time.Second}, status: 200, elapsed: 2 * time.Second, kommun: []any{"OK", 200.0, nil}},
@@ -282,7 +282,7 @@ func TestForwardingProducerFaults(t *testing.T) {
 
 func TestForwardingServiceFault(t *testing.T) {
 	s := Start(t, forwardingConfig())
-	s.Handler.SetFault(Fault{Status: 503, RetryAfter: "3600"})
+	s.Handler.SetFault(Fault{HTTPCode: 503, RetryAfter: "3600"})
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/kundhandelseFragaSynkron", bytes.NewReader(forwardingBody(nil, nil)))
 	req.Header = forwardingHeader()
 	resp, err := s.Client().Do(req)
@@ -302,7 +302,7 @@ func TestSetProducerFaultOnUnknownProducerPanics(t *testing.T) {
 			t.Error("no panic for a producer that is not configured")
 		}
 	}()
-	h.SetProducerFault("Okänd", Fault{Status: 500})
+	h.SetProducerFault("Okänd", Fault{HTTPCode: 500})
 }
 
 func TestTLSServer(t *testing.T) {

@@ -179,7 +179,7 @@ func TestRoundTripForwarding(t *testing.T) {
 	s := clienttest.Start(t, clienttest.Config{Dialect: client.Forwarding, Producers: []clienttest.Config{
 		{Producent: "Skatteverket", Version: minaarenden.V6_0, Events: events()}, kommun, prv,
 	}})
-	s.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503})
+	s.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: 503})
 	c, err := client.New(s.URL, &client.Options{Dialect: client.Forwarding, PageSize: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestRoundTripForwarding(t *testing.T) {
 	failed := map[string]int{}
 	for _, o := range a.Outcomes {
 		if o.Err != nil {
-			failed[o.Producent] = o.HTTPStatus
+			failed[o.Producent] = o.HTTPCode
 		}
 	}
 	if diff := cmp.Diff(map[string]int{"PRV": 503}, failed); diff != "" {
@@ -247,13 +247,13 @@ func ExampleHandler_SetProducerFault() {
 		panic(err)
 	}
 	defer s.Close()
-	s.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503, Message: "underhåll"})
+	s.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: 503, Message: "underhåll"})
 
 	c, _ := client.New(s.URL, &client.Options{Dialect: client.Forwarding})
 	a, err := c.Query(context.Background(), personFraga)
 	fmt.Println("events:", len(a.Events))
 	for _, o := range a.Outcomes {
-		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s: HTTP %d %s %s", o.Producent, o.HTTPStatus, o.Status, o.Message)))
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s: HTTP %d %s %s", o.Producent, o.HTTPCode, o.Status, o.Message)))
 	}
 	fmt.Println("failed:", err != nil)
 	// Output:

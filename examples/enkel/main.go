@@ -309,7 +309,7 @@ func writeText(w io.Writer, label string, dialect client.Dialect, a *client.Answ
 	for _, o := range a.Outcomes {
 		state := "ok"
 		if o.Err != nil {
-			state = fmt.Sprintf("failed (HTTP %d)", o.HTTPStatus)
+			state = fmt.Sprintf("failed (HTTP %d)", o.HTTPCode)
 		}
 		fmt.Fprintf(w, "Asked:        %s at %s: %s, %d event(s)\n", o.Part, o.Producent, state, o.Events)
 	}

@@ -181,7 +181,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	down := clienttest.Start(t, clienttest.Config{})
-	down.Handler.SetFault(clienttest.Fault{Status: 404, Message: "okänd tjänst"})
+	down.Handler.SetFault(clienttest.Fault{HTTPCode: 404, Message: "okänd tjänst"})
 	code, _, errs := runEnkel(t, "-url", down.URL, "-kund", pnr)
 	if code != exitFail || !strings.Contains(errs, "404") {
 		t.Errorf("exit %d, stderr %q; want 1 and the status", code, errs)
@@ -276,7 +276,7 @@ func TestPartialAnswer(t *testing.T) {
 		Tidpunkt: mustParse(t, "2026-01-06 08:00"), Typ: "PRV.VARUMARKE.ANSOKAN", Part: kund,
 	}}}
 	s := clienttest.Start(t, clienttest.Config{Dialect: client.Forwarding, Producers: []clienttest.Config{ok, down}})
-	s.Handler.SetProducerFault("PRV", clienttest.Fault{Status: 503})
+	s.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: 503})
 	code, out, errs := runEnkel(t, "-url", s.URL, "-dialect", "forwarding", "-kund", pnr, "-json")
 	if code != exitPartial {
 		t.Fatalf("exit %d, want %d; stderr %s", code, exitPartial, errs)

@@ -46,8 +46,11 @@
 //	-timeout D        how long to wait for each producer (default 10s)
 //	-json             print the result as JSON (the contract below)
 //	-serve ADDR       serve the same as a JSON HTTP API on ADDR instead
+//	-token-env NAME   with -serve: the environment variable holding the bearer token every request needs
 //
-// The -json output is a stable contract:
+// The -json output is a stable contract, package report's Report (a back
+// end imports it to serve the same document), written case by case as it
+// is encoded rather than built in memory first:
 //
 //	{"complete": true,
 //	 "sources": [{"producent": "...", "status": "ok|error|timeout|rejected|skipped", "httpCode": 200, "events": 3, "error": ""}],
@@ -83,9 +86,21 @@
 // its owner's personnummer) never go into a URL, where proxies, access logs
 // and browser histories keep them. GET is offered for the organisationsnummer
 // of a legal person, which is public; any other identifier in the query is
-// refused with 400. The server has read, write and idle timeouts, bounds
-// request bodies, and logs method, path, status and duration — never a query
-// string, a body or an identifier.
+// refused with 400. The server has read, write and idle timeouts; asking,
+// placing and writing one answer share one deadline (-timeout plus a few
+// seconds). It logs the method (when a known one), route, the status
+// delivered and the duration — never a query string, a body, a token or an
+// identifier.
+//
+// Access: with -token-env NAME every request must carry
+// "Authorization: Bearer <token>", the token read from the environment
+// variable NAME (never a flag, which ps shows); anything else is 401 with
+// WWW-Authenticate. Without a token, -serve refuses any address but
+// loopback (127.0.0.1, ::1, localhost). POST takes only Content-Type
+// application/json (415 otherwise, so a cross-site form cannot post),
+// exactly one JSON object (400 for anything after it) of at most 16 KiB
+// (413, at once when Content-Length announces more). Beyond 32 questions
+// in flight the answer is 503 with Retry-After.
 package main
 
 import (
@@ -105,7 +120,7 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit statuses, per design.md §7.
+// Exit statuses, as the package doc lists them.
 const (
 	exitComplete = 0
 	exitFailure  = 1

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -12,17 +11,11 @@ import (
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/flow/widget"
+	"github.com/aterkoppling/minaarenden/report"
 )
 
-// writeJSON prints the §7 contract.
-func writeJSON(w io.Writer, rep *report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
-}
-
 // writeTable prints one line per case, then how each source fared.
-func writeTable(w io.Writer, cat *catalog.Catalog, rep *report) error {
+func writeTable(w io.Writer, cat *catalog.Catalog, rep *report.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ÄRENDE\tPRODUCENT\tSTATUS\tBOLLEN\tSTEG\tE-TJÄNST")
 	for _, in := range rep.Arenden {
@@ -51,7 +44,7 @@ func writeTable(w io.Writer, cat *catalog.Catalog, rep *report) error {
 		fmt.Fprintf(w, "\nAvvikelser:\n%s\n", strings.Join(avvikelser, "\n"))
 	}
 
-	answered := len(rep.Sources) - rep.failed()
+	answered := len(rep.Sources) - rep.Failed()
 	fmt.Fprintf(w, "\nKällor: %d av %d svarade", answered, len(rep.Sources))
 	if rep.Complete {
 		fmt.Fprintln(w, " (komplett).")
@@ -64,7 +57,7 @@ func writeTable(w io.Writer, cat *catalog.Catalog, rep *report) error {
 		if s.HTTPCode != 0 {
 			code = fmt.Sprintf("HTTP %d", s.HTTPCode)
 		}
-		fmt.Fprintln(tw, row("  "+clean(s.Producent), s.Status, code, fmt.Sprintf("%d händelser", s.Events), clean(s.Error)))
+		fmt.Fprintln(tw, row("  "+clean(s.Producent), string(s.Status), code, fmt.Sprintf("%d händelser", s.Events), clean(s.Error)))
 	}
 	return tw.Flush()
 }

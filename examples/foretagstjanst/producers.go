@@ -11,7 +11,7 @@ import (
 	"github.com/aterkoppling/minaarenden"
 )
 
-// endpoint is one entry of the -producers file (design.md §7).
+// endpoint is one entry of the -producers file (see the package doc).
 type endpoint struct {
 	Name     string   `json:"name"`
 	URL      string   `json:"url"`

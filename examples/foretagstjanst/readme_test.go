@@ -47,8 +47,8 @@ func Example_readme() {
 		log.Fatal(err) // only an invalid question: a failing producer is an outcome in res
 	}
 	cases := flow.Place(cat, res.Events, &flow.Options{
-		Expected:   []flow.Expected{{Typ: "SKV.ARBETSGIVARE"}, {Typ: "PRV.VARUMARKE"}},
-		Unanswered: res.Unanswered(), // their cases are okand, never "not started"
+		Expected: []flow.Expected{{Typ: "SKV.ARBETSGIVARE"}, {Typ: "PRV.VARUMARKE"}, {Typ: "BV.VERKLIG_HUVUDMAN"}},
+		Answered: res.Answered(), // anyone not heard (Bolagsverket: not asked) is okand, never "not started"
 	})
 	for _, c := range cases {
 		fmt.Println(c.Typ, c.Producent, c.Status, c.Bollen, c.Aterstar)
@@ -56,6 +56,7 @@ func Example_readme() {
 	// README ends
 
 	// Output:
+	// BV.VERKLIG_HUVUDMAN Bolagsverket okand ingen [BV.VERKLIG_HUVUDMAN.ANMALAN_MOTTAGEN BV.VERKLIG_HUVUDMAN.REGISTRERAD]
 	// PRV.VARUMARKE PRV vantar_pa_kund kund [PRV.VARUMARKE.GRANSKNING PRV.VARUMARKE.REGISTRERAD]
 	// SKV.ARBETSGIVARE Skatteverket klart ingen []
 }

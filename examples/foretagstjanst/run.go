@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -26,6 +28,7 @@ type config struct {
 	timeout       time.Duration
 	json          bool
 	serve         string
+	token         string // the -serve bearer token, read from the variable -token-env names
 }
 
 // usageError is a problem with the command line: exit status 2. printed
@@ -92,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	if cfg.serve != "" {
-		if err := serve(ctx, svc, cfg.serve, cfg.timeout, stderr); err != nil {
+		if err := serve(ctx, svc, cfg.serve, apiConfig{timeout: cfg.timeout, token: cfg.token}, stderr); err != nil {
 			errorf(stderr, "-serve: %v", err)
 			return exitFailure
 		}
@@ -105,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if cfg.json {
-		err = writeJSON(stdout, rep)
+		err = rep.WriteJSON(ctx, stdout)
 	} else {
 		err = writeTable(stdout, svc.cat, rep)
 	}
@@ -115,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if !rep.Complete {
 		errorf(stderr, "partial answer: %d of %d sources did not answer fully; their cases may be missing or okand",
-			rep.failed(), len(rep.Sources))
+			rep.Failed(), len(rep.Sources))
 		return exitPartial
 	}
 	return exitComplete
@@ -153,6 +156,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		timeout      = fs.Duration("timeout", 10*time.Second, "how long to wait for each producer")
 		asJSON       = fs.Bool("json", false, "print the result as JSON")
 		serveAddr    = fs.String("serve", "", "serve a JSON HTTP API on `addr` (e.g. 127.0.0.1:8081) instead of asking once")
+		tokenEnv     = fs.String("token-env", "", "with -serve: the environment variable holding the bearer `token` every request must carry (without one, -serve listens on loopback only)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: foretagstjanst [flags]\n\nWith no flags, asks local stand-in producers about Pia's Tacotruck AB and prints her four cases.\n\nFlags:")
@@ -173,6 +177,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.json && cfg.serve != "" {
 		return nil, usagef("-json and -serve exclude each other: -serve always answers JSON")
+	}
+	if err := cfg.serveAccess(*tokenEnv); err != nil {
+		return nil, err
 	}
 	standIn := cfg.producersFile == ""
 
@@ -227,8 +234,34 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	return cfg, nil
 }
 
+// serveAccess reads the -serve token from the variable tokenEnv names, and
+// refuses an address beyond loopback without one. The token itself is
+// never a flag, which ps and shell histories would show.
+func (cfg *config) serveAccess(tokenEnv string) error {
+	if tokenEnv != "" {
+		if cfg.serve == "" {
+			return usagef("-token-env needs -serve")
+		}
+		cfg.token = os.Getenv(tokenEnv)
+		if cfg.token == "" {
+			return usagef("-token-env: the environment variable %s is not set or empty", tokenEnv)
+		}
+	}
+	if cfg.serve == "" || cfg.token != "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(cfg.serve)
+	if err != nil {
+		return usagef("-serve: %v", err)
+	}
+	if !loopbackHost(host) {
+		return usagef("-serve %s %s", cfg.serve, beyondLoopback)
+	}
+	return nil
+}
+
 // defaultAnvandare is the person using the service when none is named:
-// the kund when that is a person (design.md §7), else fallback.
+// the kund when that is a person, else fallback.
 func defaultAnvandare(kund minaarenden.Kund, fallback minaarenden.Identifierare) minaarenden.Identifierare {
 	if kund.Typ == minaarenden.Personnummer || kund.Typ == minaarenden.Samordningsnummer {
 		return kund.Identifierare

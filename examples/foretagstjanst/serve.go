@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"strings"
@@ -24,20 +28,46 @@ const (
 	maxHeaderBytes    = 16 << 10
 	maxBodyBytes      = 16 << 10
 	shutdownTimeout   = 5 * time.Second
+	// answerSlack is what a question may take beyond -timeout: placing its
+	// events and writing the answer run under the same deadline.
+	answerSlack = 5 * time.Second
+	// maxInFlight bounds the questions answered at once; each fans out to
+	// every producer, so a burst beyond it is told to come back (503).
+	maxInFlight = 32
+	// retryAfter is the Retry-After of that 503, in seconds.
+	retryAfter = "1"
 )
 
-// serve runs the JSON API on addr until ctx is done.
-func serve(ctx context.Context, svc *service, addr string, timeout time.Duration, stderr io.Writer) error {
+// apiConfig is what the API needs beyond the service.
+type apiConfig struct {
+	timeout     time.Duration // -timeout, per producer
+	token       string        // the bearer token every request must carry; "" for none (loopback only)
+	maxInFlight int
+}
+
+// serve runs the JSON API on addr until ctx is done. Without a token it
+// listens on loopback only: anyone who can reach the API can ask about any
+// company.
+func serve(ctx context.Context, svc *service, addr string, cfg apiConfig, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	// The flag was checked, but a name such as localhost can resolve
+	// anywhere: what counts is the address actually bound.
+	if tcp, ok := ln.Addr().(*net.TCPAddr); cfg.token == "" && (!ok || !tcp.IP.IsLoopback()) {
+		ln.Close()
+		return errors.New(beyondLoopback)
+	}
+	if cfg.maxInFlight <= 0 {
+		cfg.maxInFlight = maxInFlight
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	srv := &http.Server{
-		Handler:           svc.api(log, timeout),
+		Handler:           svc.api(log, cfg),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      timeout + 10*time.Second,
+		WriteTimeout:      cfg.timeout + answerSlack + time.Second,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -82,15 +112,46 @@ type apiRequest struct {
 //
 // Both answer 200 with the -json document, complete or not (a partial
 // answer is data: see "complete" and "sources"), or 4xx with {"error": …}.
-func (s *service) api(log *slog.Logger, timeout time.Duration) http.Handler {
+//
+// Every request needs "Authorization: Bearer <token>" when the server has
+// a token (401 otherwise). POST takes only Content-Type application/json
+// (415 otherwise: a cross-site form cannot send it without a preflight),
+// one JSON object and nothing after it (400), at most maxBodyBytes (413,
+// at once when Content-Length says so). Beyond cfg.maxInFlight questions
+// at once the answer is 503 with Retry-After.
+func (s *service) api(log *slog.Logger, cfg apiConfig) http.Handler {
+	timeout := cfg.timeout
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /arenden", func(w http.ResponseWriter, r *http.Request) {
+		if !isJSON(r.Header.Get("Content-Type")) {
+			apiError(w, http.StatusUnsupportedMediaType, "POST /arenden takes Content-Type: application/json")
+			return
+		}
+		if r.ContentLength > maxBodyBytes {
+			apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", maxBodyBytes))
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		dec := json.NewDecoder(r.Body)
 		dec.DisallowUnknownFields()
 		var req apiRequest
-		if err := dec.Decode(&req); err != nil {
-			apiError(w, http.StatusBadRequest, "body: "+err.Error())
+		err := dec.Decode(&req)
+		if err == nil {
+			// One object and nothing after it: a second value is a
+			// request the API did not read.
+			if _, next := dec.Token(); next != io.EOF {
+				err = errors.New("trailing data after the JSON object")
+				if errors.As(next, new(*http.MaxBytesError)) {
+					err = next
+				}
+			}
+		}
+		if err != nil {
+			status := http.StatusBadRequest
+			if errors.As(err, new(*http.MaxBytesError)) {
+				status = http.StatusRequestEntityTooLarge
+			}
+			apiError(w, status, "body: "+err.Error())
 			return
 		}
 		kund, err := parseKund(req.Kund, req.Kundtyp)
@@ -130,20 +191,89 @@ func (s *service) api(log *slog.Logger, timeout time.Duration) http.Handler {
 		}
 		s.answer(w, r, timeout, minaarenden.Kund{Identifierare: id, Typ: minaarenden.Organisationsnummer}, "", expect)
 	})
-	return logRequests(log, mux)
+	// Outermost first: every request is logged, a request without the
+	// token takes no place among those in flight.
+	return logRequests(log, requireToken(cfg.token, limitInFlight(cfg.maxInFlight, mux)))
 }
 
+// answer asks, places and writes under one deadline: -timeout for the
+// producers plus answerSlack. The answer is streamed case by case.
 func (s *service) answer(w http.ResponseWriter, r *http.Request, timeout time.Duration, kund minaarenden.Kund, anvandare minaarenden.Identifierare, expect []flow.Expected) {
-	ctx, cancel := context.WithTimeout(r.Context(), timeout+time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), timeout+answerSlack)
 	defer cancel()
 	rep, err := s.ask(ctx, kund, anvandare, expect)
 	if err != nil {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if ctx.Err() != nil {
+		apiError(w, http.StatusServiceUnavailable, "the question ran out of time")
+		return
+	}
+	deadline, _ := ctx.Deadline()
+	http.NewResponseController(w).SetWriteDeadline(deadline)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store") // a company's cases, per request
-	writeJSON(w, rep)
+	rep.WriteJSON(ctx, w)                       // a failure here is the client's connection: nothing to tell it
+}
+
+// isJSON reports whether a Content-Type is application/json, parameters
+// (charset) aside.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// beyondLoopback refuses a listening address anyone could reach when no
+// token guards it.
+const beyondLoopback = "listens beyond loopback without a token; anyone who can reach it could ask about any company: " +
+	"give -token-env NAME (an environment variable holding a bearer token), or listen on 127.0.0.1"
+
+// loopbackHost reports whether host in a -serve address is loopback by
+// name or address. The empty host listens on every interface.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// requireToken answers 401 to a request without "Authorization: Bearer
+// <token>". Both sides are hashed before the constant-time compare, so
+// neither the token's bytes nor its length show in the timing. An empty
+// token requires nothing (the server then listens on loopback only).
+func requireToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(got))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="foretagstjanst"`)
+			apiError(w, http.StatusUnauthorized, "a bearer token is required (Authorization: Bearer …)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitInFlight answers 503 with Retry-After to a request beyond n in
+// flight, rather than queue it: each question fans out to every producer.
+func limitInFlight(n int, next http.Handler) http.Handler {
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Retry-After", retryAfter)
+			apiError(w, http.StatusServiceUnavailable, "too many questions in flight; try again shortly")
+		}
+	})
 }
 
 func apiError(w http.ResponseWriter, status int, msg string) {
@@ -153,28 +283,59 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": redact(msg)})
 }
 
-// logRequests logs one line per request: method, the route it matched (not
-// the path, which a caller could fill with an identifier; never the query),
-// status and duration.
+// logRequests logs one line per request: the method when it is a known
+// one (a method is any token the client chose, an identifier included),
+// the route it matched (not the path, which a caller could fill with an
+// identifier; never the query), the status delivered and the duration.
 func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
 		if route == "" {
 			route = "(no route)"
 		}
-		log.Info("request", "method", r.Method, "route", route, "status", sw.status, "duration", time.Since(start))
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK // nothing written: net/http sends 200
+		}
+		log.Info("request", "method", knownMethod(r.Method), "route", route, "status", status, "duration", time.Since(start))
 	})
 }
 
+// knownMethod returns m when it is one of the methods net/http names, else
+// "OTHER".
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
+}
+
+// statusWriter records the status sent: the first WriteHeader (net/http
+// ignores later ones), or 200 at the first Write.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection (write
+// deadlines, flushing).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -11,6 +11,7 @@ import (
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
+	"github.com/aterkoppling/minaarenden/report"
 )
 
 // service is the whole path a företagstjänst runs per question: ask every
@@ -22,17 +23,13 @@ type service struct {
 	agg       *aggregate.Aggregator
 	expect    []flow.Expected           // when a question names none
 	anvandare minaarenden.Identifierare // when a question names none and its kund is no person (-anvandare)
-	// reachable are the producers some source asks: the producer entries
-	// and those a forwarding entry relays for.
-	reachable map[string]bool
 }
 
 func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, error) {
 	registered := producerPrefixes(cat)
 	sources := make([]aggregate.Source, 0, len(eps))
-	reachable := map[string]bool{}
 	for _, ep := range eps {
-		var rt http.RoundTripper = aggregate.Transport()
+		var rt http.RoundTripper // nil: the pool every client shares
 		if ep.APIKeyEnv != "" {
 			rt = client.APIKey(ep.APIKeyHeader, os.Getenv(ep.APIKeyEnv), rt)
 		}
@@ -51,11 +48,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 		}
 		if ep.Dialect == "forwarding" {
 			opts.Dialect = client.Forwarding
-			for _, p := range relayed(registered, opts.Prefixes) {
-				reachable[p] = true
-			}
 		} else {
-			reachable[ep.Name] = true
 			// A producer may answer for what the file registers, and for
 			// what the catalog says it produces.
 			registered[ep.Name] = append(registered[ep.Name], opts.Prefixes...)
@@ -77,8 +70,7 @@ func newService(cat *catalog.Catalog, eps []endpoint, cfg *config) (*service, er
 	if err != nil {
 		return nil, usagef("-producers: %v", err)
 	}
-	return &service{cat: cat, agg: agg, expect: cfg.expect, anvandare: cfg.anvandare,
-		reachable: reachable}, nil
+	return &service{cat: cat, agg: agg, expect: cfg.expect, anvandare: cfg.anvandare}, nil
 }
 
 // producerPrefixes reads from the catalog which producentärendetyper each
@@ -104,60 +96,11 @@ func producerPrefixes(cat *catalog.Catalog) map[string][]minaarenden.Kundhandels
 	return m
 }
 
-// relayed returns the producers whose registered prefixes overlap a
-// forwarding source's prefixes (all of them when it has none), sorted.
-func relayed(registered map[string][]minaarenden.Kundhandelsetyp, prefixes []minaarenden.Kundhandelsetyp) []string {
-	var out []string
-	for producent, ps := range registered {
-		if len(prefixes) == 0 || overlapsAny(ps, prefixes) {
-			out = append(out, producent)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func overlapsAny(a, b []minaarenden.Kundhandelsetyp) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x.Overlaps(y) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// report is the -json contract of design.md §7.
-type report struct {
-	Complete bool             `json:"complete"`
-	Sources  []source         `json:"sources"`
-	Arenden  []*flow.Instance `json:"arenden"`
-}
-
-// source is how one (source, part) fared.
-type source struct {
-	Producent string `json:"producent"`
-	Status    string `json:"status"`
-	HTTPCode  int    `json:"httpCode"`
-	Events    int    `json:"events"`
-	Error     string `json:"error"`
-}
-
-func (r *report) failed() int {
-	n := 0
-	for _, s := range r.Sources {
-		if s.Status != string(aggregate.StatusOK) && s.Status != string(aggregate.StatusSkipped) {
-			n++
-		}
-	}
-	return n
-}
-
 // ask asks every endpoint about kund and places what they say. An error is
 // a question that could not be asked at all; sources that fail are in the
-// report.
-func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare minaarenden.Identifierare, expect []flow.Expected) (*report, error) {
+// report, and their expected cases are okand (report.New places with
+// aggregate.Result.Answered).
+func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare minaarenden.Identifierare, expect []flow.Expected) (*report.Report, error) {
 	if expect == nil {
 		expect = s.expect
 	}
@@ -169,46 +112,5 @@ func (s *service) ask(ctx context.Context, kund minaarenden.Kund, anvandare mina
 	if err != nil {
 		return nil, err
 	}
-	rep := &report{
-		Complete: res.Complete(),
-		Sources:  make([]source, 0, len(res.Outcomes)),
-		Arenden:  flow.Place(s.cat, res.Events, &flow.Options{Expected: expect, Unanswered: s.unanswered(res, expect)}),
-	}
-	for _, o := range res.Outcomes {
-		src := source{Producent: o.Producent, Status: string(o.Status), HTTPCode: o.HTTPCode, Events: o.Events}
-		if o.Err != nil {
-			src.Error = redact(o.Err.Error())
-		}
-		rep.Sources = append(rep.Sources, src)
-	}
-	if rep.Arenden == nil {
-		rep.Arenden = []*flow.Instance{}
-	}
-	return rep, nil
-}
-
-// unanswered is Result.Unanswered (which, for a forwarding service that
-// failed before naming any delfråga, lists every producer registered in
-// aggregate.Options.Producers) plus every producer of an expected type no
-// source asks: the program never says a case has not started when it
-// could not ask.
-func (s *service) unanswered(res *aggregate.Result, expect []flow.Expected) []string {
-	out := res.Unanswered()
-	for _, ex := range expect {
-		// A type the catalog lacks has no known producer: "" makes flow
-		// call it okand, as no source can be said to have been asked.
-		producers := []string{ex.Producent}
-		if ex.Producent == "" {
-			if t, ok := s.cat.Type(ex.Typ); ok {
-				producers = t.Producenter
-			}
-		}
-		for _, p := range producers {
-			if !s.reachable[p] {
-				out = append(out, p)
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return report.New(s.cat, res, expect), nil
 }

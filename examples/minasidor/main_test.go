@@ -7,10 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +18,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aterkoppling/minaarenden/client/clienttest"
+	"github.com/aterkoppling/minaarenden/flow"
+	"github.com/aterkoppling/minaarenden/flow/widget"
+	"github.com/aterkoppling/minaarenden/internal/chromium"
 )
 
 func newTestPortal(t *testing.T) *portal {
@@ -107,7 +109,7 @@ func TestPage(t *testing.T) {
 	for _, path := range []string{"/widget.css", "/portal.css"} {
 		resp, css := get(t, srv.URL+path)
 		got := []string{resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy")}
-		want := []string{"text/css; charset=utf-8", csp}
+		want := []string{"text/css; charset=utf-8", widget.ContentSecurityPolicy}
 		if diff := cmp.Diff(want, got); diff != "" || len(css) == 0 {
 			t.Errorf("%s: headers mismatch (-want +got):\n%s(body %d bytes)", path, diff, len(css))
 		}
@@ -122,7 +124,7 @@ func TestPage(t *testing.T) {
 // incomplete.
 func TestPagePartial(t *testing.T) {
 	p := newTestPortal(t)
-	p.forwarding.Handler.SetProducerFault("PRV", clienttest.Fault{Status: http.StatusInternalServerError})
+	p.forwarding.Handler.SetProducerFault("PRV", clienttest.Fault{HTTPCode: http.StatusInternalServerError})
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(srv.Close)
 
@@ -145,7 +147,7 @@ func TestPagePartial(t *testing.T) {
 // producer behind it was heard: every case is unknown, none "not started".
 func TestPageForwardingDown(t *testing.T) {
 	p := newTestPortal(t)
-	p.forwarding.Handler.SetFault(clienttest.Fault{Status: http.StatusBadRequest})
+	p.forwarding.Handler.SetFault(clienttest.Fault{HTTPCode: http.StatusBadRequest})
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(srv.Close)
 
@@ -229,22 +231,16 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // rendered case list, once to check that the page's CSP blocks inline
 // script while script from the page's own origin runs.
 func TestBrowser(t *testing.T) {
-	browser := findChromium()
-	if browser == "" {
-		t.Skip("no Chromium found (chromium, chromium-browser, google-chrome); install Debian's chromium to run the browser test")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the headless-browser test")
-	}
+	browser := chromium.Skip(t)
 	p := newTestPortal(t)
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler())
-	// The probe goes through secure, the same middleware as the page.
-	mux.Handle("GET /csp-probe", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The probe goes through widget.Secure, the same middleware as the page.
+	mux.Handle("GET /csp-probe", widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, probePage)
 	})))
-	mux.Handle("GET /probe.js", secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /probe.js", widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		io.WriteString(w, `document.getElementById("external").textContent = "external script ran";`)
 	})))
@@ -252,13 +248,13 @@ func TestBrowser(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	t.Run("case list", func(t *testing.T) {
-		dom := dumpDOM(t, browser, srv.URL+"/")
+		dom := chromium.Load(t, browser, srv.URL+"/").DOM
 		if diff := cmp.Diff(piaList, caseList(dom)); diff != "" {
 			t.Errorf("rendered case list mismatch (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("CSP blocks inline script", func(t *testing.T) {
-		dom := dumpDOM(t, browser, srv.URL+"/csp-probe")
+		dom := chromium.Load(t, browser, srv.URL+"/csp-probe").DOM
 		got := []string{text(dom, "inline"), text(dom, "external")}
 		// The external script running shows the browser runs script at
 		// all, so the untouched inline paragraph is the CSP's doing.
@@ -285,47 +281,6 @@ func text(dom, id string) string {
 		return "(no #" + id + ")"
 	}
 	return m[1]
-}
-
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// dumpDOM loads url in headless Chromium and returns the DOM after load.
-func dumpDOM(t *testing.T, browser, url string) string {
-	t.Helper()
-	// Chromium may still be writing its profile as it exits; remove it
-	// without failing the test over it.
-	profile, err := os.MkdirTemp("", "minasidor-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(profile) })
-	// A guard against a hung browser, not a timing assertion.
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+profile, "--dump-dom", url)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", browser, err, lastLines(stderr.String(), 20))
-	}
-	return stdout.String()
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // TestServeWaitsForPagesInFlight: a page being rendered when the server is
@@ -361,5 +316,17 @@ func TestServeWaitsForPagesInFlight(t *testing.T) {
 	}
 	if !finished.Load() {
 		t.Error("serve returned while a page was still being rendered")
+	}
+}
+
+// TestNewPortalRefusesBadExpected: a step id among the expected cases is a
+// mistake caught at start, not an anomaly shown to every visitor.
+func TestNewPortalRefusesBadExpected(t *testing.T) {
+	saved := expected
+	t.Cleanup(func() { expected = saved })
+	expected = append(slices.Clone(saved), flow.Expected{Typ: "SKV.ARBETSGIVARE.ANSOKAN"})
+	_, err := newPortal("", filepath.Join("..", "..", "testdata", "pia", "kundhandelser.json"))
+	if err == nil || !strings.Contains(err.Error(), "not a producentärendetyp") {
+		t.Fatalf("newPortal = %v, want the step id refused", err)
 	}
 }

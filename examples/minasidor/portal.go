@@ -64,6 +64,11 @@ type portal struct {
 }
 
 func newPortal(catalogPath, eventsPath string) (*portal, error) {
+	// Place cannot fail, so a mistyped expected case (a step id, lower
+	// case) is caught here, once, rather than shown as an anomaly.
+	if err := (&flow.Options{Expected: expected}).Validate(); err != nil {
+		return nil, err
+	}
 	load := sample.Catalog
 	if catalogPath != "" {
 		load = func() (*catalog.Catalog, error) { return catalog.Load(catalogPath) }
@@ -119,7 +124,7 @@ func newPortal(catalogPath, eventsPath string) (*portal, error) {
 func (p *portal) Close() { p.forwarding.Close() }
 
 // Handler serves the page and its two stylesheets, every response with the
-// security headers.
+// security headers the widget is built for (widget.Secure).
 func (p *portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", p.serveIndex)
@@ -128,22 +133,7 @@ func (p *portal) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		http.ServeFileFS(w, r, files, "portal.css")
 	})
-	return secure(mux)
-}
-
-// csp allows nothing but the page's own origin: no inline script or style,
-// no framing by other sites, no <base> rewriting.
-const csp = "default-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-
-// secure sets the headers every response carries.
-func secure(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		next.ServeHTTP(w, r)
-	})
+	return widget.Secure(mux)
 }
 
 // pageData is what the page template shows.
@@ -178,7 +168,8 @@ func (p *portal) cases(ctx context.Context) ([]*flow.Instance, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	// Should the forwarding service fail as a whole, Unanswered names every
-	// producer registered behind it: their cases are okand.
-	return flow.Place(p.cat, res.Events, &flow.Options{Expected: expected, Unanswered: res.Unanswered()}), res.Complete(), nil
+	// Only the producers heard for the company are in Answered: should the
+	// forwarding service fail as a whole, none is, and every case without
+	// events is okand.
+	return flow.Place(p.cat, res.Events, &flow.Options{Expected: expected, Answered: res.Answered()}), res.Complete(), nil
 }

@@ -36,5 +36,14 @@
 // with <link rel="stylesheet" href="/widget.css"> in the page's head. The
 // cases come in the order given, except that those where the customer must
 // act come first and finished ones last. Headings are <h3>, for a page
-// whose own heading over the widget is an <h2>.
+// whose own heading over the widget is an <h2>. widget.Secure sets the
+// Content-Security-Policy and the other headers such a page needs.
+//
+// # A case on its flow
+//
+// Flode draws one case as a picture: its flow laid out by catalog.SVG, the
+// steps coloured by their state in the case, as inline SVG that needs no
+// script or style, so it goes on the same page under the same CSP:
+//
+//	picture, err := widget.Flode(cat, instance) // template.HTML, "" for an unknown type
 package widget

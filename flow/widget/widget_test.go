@@ -48,7 +48,8 @@ func loadPia(t testing.TB) (*catalog.Catalog, []*flow.Instance) {
 		}
 		expected = append(expected, ex)
 	}
-	return cat, flow.Place(cat, events, &flow.Options{Expected: expected})
+	answered := []string{"Bolagsverket", "PRV", "Skatteverket", "Stockholms stad"}
+	return cat, flow.Place(cat, events, &flow.Options{Expected: expected, Answered: answered})
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -328,14 +329,20 @@ var (
 // outside the allowlist and on any link that is not http(s).
 func checkInert(t testing.TB, out string) {
 	t.Helper()
+	checkAllowed(t, out, allowedElements, allowedAttrs)
+}
+
+// checkAllowed is checkInert with the allowlists given.
+func checkAllowed(t testing.TB, out string, elements, attrs map[string]bool) {
+	t.Helper()
 	doc := parse(t, out)
 	var walk func(n *node)
 	walk = func(n *node) {
-		if n.name != "" && !allowedElements[n.name] {
+		if n.name != "" && !elements[n.name] {
 			t.Errorf("fragment has a <%s> element", n.name)
 		}
 		for _, a := range n.attrs {
-			if !allowedAttrs[a.Name.Local] {
+			if !attrs[a.Name.Local] {
 				t.Errorf("<%s> has a %s attribute", n.name, a.Name.Local)
 			}
 			if a.Name.Local == "href" && !widget.SafeURL(a.Value) {
@@ -466,5 +473,20 @@ func TestFragment(t *testing.T) {
 	}
 	if diff := cmp.Diff("<main>"+render(t, cat, instances)+"</main>", b.String()); diff != "" {
 		t.Errorf("Fragment in a page mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestSecure checks the headers on every response, whatever the handler
+// sets and whatever its status.
+func TestSecure(t *testing.T) {
+	h := widget.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NotFound(w, r)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
+	got := []string{rec.Header().Get("Content-Security-Policy"), rec.Header().Get("X-Content-Type-Options"), rec.Header().Get("Referrer-Policy")}
+	want := []string{"default-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'", "nosniff", "no-referrer"}
+	if diff := cmp.Diff(want, got); diff != "" || rec.Code != http.StatusNotFound {
+		t.Errorf("headers mismatch (-want +got):\n%s(status %d)", diff, rec.Code)
 	}
 }

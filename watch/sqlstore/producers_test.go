@@ -53,7 +53,7 @@ func (p *producer) Query(_ context.Context, f minaarenden.Fraga) (*client.Answer
 			Referenser: ref, Part: f.Parter[0],
 		}
 	}
-	return &client.Answer{Events: evs, Outcomes: []client.Outcome{{Producent: p.name, Part: f.Parter[0], HTTPStatus: 200, Events: len(evs)}}}, nil
+	return &client.Answer{Events: evs, Outcomes: []client.Outcome{{Producent: p.name, Part: f.Parter[0], HTTPCode: 200, Events: len(evs)}}}, nil
 }
 
 // producers are PRV and Bolagsverket, each with one case a subscription
