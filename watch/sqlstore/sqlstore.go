@@ -229,9 +229,10 @@ func (s *Store) Remove(ctx context.Context, id string) error {
 	return nil
 }
 
-// Claim leases up to opts.Limit (at least one) due subscriptions that no unexpired lease
-// holds, earliest due first. On PostgreSQL rows another replica is claiming
-// at the same moment are skipped, not waited for.
+// Claim leases up to opts.Limit (at least one) due subscriptions that no
+// unexpired lease holds, earliest due first, and records opts.Now as their
+// claim time for PolledBefore. On PostgreSQL rows another replica is
+// claiming at the same moment are skipped, not waited for.
 func (s *Store) Claim(ctx context.Context, opts watch.ClaimOptions) ([]watch.Claim, error) {
 	if err := checkClaimOptions("claim", opts); err != nil {
 		return nil, err
@@ -399,8 +400,9 @@ func (s *Store) Release(ctx context.Context, c watch.Claim, next time.Time) erro
 	return nil
 }
 
-// ClaimOutbox leases up to opts.Limit (at least one) undelivered entries due for delivery
-// that no unexpired lease holds, in the order they were written.
+// ClaimOutbox leases up to opts.Limit (at least one) undelivered entries
+// due for delivery that no unexpired lease holds, in the order they were
+// written.
 func (s *Store) ClaimOutbox(ctx context.Context, opts watch.ClaimOptions) ([]watch.OutboxEntry, error) {
 	if err := checkClaimOptions("claim outbox", opts); err != nil {
 		return nil, err
