@@ -2,10 +2,10 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
@@ -16,28 +16,19 @@ import (
 	"github.com/aterkoppling/minaarenden/watch"
 )
 
-// producer is an in-memory producer source: it answers every part with the
-// first Steps events of its flow, one case, so a test moves every
-// subscription's case on by adding a step.
+// producer is an in-memory producer source: it answers every part with
+// the first Steps events of one case. The first event is its flow's first
+// type; later ones go round the rest, each a new event, so a test or a
+// benchmark moves every subscription's case on by adding a step.
 type producer struct {
 	name   string
 	prefix minaarenden.Kundhandelsetyp
-	events []minaarenden.Kundhandelse
+	flow   []minaarenden.Kundhandelsetyp
 	Steps  atomic.Int32
 }
 
-func newProducer(tb testing.TB, name, prefix string, flow ...string) *producer {
-	tb.Helper()
-	p := &producer{name: name, prefix: minaarenden.Kundhandelsetyp(prefix)}
-	for i, typ := range flow {
-		raw := fmt.Sprintf(`{"kundhandelseId":"%s-%d","kundhandelseTyp":%q,"producent":%q,"rubrik":"steg %d","tidpunkt":"2026-03-%02dT12:00:00Z","referenser":{"producentarende":"%s-2026-0815"}}`,
-			prefix, i+1, typ, name, i+1, i+1, prefix)
-		var e minaarenden.Kundhandelse
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			tb.Fatal(err)
-		}
-		p.events = append(p.events, e)
-	}
+func newProducer(name, prefix string, flow ...minaarenden.Kundhandelsetyp) *producer {
+	p := &producer{name: name, prefix: minaarenden.Kundhandelsetyp(prefix), flow: flow}
 	p.Steps.Store(1)
 	return p
 }
@@ -49,10 +40,18 @@ func (p *producer) Prefixes() []minaarenden.Kundhandelsetyp {
 }
 
 func (p *producer) Query(_ context.Context, f minaarenden.Fraga) (*client.Answer, error) {
+	ref := minaarenden.Referenser{minaarenden.RefProducentarende: {Varden: []minaarenden.ReferensVarde{{Text: p.name + "-2026-0815"}}}}
 	evs := make([]minaarenden.Kundhandelse, p.Steps.Load())
-	copy(evs, p.events)
 	for i := range evs {
-		evs[i].Part = f.Parter[0]
+		typ := p.flow[0]
+		if i > 0 {
+			typ = p.flow[1+(i-1)%(len(p.flow)-1)]
+		}
+		evs[i] = minaarenden.Kundhandelse{
+			KundhandelseID: fmt.Sprintf("%s-%d", p.name, i+1), Typ: typ, Producent: p.name,
+			Rubrik: fmt.Sprintf("steg %d", i+1), Tidpunkt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour),
+			Referenser: ref, Part: f.Parter[0],
+		}
 	}
 	return &client.Answer{Events: evs, Outcomes: []client.Outcome{{Producent: p.name, Part: f.Parter[0], HTTPCode: 200, Events: len(evs)}}}, nil
 }
@@ -68,8 +67,8 @@ type producers struct {
 func newProducers(tb testing.TB) *producers {
 	tb.Helper()
 	p := &producers{
-		prv: newProducer(tb, "PRV", "PRV.VARUMARKE", "PRV.VARUMARKE.ANSOKAN", "PRV.VARUMARKE.GRANSKNING", "PRV.VARUMARKE.REGISTRERAD"),
-		bv:  newProducer(tb, "Bolagsverket", "BV.VERKLIG_HUVUDMAN", "BV.VERKLIG_HUVUDMAN.ANMALAN_MOTTAGEN", "BV.VERKLIG_HUVUDMAN.REGISTRERAD"),
+		prv: newProducer("PRV", "PRV.VARUMARKE", "PRV.VARUMARKE.ANSOKAN", "PRV.VARUMARKE.GRANSKNING", "PRV.VARUMARKE.KOMPLETTERING"),
+		bv:  newProducer("Bolagsverket", "BV.VERKLIG_HUVUDMAN", "BV.VERKLIG_HUVUDMAN.ANMALAN_MOTTAGEN", "BV.VERKLIG_HUVUDMAN.REGISTRERAD"),
 	}
 	var err error
 	if p.agg, err = aggregate.New([]aggregate.Source{p.prv, p.bv}, &aggregate.Options{Concurrency: 64}); err != nil {
