@@ -14,10 +14,10 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
+	"github.com/aterkoppling/minaarenden/aggregate/report"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
-	"github.com/aterkoppling/minaarenden/aggregate/report"
 )
 
 var pia = minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: "165591234561", Typ: minaarenden.Organisationsnummer}}
