@@ -215,8 +215,10 @@ type slot struct {
 
 // tagged is an accepted event and the index of the part it answered
 // (len(parter) when a forwarding source named a part that was not asked).
+// ev points into the source's answer, which is never changed: merge
+// copies each event once, into the Result.
 type tagged struct {
-	ev   minaarenden.Kundhandelse
+	ev   *minaarenden.Kundhandelse
 	part int
 }
 
@@ -504,6 +506,12 @@ func (a *Aggregator) race(ctx context.Context, t *task) raceResult {
 	launch := func(hedge bool) {
 		qctx, cancel := context.WithCancel(ctx)
 		cancels = append(cancels, cancel)
+		if a.hedge <= 0 {
+			// Nothing to race: ask on this goroutine, which saves a
+			// goroutine per (source, part) of a fan-out. replies has room.
+			a.attempt(qctx, t, hedge, replies)
+			return
+		}
 		running.Go(func() { a.attempt(qctx, t, hedge, replies) })
 	}
 	cancelAll := func() {
@@ -614,7 +622,7 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		if co.Producent != "" {
 			o.Producent = co.Producent
 		}
-		o.HTTPCode = co.HTTPCode
+		o.HTTPCode, o.Warnings = co.HTTPCode, co.Warnings
 		if co.Attempts > 0 {
 			o.Attempts = co.Attempts
 		}
@@ -627,15 +635,17 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		g := guard{prefixes: a.prefixes[t.src], any: a.anyPrefix && len(a.prefixes[t.src]) == 0}
 		seenKey := make(map[[2]string]bool, len(r.ans.Events))
 		s.events = make([]tagged, 0, len(r.ans.Events))
-		for _, ev := range r.ans.Events {
+		for i := range r.ans.Events {
 			// Asked about one part, every event answers that part,
-			// whatever the source wrote.
-			ev.Part = part
+			// whatever the source wrote: merge gives it t.part.
+			ev := &r.ans.Events[i]
 			if ev.Producent == "" {
 				// The producent is required, but a producer that leaves
 				// it out must not share the merge key ("", id) with
 				// every other that does: it is the producer asked.
-				ev.Producent = o.Producent
+				c := *ev
+				c.Producent = o.Producent
+				ev = &c
 			}
 			if !g.check(ev.Typ) {
 				continue

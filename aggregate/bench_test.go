@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -108,11 +109,12 @@ func newFleet(b *testing.B, n int, latency latencyFunc) *benchFleet {
 }
 
 // baseline is the hand-written fan-out a careful engineer would write
-// without the SDK: net/http, an errgroup, decode, collect. It replays the
-// SDK's request so both do the same work on the wire.
+// without the SDK: net/http, an errgroup, decode into a plain struct,
+// collect. It replays the SDK's request so both do the same work on the
+// wire.
 func (fl *benchFleet) baseline(ctx context.Context, hc *http.Client) (int, error) {
 	req := fl.last.Load()
-	results := make([][]minaarenden.Kundhandelse, len(fl.urls))
+	results := make([][]plainEvent, len(fl.urls))
 	var g errgroup.Group
 	g.SetLimit(aggregate.DefaultConcurrency)
 	for i, u := range fl.urls {
@@ -127,9 +129,7 @@ func (fl *benchFleet) baseline(ctx context.Context, hc *http.Client) (int, error
 				return nil
 			}
 			defer resp.Body.Close()
-			var body struct {
-				Kundhandelser []minaarenden.Kundhandelse `json:"kundhandelser"`
-			}
+			var body plainAnswer
 			if resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&body) == nil {
 				results[i] = body.Kundhandelser
 			}
@@ -160,7 +160,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // wall time above the 50 ms every answer costs, and the SDK/baseline ratio.
 // A third arm fans the same clients out with a bare errgroup, separating
 // what package aggregate costs from what package client does. It also
-// counts dials per request once the pool is warm.
+// counts dials per request once the pool is warm, and the CPU per
+// producer request of the SDK and of the baseline.
 func BenchmarkFanOut(b *testing.B) {
 	const latency = 50 * time.Millisecond
 	fl := newFleet(b, 100, func(int) time.Duration { return latency })
@@ -196,18 +197,21 @@ func BenchmarkFanOut(b *testing.B) {
 	clientOnly()
 	dials0 := fl.dials.Load()
 	var sdk, base, cli []time.Duration
+	var sdkCPU, baseCPU float64
 	for b.Loop() {
-		start := time.Now()
+		start, cpu := time.Now(), cpuSeconds()
 		res := mustRun(b, agg, ctx, f)
 		sdk = append(sdk, time.Since(start))
+		sdkCPU += cpuSeconds() - cpu
 		if len(res.Events) != 1000 {
 			b.Fatalf("%d events, want 1000: %v", len(res.Events), res.Err())
 		}
-		start = time.Now()
+		start, cpu = time.Now(), cpuSeconds()
 		if n, _ := fl.baseline(ctx, hc); n != 1000 {
 			b.Fatalf("baseline: %d events", n)
 		}
 		base = append(base, time.Since(start))
+		baseCPU += cpuSeconds() - cpu
 		start = time.Now()
 		if n := clientOnly(); n != 1000 {
 			b.Fatalf("client only: %d events", n)
@@ -222,6 +226,19 @@ func BenchmarkFanOut(b *testing.B) {
 	b.ReportMetric(ms(percentile(cli, .5)-latency), "client-over-p50-ms")
 	b.ReportMetric(float64(percentile(sdk, .5))/float64(percentile(cli, .5)), "sdk/client")
 	b.ReportMetric(float64(fl.dials.Load()-dials0)/float64(3*100*len(sdk)), "dials/req")
+	// CPU per producer request, the stand-in servers' share included
+	// (the same in both arms).
+	b.ReportMetric(sdkCPU/float64(100*len(sdk))*1e6, "sdk-cpu-µs/req")
+	b.ReportMetric(baseCPU/float64(100*len(base))*1e6, "base-cpu-µs/req")
+	b.ReportMetric(sdkCPU/baseCPU, "sdk/base-cpu")
+}
+
+// cpuSeconds is the CPU the process has spent in Go code and the garbage
+// collector, as the runtime estimates it.
+func cpuSeconds() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/user:cpu-seconds"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64() + s[1].Value.Float64()
 }
 
 // BenchmarkStalledProducer has one producer of 100 that never answers and a

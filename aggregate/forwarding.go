@@ -58,7 +58,7 @@ func (a *Aggregator) settleForwarding(t *task, f minaarenden.Fraga, r raceResult
 	covered := make(map[minaarenden.PartKey]bool)
 	if r.ans != nil {
 		for _, co := range r.ans.Outcomes {
-			add(Outcome{Producent: co.Producent, Part: co.Part, HTTPCode: co.HTTPCode, Attempts: co.Attempts, Err: co.Err})
+			add(Outcome{Producent: co.Producent, Part: co.Part, HTTPCode: co.HTTPCode, Attempts: co.Attempts, Err: co.Err, Warnings: co.Warnings})
 			covered[co.Part.Key()] = true
 		}
 	}
@@ -72,14 +72,16 @@ func (a *Aggregator) settleForwarding(t *task, f minaarenden.Fraga, r raceResult
 	var s slot
 	if r.ans != nil {
 		dupSeen := make(map[key]map[string]bool)
-		for _, ev := range r.ans.Events {
-			if len(f.Parter) == 1 && ev.Part.Kund == nil && ev.Part.Arende == nil {
-				ev.Part = f.Parter[0]
+		for i := range r.ans.Events {
+			ev := &r.ans.Events[i]
+			part := ev.Part
+			if len(f.Parter) == 1 && part.Kund == nil && part.Arende == nil {
+				part = f.Parter[0]
 			}
-			k := key{ev.Producent, ev.Part.Key()}
+			k := key{ev.Producent, part.Key()}
 			e := byKey[k]
 			if e == nil {
-				e = add(Outcome{Producent: ev.Producent, Part: ev.Part})
+				e = add(Outcome{Producent: ev.Producent, Part: part})
 			}
 			if !e.guard.check(ev.Typ) {
 				continue

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/client"
 )
 
 // Status says how one (source, part) fared.
@@ -71,6 +72,9 @@ type Outcome struct {
 	// Duplicates counts events this answer repeated within itself (same
 	// producent and kundhandelseId); they are merged, not dropped.
 	Duplicates int
+	// Warnings are the client's: required fields the events lacked. Kept
+	// events leave the status ok; dropped ones fail it through Err.
+	Warnings []client.Warning
 }
 
 // LogValue keeps the part's identifiers out of structured logs: slog's JSON
@@ -201,16 +205,24 @@ type outcomeJSON struct {
 	Events     int    `json:"events"`
 	Rejected   int    `json:"rejected"`
 	Duplicates int    `json:"duplicates"`
+	// Warnings are Warning.String's sentences; they name fields, never
+	// values.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // MarshalJSON writes the outcome with camelCase keys, the duration in
-// whole milliseconds (durationMs), the error as ErrorMessage, and the part
+// whole milliseconds (durationMs), the error as ErrorMessage, the warnings
+// as sentences (left out when there are none), and the part
 // as Part.String, which names its kind with the identifier masked: the
 // form can be logged or served without a personal identity number in it.
 func (o Outcome) MarshalJSON() ([]byte, error) {
-	return json.Marshal(outcomeJSON{
+	j := outcomeJSON{
 		Source: o.Source, Producent: o.Producent, Part: o.Part.String(), Status: o.Status,
 		HTTPCode: o.HTTPCode, Error: o.ErrorMessage(), Attempts: o.Attempts, Hedges: o.Hedges,
 		DurationMs: o.Duration.Milliseconds(), Events: o.Events, Rejected: o.Rejected, Duplicates: o.Duplicates,
-	})
+	}
+	for _, w := range o.Warnings {
+		j.Warnings = append(j.Warnings, w.String())
+	}
+	return json.Marshal(j)
 }

@@ -185,19 +185,21 @@ func (r *Result) Unanswered() []string {
 	return slices.Compact(names)
 }
 
-// merged is one distinct event while merging.
+// merged is one distinct event while merging. It points at the event in
+// its source's answer rather than copying it.
 type merged struct {
-	ev      minaarenden.Kundhandelse
+	ev      *minaarenden.Kundhandelse
 	parts   []int              // indices into the Fraga's parter, sorted
 	extra   []minaarenden.Part // parts the Fraga did not ask (forwarding)
 	content []byte             // the JSON form, computed only for ties
+	one     [1]int             // parts' room for the usual single part
 }
 
 func (m *merged) json() []byte {
 	if m.content == nil {
 		b, err := json.Marshal(m.ev)
 		if err != nil {
-			b = []byte(fmt.Sprintf("%#v", m.ev))
+			b = []byte(fmt.Sprintf("%#v", *m.ev))
 		}
 		m.content = b
 	}
@@ -223,18 +225,30 @@ func sameEvent(a, b *minaarenden.Kundhandelse) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// merge builds the Result from the slots, in source order.
+// merge builds the Result from the slots, in source order. Each event is
+// copied once, into Result.Events; an event answering one asked part
+// shares that part's entry of the Fraga's parter instead of a slice of its
+// own.
 func merge(f minaarenden.Fraga, slots []slot) *Result {
 	res := &Result{asked: f.Parter}
 	type key struct{ producent, id string }
-	byKey := make(map[key]*merged)
-	var all []*merged
+	n := 0
+	for si := range slots {
+		n += len(slots[si].events)
+	}
+	// ms does not grow past n, so pointers into it stay valid.
+	ms := make([]merged, 0, n)
+	all := make([]*merged, 0, n)
+	byKey := make(map[key]*merged, n)
 	for si := range slots {
 		res.Outcomes = append(res.Outcomes, slots[si].outcomes...)
-		for _, t := range slots[si].events {
-			m := &merged{ev: t.ev}
+		for ti := range slots[si].events {
+			t := &slots[si].events[ti]
+			ms = append(ms, merged{ev: t.ev})
+			m := &ms[len(ms)-1]
 			if t.part < len(f.Parter) {
-				m.parts = []int{t.part}
+				m.one[0] = t.part
+				m.parts = m.one[:]
 			} else {
 				m.extra = []minaarenden.Part{t.ev.Part}
 			}
@@ -254,7 +268,7 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 			// one that sorts first, so the choice does not depend on
 			// arrival order. Most repeats are the same event for another
 			// part: equal copies skip the costly content comparison.
-			if !sameEvent(&m.ev, &prev.ev) && compare(m, prev) < 0 {
+			if !sameEvent(m.ev, prev.ev) && compare(m, prev) < 0 {
 				prev.ev, prev.content = m.ev, m.content
 			}
 			for _, p := range m.parts {
@@ -274,14 +288,20 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 	res.Events = make([]minaarenden.Kundhandelse, len(all))
 	res.parter = make([][]minaarenden.Part, len(all))
 	for i, m := range all {
-		slices.Sort(m.parts)
-		ps := make([]minaarenden.Part, 0, len(m.parts)+len(m.extra))
-		for _, pi := range m.parts {
-			ps = append(ps, f.Parter[pi])
+		var ps []minaarenden.Part
+		if len(m.parts) == 1 && len(m.extra) == 0 {
+			pi := m.parts[0]
+			ps = f.Parter[pi : pi+1 : pi+1]
+		} else {
+			slices.Sort(m.parts)
+			ps = make([]minaarenden.Part, 0, len(m.parts)+len(m.extra))
+			for _, pi := range m.parts {
+				ps = append(ps, f.Parter[pi])
+			}
+			ps = append(ps, m.extra...)
 		}
-		ps = append(ps, m.extra...)
-		m.ev.Part = ps[0]
-		res.Events[i] = m.ev
+		res.Events[i] = *m.ev
+		res.Events[i].Part = ps[0]
 		res.parter[i] = ps
 	}
 	return res

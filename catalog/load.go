@@ -137,8 +137,14 @@ func decode(data []byte) (*Catalog, error) {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			// encoding/json names our unexported alias types; say where in
-			// the document instead.
-			return nil, fmt.Errorf("catalog: %s: a JSON %s where %s belongs", te.Field, te.Value, jsonKind(te.Type))
+			// the document instead. Built on the v2 engine (Go 1.27, or
+			// GOEXPERIMENT=jsonv2) it names the field within the innermost
+			// value only, and none for an array element.
+			where := ""
+			if te.Field != "" {
+				where = te.Field + ": "
+			}
+			return nil, fmt.Errorf("catalog: %sa JSON %s where %s belongs", where, te.Value, jsonKind(te.Type))
 		}
 		if strings.HasPrefix(err.Error(), "catalog: ") {
 			return nil, err

@@ -380,9 +380,28 @@ func TestParseRejectsBadJSON(t *testing.T) {
 			if err == nil {
 				t.Fatal("Parse succeeded, want an error")
 			}
-			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+			if diff := cmp.Diff(tt.want, jsonPathTail(tt.want, err.Error())); diff != "" {
 				t.Errorf("error mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// jsonPathTail reads got as want when the two differ only in how much of
+// a type error's field path they name: encoding/json on the v2 engine
+// (Go 1.27, GOEXPERIMENT=jsonv2) names the field within the innermost
+// value only ("id" for "producentarendetyper.id"), and none for an array
+// element.
+func jsonPathTail(want, got string) string {
+	const prefix = "catalog: "
+	wantPath, wantRest, ok1 := strings.Cut(strings.TrimPrefix(want, prefix), ": a JSON ")
+	gotPath, gotRest, ok2 := strings.Cut(strings.TrimPrefix(got, prefix), "a JSON ")
+	gotPath = strings.TrimSuffix(gotPath, ": ")
+	if !ok1 || !ok2 || !strings.HasPrefix(got, prefix) || wantRest != gotRest {
+		return got
+	}
+	if gotPath == "" || wantPath == gotPath || strings.HasSuffix(wantPath, "."+gotPath) {
+		return want
+	}
+	return got
 }

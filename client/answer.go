@@ -44,6 +44,11 @@ type Outcome struct {
 	Events int
 	// Total is totaltAntalKundhandelser when the answer gave one.
 	Total int
+	// Warnings lists the required fields this part's events lacked (missing
+	// or null), with how many and how they were read. Events kept despite
+	// them leave the outcome answered (Err nil); events dropped for them
+	// fail it as well.
+	Warnings []Warning
 	// Err is nil when the part was answered; otherwise a *Error or the
 	// context's error.
 	Err error

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -74,6 +75,15 @@ type Options struct {
 	// PageSize is the forwarding service's paginering.limit per page; zero
 	// is 200, negative asks for everything in one unpaged request.
 	PageSize int
+	// MaxEventsPerPart bounds the events kept for one part of a question,
+	// across pages; zero is DefaultMaxEventsPerPart (10 000). Past it the
+	// rest are not read and the part's outcome fails with
+	// ErrTooManyEvents, the events up to it kept.
+	MaxEventsPerPart int
+	// MaxPages bounds the pages asked of the forwarding service for one
+	// question; zero is DefaultMaxPages (100). Parts still unfinished then
+	// fail with ErrTooManyPages.
+	MaxPages int
 	// AllowInsecureHTTP lets New accept a plain http:// base URL to a host
 	// other than loopback. Every request carries credentials and personal
 	// identity numbers, so New refuses such a URL by default. It exists for
@@ -110,6 +120,8 @@ type Client struct {
 	konsTj   string
 	log      *slog.Logger
 	pageSize int
+	maxEvents,
+	maxPages int
 }
 
 // New returns a client for the endpoint at baseURL, the path the standard's
@@ -141,21 +153,23 @@ func New(baseURL string, opts *Options) (*Client, error) {
 	}
 	u.Path, u.RawPath = path, ""
 	c := &Client{
-		target:   u.String(),
-		endpoint: redactURL(u),
-		dialect:  opts.Dialect,
-		version:  opts.Version,
-		name:     opts.Name,
-		prefixes: append([]minaarenden.Kundhandelsetyp(nil), opts.Prefixes...),
-		retry:    opts.Retry.resolve(),
-		maxBytes: opts.MaxResponseBytes,
-		zone:     opts.Zone,
-		lang:     opts.AcceptLanguage,
-		org:      opts.AnropandeOrganisation,
-		kons:     opts.Konsument,
-		konsTj:   opts.Konsumenttjanst,
-		log:      opts.Logger,
-		pageSize: opts.PageSize,
+		target:    u.String(),
+		endpoint:  redactURL(u),
+		dialect:   opts.Dialect,
+		version:   opts.Version,
+		name:      opts.Name,
+		prefixes:  append([]minaarenden.Kundhandelsetyp(nil), opts.Prefixes...),
+		retry:     opts.Retry.resolve(),
+		maxBytes:  opts.MaxResponseBytes,
+		zone:      opts.Zone,
+		lang:      opts.AcceptLanguage,
+		org:       opts.AnropandeOrganisation,
+		kons:      opts.Konsument,
+		konsTj:    opts.Konsumenttjanst,
+		log:       opts.Logger,
+		pageSize:  opts.PageSize,
+		maxEvents: cmp.Or(max(opts.MaxEventsPerPart, 0), DefaultMaxEventsPerPart),
+		maxPages:  cmp.Or(max(opts.MaxPages, 0), DefaultMaxPages),
 	}
 	if c.version == "" {
 		c.version = minaarenden.V6_1
@@ -356,6 +370,18 @@ func (c *Client) queryProducer(ctx context.Context, f minaarenden.Fraga, corr st
 		outcome Outcome
 	}
 	results := make([]result, len(f.Parter))
+	if len(f.Parter) == 1 {
+		// One part, the usual question, is asked on this goroutine: a
+		// fan-out over many producers pays no extra hop per producer.
+		r := &results[0]
+		r.events, r.version, r.outcome = c.askPart(ctx, f, f.Parter[0], corr)
+		if r.events != nil {
+			a.Events = r.events
+		}
+		a.Outcomes = append(a.Outcomes, r.outcome)
+		a.Version = r.version
+		return
+	}
 	var g errgroup.Group
 	g.SetLimit(4)
 	for i, part := range f.Parter {
@@ -401,17 +427,27 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 		out.Err = c.unreadable(ctx, ex, corr, derr)
 		return nil, "", out
 	}
-	events := make([]minaarenden.Kundhandelse, 0, dec.count())
+	// The decoded events are the answer's own: filtered in place, not
+	// copied, in the usual case of one group.
+	var events []minaarenden.Kundhandelse
+	if len(dec.groups) == 1 {
+		events = dec.groups[0].events[:0]
+	} else {
+		events = make([]minaarenden.Kundhandelse, 0, dec.count())
+	}
 	for _, g := range dec.groups {
-		for _, e := range g.events {
-			if len(filter) > 0 && !matchesAny(e.Typ, filter) {
+		for i := range g.events {
+			if len(filter) > 0 && !matchesAny(g.events[i].Typ, filter) {
 				continue
 			}
-			e.Part = part
-			events = append(events, e)
+			g.events[i].Part = part
+			events = append(events, g.events[i])
 		}
 	}
 	out.Events = len(events)
+	for i := range dec.groups {
+		out.Warnings = addWarnings(out.Warnings, dec.groups[i].warnings("", true))
+	}
 	if dec.bad != nil {
 		out.Err = c.unreadable(ctx, ex, corr, dec.bad)
 	}
@@ -508,7 +544,7 @@ func (c *Client) decode(ctx context.Context, body []byte) (*decoded, error) {
 		}
 		defer l.Release(1)
 	}
-	return decodeAnswer(body, c.zone)
+	return decodeAnswerLimit(body, c.zone, c.maxEvents)
 }
 
 // CorrelationID returns the id set by WithCorrelationID, or "".

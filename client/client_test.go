@@ -376,6 +376,9 @@ func TestQueryDecodesEveryVersion(t *testing.T) {
 				}
 			}
 			wantOutcome := []Outcome{{Producent: "P", Part: part, HTTPCode: 200, Attempts: 1, Events: len(want.Events)}}
+			for _, w := range want.Warnings {
+				wantOutcome[0].Warnings = append(wantOutcome[0].Warnings, parseWarning(t, w))
+			}
 			if diff := cmp.Diff(wantOutcome, a.Outcomes); diff != "" {
 				t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
 			}
@@ -716,7 +719,7 @@ func TestPartsAskedIndependently(t *testing.T) {
 			writeJSON(w, 404, `{"message":"Not found"}`)
 			return
 		}
-		writeJSON(w, 200, `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"x","tidpunkt":"2025-01-01T00:00:00Z"}]}`)
+		writeJSON(w, 200, `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"x","tidpunkt":"2025-01-01T00:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}`)
 	})
 	c := newClient(t, url, &Options{Name: "P"})
 	a, err := c.Query(t.Context(), minaarenden.Fraga{Parter: []minaarenden.Part{kundPart(pnr), kundPart(pnr2)}})
@@ -751,10 +754,10 @@ func TestForwardingPagingKeepsGoing(t *testing.T) {
 	pages := []string{
 		`{"kundhandelser":[{"part":{"kund":{"identifierare":"` + pnr + `","typ":"Personnummer"}},"totaltAntalKundhandelser":4,"kundhandelserForPart":[
 			{"kundhandelseId":"1","producent":"P","tidpunkt":"igår"},
-			{"producent":"P","tidpunkt":"2026-01-01T10:00:00Z"}]}]}`,
+			{"producent":"P","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}]}`,
 		`{"kundhandelser":[{"part":{"kund":{"identifierare":"` + pnr + `","typ":"Personnummer"}},"totaltAntalKundhandelser":4,"kundhandelserForPart":[
-			{"producent":"P","tidpunkt":"2026-01-01T10:00:00Z"},
-			{"kundhandelseId":"4","producent":"P","tidpunkt":"2026-01-02T10:00:00Z"}]}]}`,
+			{"producent":"P","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"},
+			{"kundhandelseId":"4","producent":"P","tidpunkt":"2026-01-02T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}]}`,
 	}
 	url, rec := serve(t, func(n int, w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 		writeJSON(w, 200, pages[min(n, len(pages)-1)])
@@ -888,11 +891,11 @@ func TestForwardingPagingStopsOnRepeatedPage(t *testing.T) {
 		want                int // events kept: without an id, a repeat is not known for a duplicate
 	}{
 		{"lying total", `"totaltAntalKundhandelser":100000,`,
-			`{"kundhandelseId":"1","producent":"P","tidpunkt":"2026-01-01T10:00:00Z"},{"kundhandelseId":"2","producent":"P","tidpunkt":"2026-01-02T10:00:00Z"}`, 2},
+			`{"kundhandelseId":"1","producent":"P","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"},{"kundhandelseId":"2","producent":"P","tidpunkt":"2026-01-02T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}`, 2},
 		{"no total", ``,
-			`{"kundhandelseId":"1","producent":"P","tidpunkt":"2026-01-01T10:00:00Z"},{"kundhandelseId":"2","producent":"P","tidpunkt":"2026-01-02T10:00:00Z"}`, 2},
+			`{"kundhandelseId":"1","producent":"P","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"},{"kundhandelseId":"2","producent":"P","tidpunkt":"2026-01-02T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}`, 2},
 		{"events without id", `"totaltAntalKundhandelser":100000,`,
-			`{"producent":"P","rubrik":"a","tidpunkt":"2026-01-01T10:00:00Z"},{"producent":"P","rubrik":"b","tidpunkt":"2026-01-02T10:00:00Z"}`, 4},
+			`{"producent":"P","rubrik":"a","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"},{"producent":"P","rubrik":"b","tidpunkt":"2026-01-02T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}`, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url, rec := serve(t, always(200, `{"kundhandelser":[{"part":`+part+`,`+tc.total+`"kundhandelserForPart":[`+tc.events+`]}]}`))
@@ -1065,7 +1068,7 @@ func TestForwardingDrift(t *testing.T) {
 		},
 		{
 			name: "an unreadable event fails its own part only",
-			body: `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":2,"kundhandelserForPart":[` + ev("a") + `,{"kundhandelseId":"c","producentarendetKlart":"ja","tidpunkt":"2026-01-01T10:00:00Z"}]},{` + echo(pnr2) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("b") + `]}],` +
+			body: `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":2,"kundhandelserForPart":[` + ev("a") + `,{"kundhandelseId":"c","producentarendetKlart":"ja","tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]},{` + echo(pnr2) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("b") + `]}],` +
 				`"delfragor":[` + delfraga(pnr) + `,` + delfraga(pnr2) + `]}`,
 			want:   map[string]string{"a": pnr, "b": pnr2},
 			wantOK: []outcome{{pnr, "OK", 1, 2, "producentarendetKlart"}, {pnr2, "OK", 1, 1, ""}},
@@ -1074,7 +1077,7 @@ func TestForwardingDrift(t *testing.T) {
 			// The decoder cannot tell whose event the field was in; the
 			// delfrågor's outcomes say so, and no others are added.
 			name: "a field of another wrong type fails every part's delfråga",
-			body: `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[{"kundhandelseId":"a","producent":"P","rubrik":42,"tidpunkt":"2026-01-01T10:00:00Z"}]},{` + echo(pnr2) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("b") + `]}],` +
+			body: `{"kundhandelser":[{` + echo(pnr) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[{"kundhandelseId":"a","producent":"P","rubrik":42,"tidpunkt":"2026-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]},{` + echo(pnr2) + `"totaltAntalKundhandelser":1,"kundhandelserForPart":[` + ev("b") + `]}],` +
 				`"delfragor":[` + delfraga(pnr) + `,` + delfraga(pnr2) + `]}`,
 			want:   map[string]string{"a": pnr, "b": pnr2},
 			wantOK: []outcome{{pnr, "OK", 1, 1, "rubrik"}, {pnr2, "OK", 1, 1, "rubrik"}},
@@ -1170,7 +1173,7 @@ func gzipped(t *testing.T, s string) string {
 // chunked body cut off (transport failures, retried like a reset), gzip
 // the client did not ask for, a redirect loop, an empty 200 and a 204.
 func TestNetworkShapes(t *testing.T) {
-	one := `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z"}]}`
+	one := `{"metadata":{"version":"6.0"},"kundhandelser":[{"kundhandelseId":"a","tidpunkt":"2025-01-01T10:00:00Z","kundhandelseTyp":"P.ARENDE.STEG"}]}`
 	full := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(one)) + "\r\n\r\n" + one
 	short := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + one[:20]
 	cut := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n" + one[:20] + "\r\n" + "40\r\n" + one[20:40]

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,11 +14,14 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/aterkoppling/minaarenden"
 )
 
-// The decoder reads every answer shape a consumer meets into one set of
-// wire structs, in a single json.Unmarshal of the body:
+// The decoder reads every answer shape a consumer meets in one streaming
+// pass over the body, token by token (jsontext: no reflection, no
+// validation pre-pass, no second decode per event):
 //
 //   - the producer RAML 3.1–6.x: {metadata{version}, kundhandelser[event]},
 //     kundhandelser possibly absent;
@@ -27,53 +32,16 @@ import (
 //   - pre-2.0 answers with ä in the names (kundhändelser, kundhändelseId,
 //     kundhändelseTyp) and kundhandelsekategori instead of the two flags.
 //
-// Unknown fields are ignored; a leading byte-order mark is skipped;
+// Unknown fields are skipped; names match exactly, else ignoring case, as
+// encoding/json matched them; a repeated name's last value wins; invalid
+// UTF-8 in a string reads as U+FFFD. A leading byte-order mark is skipped;
 // kundhandelseId, version and the count may come as numbers and the flags
 // as "true"/"false" (looseText, looseBool). tidpunkt is kept as text and
-// read with ParseTidpunkt in the producer's zone.
-
-type wireAnswer struct {
-	Metadata struct {
-		Version looseText `json:"version"`
-	} `json:"metadata"`
-	Version        looseText      `json:"version"` // 3.0 put it beside the events
-	Kundhandelser  []wireItem     `json:"kundhandelser"`
-	KundhandelserA []wireItem     `json:"kundhändelser"`
-	Delfragor      []wireDelfraga `json:"delfragor"`
-}
-
-// wireItem is an element of kundhandelser: an event (producer shape) or a
-// part's group of events (forwarding shape). Both decode into the same
-// struct so the body is read once whatever its shape.
-type wireItem struct {
-	wireEvent
-	Part    *minaarenden.Part `json:"part"`
-	Total   *looseText        `json:"totaltAntalKundhandelser"`
-	ForPart []wireEvent       `json:"kundhandelserForPart"`
-}
-
-func (w *wireItem) isGroup() bool { return w.Part != nil || w.Total != nil || w.ForPart != nil }
-
-type wireEvent struct {
-	KundhandelseID    looseText                   `json:"kundhandelseId"`
-	KundhandelseIDA   looseText                   `json:"kundhändelseId"`
-	Rubrik            string                      `json:"rubrik"`
-	Beskrivning       string                      `json:"beskrivning"`
-	Sprak             string                      `json:"sprak"`
-	SprakA            string                      `json:"språk"`
-	Producent         string                      `json:"producent"`
-	Tidpunkt          looseText                   `json:"tidpunkt"`
-	Typ               minaarenden.Kundhandelsetyp `json:"kundhandelseTyp"`
-	TypA              minaarenden.Kundhandelsetyp `json:"kundhändelseTyp"`
-	Kategori          string                      `json:"kundhandelsekategori"`
-	KategoriA         string                      `json:"kundhändelsekategori"`
-	KraverKundatgard  looseBool                   `json:"producentarendetKraverKundatgard"`
-	Klart             looseBool                   `json:"producentarendetKlart"`
-	Version           looseText                   `json:"version"`
-	UtokadInformation map[string]json.RawMessage  `json:"utokadInformation"`
-	Referenser        minaarenden.Referenser      `json:"referenser"`
-	Taggar            []string                    `json:"taggar"`
-}
+// read with ParseTidpunkt in the producer's zone. A required field that is
+// missing or null is counted per part (group.lacks); an event without
+// kundhandelseTyp or tidpunkt cannot be placed and is dropped with that
+// reason; one without kundhandelseId can, and is kept (paging and merging
+// know such events by their content).
 
 type wireDelfraga struct {
 	Producent string            `json:"producent"`
@@ -99,11 +67,18 @@ type group struct {
 	total  *int
 	events []minaarenden.Kundhandelse
 	sent   int // events on the wire, readable or not: what paging counts
-	// bad is set when some of this group's events could not be read, or
-	// its totaltAntalKundhandelser is no count (total is then nil).
+	// bad is set when some of this group's events could not be read, its
+	// totaltAntalKundhandelser is no count (total is then nil), or it
+	// carried more events than the limit.
 	bad      error
 	skipped  int
 	firstErr error
+	// tallies count, per producent, the events that lacked a required
+	// field (missing or null).
+	tallies []tally
+	// over is set when the group had more events than the limit; those
+	// past it were skipped unread.
+	over bool
 }
 
 func (d *decoded) count() int {
@@ -115,82 +90,93 @@ func (d *decoded) count() int {
 }
 
 // bom is the UTF-8 byte-order mark .NET producers write before their JSON,
-// which JSON forbids and encoding/json rejects.
+// which JSON forbids.
 var bom = []byte("\uFEFF")
 
-// decodeAnswer reads an answer of any known shape. It fails only when the
-// body is empty or not JSON at all; an unreadable tidpunkt, id, flag or
-// version costs that event, is reported in bad, and keeps the rest. A
-// field of another wrong type is zero in its event and reported in bad.
+// decodeAnswer reads an answer of any known shape with the default limit
+// of events per part.
 func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
+	return decodeAnswerLimit(body, zone, DefaultMaxEventsPerPart)
+}
+
+// decodeAnswerLimit reads an answer of any known shape. It fails only when the
+// body is empty or not JSON at all; an unreadable tidpunkt, id, flag or
+// version, or a missing type or tidpunkt, costs that event, is
+// reported in bad, and keeps the rest. A field of another wrong type is
+// zero in its event and reported in bad. A part's events past maxEvents
+// are skipped unread and fail the part (ErrTooManyEvents).
+func decodeAnswerLimit(body []byte, zone *time.Location, maxEvents int) (*decoded, error) {
 	body = bytes.TrimPrefix(body, bom)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: the body is empty", ErrMalformedAnswer)
 	}
-	var w wireAnswer
-	if !bytes.Contains(body, []byte(`"kundhandelserForPart"`)) {
-		// A producer answer: size the events up front from a count of
-		// their one required key, so the decoder fills the slice instead
-		// of growing and copying it (a third of decoding's bytes).
-		if n := bytes.Count(body, []byte(`"kundhandelseId"`)); n > 0 {
-			w.Kundhandelser = make([]wireItem, 0, n)
+	r := &reader{
+		dec:  jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+		zone: zone,
+		max:  maxEvents,
+		body: len(body),
+	}
+	d := &decoded{}
+	var metaVersion, topVersion looseText
+	var flat, flatA flatEvents
+	var groupsA []group
+	err := r.object(func(name []byte) error {
+		switch topField(name) {
+		case tMetadata:
+			return r.object(func(name []byte) error {
+				if fieldOf(name, []string{"version"}) == 0 {
+					return r.loose(&metaVersion, true)
+				}
+				return r.dec.SkipValue()
+			}, "metadata")
+		case tVersion: // 3.0 put it beside the events
+			return r.loose(&topVersion, true)
+		case tKundhandelser:
+			d.groups, flat = nil, flatEvents{}
+			return r.items(&d.groups, &flat)
+		case tKundhandelserA:
+			groupsA, flatA = nil, flatEvents{}
+			return r.items(&groupsA, &flatA)
+		case tDelfragor:
+			return r.delfragor(&d.delfragor)
+		}
+		return r.dec.SkipValue()
+	}, "the answer")
+	if err == nil {
+		if _, err = r.dec.ReadToken(); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = errors.New("data after the answer's JSON value")
 		}
 	}
-	var typeErr error
-	if err := json.Unmarshal(body, &w); err != nil {
-		// encoding/json completes the decode past a type mismatch and
-		// reports the first one; only a syntax error loses everything.
-		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); !ok {
-			return nil, fmt.Errorf("%w: %w", ErrMalformedAnswer, err)
-		}
-		// The message quotes a number that overflows its field in full.
-		typeErr = errors.New(redact(err.Error()))
+	if err != nil {
+		// Names in a syntax error's path are the producer's and could
+		// be an identifier.
+		return nil, fmt.Errorf("%w: %s", ErrMalformedAnswer, redact(err.Error()))
 	}
-	items := w.Kundhandelser
-	if len(items) == 0 {
-		items = w.KundhandelserA
-	}
-	d := &decoded{version: minaarenden.Version(first(w.Metadata.Version.s, w.Version.s)), delfragor: w.Delfragor}
-	if typeErr == nil && (w.Metadata.Version.bad != "" || w.Version.bad != "") {
-		typeErr = fmt.Errorf("version is %s, not text", first(w.Metadata.Version.bad, w.Version.bad))
-	}
-	flat := -1 // index of the group of a producer-shaped answer's events
-	read := func(e *wireEvent, into *group) {
-		k, err := e.event(zone, d.version)
-		if err != nil {
-			into.skipped++
-			if into.firstErr == nil {
-				into.firstErr = err
-			}
-			return
-		}
-		into.events = append(into.events, k)
-	}
-	for i := range items {
-		it := &items[i]
-		if it.isGroup() {
-			g := group{part: it.Part, events: make([]minaarenden.Kundhandelse, 0, len(it.ForPart)), sent: len(it.ForPart)}
-			if it.Total != nil {
-				g.total, g.bad = it.Total.count()
-			}
-			for j := range it.ForPart {
-				read(&it.ForPart[j], &g)
-			}
-			d.groups = append(d.groups, g)
-			continue
-		}
-		if flat < 0 {
-			flat = len(d.groups)
-			d.groups = append(d.groups, group{events: make([]minaarenden.Kundhandelse, 0, len(items))})
-		}
-		d.groups[flat].sent++
-		read(&it.wireEvent, &d.groups[flat])
+	flat.place(&d.groups)
+	if len(d.groups) == 0 {
+		flatA.place(&groupsA)
+		d.groups = groupsA
 	}
 	if len(d.groups) == 0 {
 		d.groups = []group{{events: []minaarenden.Kundhandelse{}}}
 	}
+	d.version = minaarenden.Version(first(metaVersion.s, topVersion.s))
+	typeErr := r.typeErr
+	if typeErr == nil && (metaVersion.bad != "" || topVersion.bad != "") {
+		typeErr = fmt.Errorf("version is %s, not text", first(metaVersion.bad, topVersion.bad))
+	}
+	// Events that carry no version of their own have the answer's; the
+	// forwarding service carries it per event only.
+	for i := range d.groups {
+		for j := range d.groups[i].events {
+			if e := &d.groups[i].events[j]; e.Version == "" {
+				e.Version = d.version
+			}
+		}
+	}
 	if d.version == "" {
-		// The forwarding service carries version per event.
 		for _, g := range d.groups {
 			if len(g.events) > 0 && g.events[0].Version != "" {
 				d.version = g.events[0].Version
@@ -207,6 +193,9 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 		if g.skipped > 0 {
 			g.bad = errors.Join(g.bad, fmt.Errorf("%w: %d event(s) could not be read, first: %w", ErrMalformedAnswer, g.skipped, g.firstErr))
 		}
+		if g.over {
+			g.bad = errors.Join(g.bad, fmt.Errorf("%w: more than %d events for one part; the rest were not read", ErrTooManyEvents, r.max))
+		}
 		skipped += g.skipped
 		if groupErr == nil {
 			groupErr = g.bad
@@ -218,6 +207,12 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 	switch {
 	case skipped > 0:
 		d.bad = fmt.Errorf("%w: %d event(s) could not be read, first: %w", ErrMalformedAnswer, skipped, firstReadErr(d.groups))
+		for _, g := range d.groups {
+			if g.over {
+				d.bad = errors.Join(d.bad, fmt.Errorf("%w: more than %d events for one part; the rest were not read", ErrTooManyEvents, r.max))
+				break
+			}
+		}
 	case groupErr != nil:
 		d.bad = groupErr
 	default:
@@ -226,52 +221,753 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 	return d, nil
 }
 
-// event converts one wire event. version is the answer's, for events that
-// carry none of their own.
-func (w *wireEvent) event(zone *time.Location, version minaarenden.Version) (minaarenden.Kundhandelse, error) {
-	k := minaarenden.Kundhandelse{
-		KundhandelseID:    first(w.KundhandelseID.s, w.KundhandelseIDA.s),
-		Rubrik:            w.Rubrik,
-		Beskrivning:       w.Beskrivning,
-		Sprak:             first(w.Sprak, w.SprakA),
-		Producent:         w.Producent,
-		Typ:               minaarenden.Kundhandelsetyp(first(string(w.Typ), string(w.TypA))),
-		KraverKundatgard:  w.KraverKundatgard.v,
-		Klart:             w.Klart.v,
-		Version:           minaarenden.Version(first(w.Version.s, string(version))),
-		UtokadInformation: w.UtokadInformation,
-		Referenser:        w.Referenser,
-		Taggar:            w.Taggar,
+// flatEvents gathers a producer-shaped answer's events, which form one
+// group at the place of the first of them among the forwarding groups.
+type flatEvents struct {
+	g   *group
+	pos int
+}
+
+func (f *flatEvents) place(groups *[]group) {
+	if f.g != nil {
+		*groups = slices.Insert(*groups, f.pos, *f.g)
 	}
-	// The id is the producer's text and may be built from an identifier.
-	for _, f := range [...]struct{ name, bad, want string }{
-		{"kundhandelseId", first(w.KundhandelseID.bad, w.KundhandelseIDA.bad), "text"},
-		{"producentarendetKraverKundatgard", w.KraverKundatgard.bad, "a boolean"},
-		{"producentarendetKlart", w.Klart.bad, "a boolean"},
-		{"version", w.Version.bad, "text"},
-	} {
-		if f.bad != "" {
-			return k, fmt.Errorf("kundhändelse %q: %s is %s, not %s", redact(k.KundhandelseID), f.name, f.bad, f.want)
+}
+
+// reader holds one answer's decoding state.
+type reader struct {
+	dec     *jsontext.Decoder
+	zone    *time.Location
+	max     int // events per group
+	body    int // the body's length, for presizing
+	ev      wireEvent
+	strs    map[string]string // repeated short values, shared
+	typeErr error             // the first wrong-typed field outside the event rules
+}
+
+// wrongType records the first field read as zero for its type.
+func (r *reader) wrongType(field string, v jsontext.Value, want string) {
+	if r.typeErr == nil {
+		r.typeErr = fmt.Errorf("%s is %s, not %s", field, describe(v), want)
+	}
+}
+
+// object reads an object, calling member for each name with the decoder
+// at its value; null reads as an empty object and another kind is a type
+// error, skipped.
+func (r *reader) object(member func(name []byte) error, what string) error {
+	switch r.dec.PeekKind() {
+	case '{':
+	case 'n':
+		return r.dec.SkipValue()
+	default:
+		v, err := r.dec.ReadValue()
+		if err == nil {
+			r.wrongType(what, v, "an object")
+		}
+		return err
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
+		return err
+	}
+	var scratch []byte
+	for r.dec.PeekKind() != '}' {
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		name := v[1 : len(v)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			scratch, _ = jsontext.AppendUnquote(scratch[:0], v)
+			name = scratch
+		}
+		if err := member(name); err != nil {
+			return err
 		}
 	}
-	if cat := first(w.Kategori, w.KategoriA); cat != "" {
+	_, err := r.dec.ReadToken()
+	return err
+}
+
+// array reads an array, calling elem with the decoder at each element;
+// null reads as empty and another kind is a type error, skipped.
+func (r *reader) array(elem func() error, what string) error {
+	switch r.dec.PeekKind() {
+	case '[':
+	case 'n':
+		return r.dec.SkipValue()
+	default:
+		v, err := r.dec.ReadValue()
+		if err == nil {
+			r.wrongType(what, v, "an array")
+		}
+		return err
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
+		return err
+	}
+	for r.dec.PeekKind() != ']' {
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	_, err := r.dec.ReadToken()
+	return err
+}
+
+// str is the text of a string value.
+func str(v jsontext.Value) string {
+	b := v[1 : len(v)-1]
+	if bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		return string(b)
+	}
+	return unquote(v)
+}
+
+// shared is str for values that repeat across events (producent, type,
+// language, version, tags, and the rubrik and beskrivning a producer words
+// the same for every event of a step): one string per distinct value, up
+// to a bound, so a thousand events from one producer share one
+// "Skatteverket".
+func (r *reader) shared(v jsontext.Value) string {
+	b := v[1 : len(v)-1]
+	if bytes.IndexByte(b, '\\') >= 0 || !utf8.Valid(b) {
+		return unquote(v)
+	}
+	if s, ok := r.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(b) <= maxSharedLen && len(r.strs) < maxShared {
+		if r.strs == nil {
+			r.strs = make(map[string]string)
+		}
+		r.strs[s] = s
+	}
+	return s
+}
+
+// Bounds of the shared strings: a hostile answer of distinct values gets
+// no more than 1 MiB of table.
+const (
+	maxShared    = 4096
+	maxSharedLen = 256
+)
+
+// text reads a string field into s; null leaves it as it was and another
+// kind is a type error. It reports whether the value was not null.
+func (r *reader) text(s *string, field string, share bool) (bool, error) {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return false, err
+	}
+	switch v.Kind() {
+	case '"':
+		if share {
+			*s = r.shared(v)
+		} else {
+			*s = str(v)
+		}
+	case 'n':
+		return false, nil
+	default:
+		*s = ""
+		r.wrongType(field, v, "text")
+	}
+	return true, nil
+}
+
+// loose reads a looseText; share is for values that repeat (version).
+func (r *reader) loose(t *looseText, share bool) error {
+	v, err := r.dec.ReadValue()
+	if err == nil {
+		*t = looseText{}
+		t.read(v, r, share)
+	}
+	return err
+}
+
+func (r *reader) flag(b *looseBool) (bool, error) {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return false, err
+	}
+	*b = looseBool{}
+	b.read(v)
+	return v.Kind() != 'n', nil
+}
+
+// delfragor are few and small: read with encoding/json, whose type
+// errors (an httpCode of the wrong type) keep the rest.
+func (r *reader) delfragor(into *[]wireDelfraga) error {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	*into = nil
+	if err := json.Unmarshal(v, into); err != nil {
+		// The message quotes a number that overflows its field in full.
+		if r.typeErr == nil {
+			r.typeErr = errors.New(redact(err.Error()))
+		}
+	}
+	return nil
+}
+
+// items reads kundhandelser: events (producer shape) into flat, groups
+// (forwarding shape) into groups.
+func (r *reader) items(groups *[]group, flat *flatEvents) error {
+	return r.array(func() error {
+		if r.dec.PeekKind() != '{' {
+			// Not an event: encoding/json read it as an empty one (null)
+			// or a type error, and so does this.
+			v, err := r.dec.ReadValue()
+			if err != nil {
+				return err
+			}
+			if v.Kind() != 'n' {
+				r.wrongType("kundhandelser[]", v, "an object")
+			}
+			r.ev = wireEvent{}
+			r.addFlat(groups, flat)
+			return nil
+		}
+		var g group
+		isGroup := false
+		// Once the producer-shaped events are at the limit, the rest are
+		// skipped unread (their group fields still count).
+		full := flat.g != nil && r.max > 0 && len(flat.g.events) >= r.max
+		start := r.dec.InputOffset()
+		r.ev = wireEvent{}
+		err := r.object(func(name []byte) error {
+			switch f := itemField(name); f {
+			case fPart:
+				v, err := r.dec.ReadValue()
+				if err != nil || v.Kind() == 'n' {
+					g.part = nil
+					return err
+				}
+				var p minaarenden.Part
+				if err := json.Unmarshal(v, &p); err != nil {
+					if _, ok := errors.AsType[*json.UnmarshalTypeError](err); !ok {
+						return err
+					}
+					if r.typeErr == nil {
+						r.typeErr = errors.New(redact(err.Error()))
+					}
+				}
+				g.part, isGroup = &p, true
+				return nil
+			case fTotal:
+				var t looseText
+				if err := r.loose(&t, false); err != nil {
+					return err
+				}
+				g.total, g.bad = nil, nil
+				if t.s != "" || t.bad != "" {
+					g.total, g.bad = t.count()
+					isGroup = true
+				}
+				return nil
+			case fForPart:
+				if r.dec.PeekKind() != '[' {
+					return r.array(nil, "kundhandelserForPart") // null, or a type error
+				}
+				isGroup = true
+				g.events, g.sent = nil, 0
+				saved := r.ev // the item's own fields, should it be an event after all
+				err := r.array(func() error {
+					g.sent++
+					start := r.dec.InputOffset()
+					err := r.event(&g)
+					r.presize(&g, start)
+					return err
+				}, "kundhandelserForPart")
+				r.ev = saved
+				return err
+			}
+			if full {
+				return r.dec.SkipValue()
+			}
+			return r.eventField(name)
+		}, "kundhandelser[]")
+		if err != nil {
+			return err
+		}
+		if isGroup {
+			if g.events == nil {
+				g.events = []minaarenden.Kundhandelse{}
+			}
+			*groups = append(*groups, g)
+			return nil
+		}
+		r.addFlat(groups, flat)
+		r.presize(flat.g, start)
+		return nil
+	}, "kundhandelser")
+}
+
+// addFlat adds the event in r.ev to the producer-shaped group.
+func (r *reader) addFlat(groups *[]group, flat *flatEvents) {
+	if flat.g == nil {
+		flat.g = &group{}
+		flat.pos = len(*groups)
+	}
+	flat.g.sent++
+	r.keep(flat.g)
+}
+
+// presize sizes a group's events once its first event is read, from what
+// is known: the bytes left in the body at that event's size, and the count
+// the service gave; never past the limit, and never more memory than the
+// bytes left, so a body padded past its first event costs no more than its
+// length.
+func (r *reader) presize(g *group, start int64) {
+	if g == nil || len(g.events) != 1 {
+		return
+	}
+	end := r.dec.InputOffset()
+	left := max(int64(r.body)-end, 0)
+	n := min(left/max(end-start, 1)+1, left/eventSize)
+	if g.total != nil {
+		n = min(n, int64(*g.total))
+	}
+	if r.max > 0 {
+		n = min(n, int64(r.max))
+	}
+	if n > int64(cap(g.events)) {
+		events := make([]minaarenden.Kundhandelse, len(g.events), n)
+		copy(events, g.events)
+		g.events = events
+	}
+}
+
+// eventSize is the memory of one event before its strings.
+var eventSize = int64(reflect.TypeFor[minaarenden.Kundhandelse]().Size())
+
+// event reads one event object of a group.
+func (r *reader) event(g *group) error {
+	if len(g.events) >= r.max && r.max > 0 {
+		g.over = true
+		return r.dec.SkipValue()
+	}
+	r.ev = wireEvent{}
+	if err := r.object(r.eventField, "kundhandelserForPart[]"); err != nil {
+		return err
+	}
+	r.keep(g)
+	return nil
+}
+
+// keep converts r.ev and adds it to g, or counts why it could not.
+func (r *reader) keep(g *group) {
+	if len(g.events) >= r.max && r.max > 0 {
+		g.over = true
+		return
+	}
+	g.events = append(g.events, minaarenden.Kundhandelse{})
+	k := &g.events[len(g.events)-1]
+	lacking, err := r.ev.event(k, r.zone)
+	if err != nil {
+		producent := k.Producent
+		g.events = g.events[:len(g.events)-1]
+		g.skipped++
+		if g.firstErr == nil {
+			g.firstErr = err
+		}
+		if lacking != 0 {
+			g.tally(producent).count(lacking, true)
+		}
+		return
+	}
+	if lacking != 0 {
+		g.tally(k.Producent).count(lacking, false)
+	}
+}
+
+// eventField reads the named field of an event into r.ev.
+func (r *reader) eventField(name []byte) error {
+	w := &r.ev
+	f := itemField(name)
+	var present bool
+	var err error
+	switch f {
+	case fID:
+		err = r.loose(&w.id, false)
+	case fIDA:
+		err = r.loose(&w.idA, false)
+	case fRubrik:
+		present, err = r.text(&w.k.Rubrik, "rubrik", true)
+	case fBeskrivning:
+		present, err = r.text(&w.k.Beskrivning, "beskrivning", true)
+	case fSprak:
+		present, err = r.text(&w.k.Sprak, "sprak", true)
+	case fSprakA:
+		present, err = r.text(&w.sprakA, "språk", true)
+	case fProducent:
+		present, err = r.text(&w.k.Producent, "producent", true)
+	case fTidpunkt:
+		var v jsontext.Value
+		if v, err = r.dec.ReadValue(); err == nil {
+			w.tidpunkt, w.tidpunktBad = "", ""
+			switch v.Kind() {
+			case '"':
+				w.tidpunkt = str(v)
+			case '0': // epoch milliseconds, kept for ParseTidpunkt to name
+				w.tidpunkt = string(v)
+			case 'n':
+			default:
+				w.tidpunktBad = describe(v)
+			}
+		}
+	case fTyp:
+		present, err = r.text((*string)(&w.k.Typ), "kundhandelseTyp", true)
+	case fTypA:
+		present, err = r.text((*string)(&w.typA), "kundhändelseTyp", true)
+	case fKategori:
+		present, err = r.text(&w.kategori, "kundhandelsekategori", true)
+	case fKategoriA:
+		present, err = r.text(&w.kategoriA, "kundhändelsekategori", true)
+	case fKraver:
+		present, err = r.flag(&w.kraver)
+	case fKlart:
+		present, err = r.flag(&w.klart)
+	case fVersion:
+		err = r.loose(&w.version, true)
+	case fUtokad:
+		err = r.utokad(&w.k.UtokadInformation)
+	case fReferenser:
+		err = r.referenser(&w.k.Referenser)
+	case fTaggar:
+		err = r.taggar(&w.k.Taggar)
+	default:
+		err = r.dec.SkipValue()
+	}
+	if present {
+		w.present |= 1 << f
+	} else {
+		w.present &^= 1 << f
+	}
+	return err
+}
+
+func (r *reader) utokad(m *map[string]json.RawMessage) error {
+	*m = nil
+	if r.dec.PeekKind() == 'n' {
+		return r.dec.SkipValue()
+	}
+	return r.object(func(name []byte) error {
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		if *m == nil {
+			*m = make(map[string]json.RawMessage, 1)
+		}
+		(*m)[r.sharedName(name)] = json.RawMessage(bytes.Clone(v))
+		return nil
+	}, "utokadInformation")
+}
+
+func (r *reader) referenser(m *minaarenden.Referenser) error {
+	*m = nil
+	if r.dec.PeekKind() == 'n' {
+		return r.dec.SkipValue()
+	}
+	return r.object(func(name []byte) error {
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		ref, ok := r.link(v)
+		if !ok {
+			if err := ref.UnmarshalJSON(v); err != nil {
+				return err
+			}
+		}
+		if *m == nil {
+			*m = make(minaarenden.Referenser, 2)
+		}
+		(*m)[r.sharedName(name)] = ref
+		return nil
+	}, "referenser")
+}
+
+// link reads the usual referenser values, a plain string or the link
+// object {"url": "…", "lanktext": "…"}, as Referens.UnmarshalJSON does,
+// without its second decode; their texts, which repeat across events, are
+// shared. It reports false for any other shape (other or escaped names,
+// values that are not plain strings, arrays), which Referens.UnmarshalJSON
+// reads.
+func (r *reader) link(v jsontext.Value) (minaarenden.Referens, bool) {
+	if v.Kind() == '"' {
+		// A plain string: a producentarende id, shared by the case's events.
+		if _, rest, ok := plainJSONString(v); ok && len(rest) == 0 {
+			return minaarenden.Referens{Varden: []minaarenden.ReferensVarde{{Text: r.shared(v)}}}, true
+		}
+		return minaarenden.Referens{}, false
+	}
+	if v.Kind() != '{' {
+		return minaarenden.Referens{}, false
+	}
+	var url, text string
+	rest := v[1:]
+	for {
+		rest = bytes.TrimLeft(rest, " \t\r\n,")
+		if len(rest) > 0 && rest[0] == '}' {
+			break
+		}
+		name, after, ok := plainJSONString(rest)
+		if !ok {
+			return minaarenden.Referens{}, false
+		}
+		after = bytes.TrimLeft(after, " \t\r\n")
+		if len(after) == 0 || after[0] != ':' {
+			return minaarenden.Referens{}, false
+		}
+		after = bytes.TrimLeft(after[1:], " \t\r\n")
+		val, after, ok := plainJSONString(after)
+		if !ok {
+			return minaarenden.Referens{}, false
+		}
+		switch string(name[1 : len(name)-1]) {
+		case "url":
+			url = r.shared(val)
+		case "lanktext":
+			text = r.shared(val)
+		default:
+			return minaarenden.Referens{}, false
+		}
+		rest = after
+	}
+	ref := minaarenden.Referens{Raw: json.RawMessage(bytes.Clone(v))}
+	if url != "" {
+		ref.Varden = []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}
+	}
+	return ref, true
+}
+
+// plainJSONString splits a JSON string without escapes off the front of b:
+// the string value (quotes included) and what follows it.
+func plainJSONString(b []byte) (jsontext.Value, []byte, bool) {
+	if len(b) < 2 || b[0] != '"' {
+		return nil, nil, false
+	}
+	end := bytes.IndexAny(b[1:], "\"\\")
+	if end < 0 || b[1+end] != '"' || !utf8.Valid(b[1:1+end]) {
+		return nil, nil, false
+	}
+	return jsontext.Value(b[:end+2]), b[end+2:], true
+}
+
+func (r *reader) taggar(t *[]string) error {
+	*t = nil
+	if r.dec.PeekKind() == 'n' {
+		return r.dec.SkipValue()
+	}
+	*t = []string{}
+	return r.array(func() error {
+		var s string
+		_, err := r.text(&s, "taggar[]", true)
+		*t = append(*t, s)
+		return err
+	}, "taggar")
+}
+
+// sharedName is an object member's name as a shared string.
+func (r *reader) sharedName(name []byte) string {
+	if s, ok := r.strs[string(name)]; ok {
+		return s
+	}
+	s := string(name)
+	if len(name) <= maxSharedLen && len(r.strs) < maxShared {
+		if r.strs == nil {
+			r.strs = make(map[string]string)
+		}
+		r.strs[s] = s
+	}
+	return s
+}
+
+// The answer's top-level fields.
+const (
+	tUnknown = iota
+	tMetadata
+	tVersion
+	tKundhandelser
+	tKundhandelserA
+	tDelfragor
+)
+
+var topNames = []string{tMetadata: "metadata", tVersion: "version", tKundhandelser: "kundhandelser", tKundhandelserA: "kundhändelser", tDelfragor: "delfragor"}
+
+func topField(name []byte) int {
+	if f := fieldOf(name, topNames); f > 0 {
+		return f
+	}
+	return tUnknown
+}
+
+// An event's fields, and a forwarding group's. The first are the
+// required fields the decoder counts when lacking, in the order of
+// required.
+const (
+	fTyp = iota
+	fTidpunkt
+	fID
+	fRubrik
+	fBeskrivning
+	fSprak
+	fProducent
+	fKraver
+	fKlart
+	fIDA
+	fTypA
+	fSprakA
+	fKategori
+	fKategoriA
+	fVersion
+	fUtokad
+	fReferenser
+	fTaggar
+	fPart
+	fTotal
+	fForPart
+	fUnknown
+)
+
+var itemNames = []string{
+	fID: "kundhandelseId", fTyp: "kundhandelseTyp", fTidpunkt: "tidpunkt", fRubrik: "rubrik", fBeskrivning: "beskrivning",
+	fSprak: "sprak", fProducent: "producent", fKraver: "producentarendetKraverKundatgard", fKlart: "producentarendetKlart",
+	fIDA: "kundhändelseId", fTypA: "kundhändelseTyp", fSprakA: "språk", fKategori: "kundhandelsekategori",
+	fKategoriA: "kundhändelsekategori", fVersion: "version", fUtokad: "utokadInformation", fReferenser: "referenser",
+	fTaggar: "taggar", fPart: "part", fTotal: "totaltAntalKundhandelser", fForPart: "kundhandelserForPart", fUnknown: "",
+}
+
+func itemField(name []byte) int {
+	// The common spellings first, without a scan.
+	switch string(name) {
+	case "kundhandelseId":
+		return fID
+	case "rubrik":
+		return fRubrik
+	case "beskrivning":
+		return fBeskrivning
+	case "sprak":
+		return fSprak
+	case "producent":
+		return fProducent
+	case "tidpunkt":
+		return fTidpunkt
+	case "kundhandelseTyp":
+		return fTyp
+	case "producentarendetKraverKundatgard":
+		return fKraver
+	case "producentarendetKlart":
+		return fKlart
+	case "version":
+		return fVersion
+	case "utokadInformation":
+		return fUtokad
+	case "referenser":
+		return fReferenser
+	case "taggar":
+		return fTaggar
+	}
+	if f := fieldOf(name, itemNames); f >= 0 {
+		return f
+	}
+	return fUnknown
+}
+
+// fieldOf returns the index of name in names, matched exactly, else
+// ignoring case; -1 when none matches. An empty name matches nothing.
+func fieldOf(name []byte, names []string) int {
+	for i, n := range names {
+		if n != "" && string(name) == n {
+			return i
+		}
+	}
+	for i, n := range names {
+		if n != "" && strings.EqualFold(string(name), n) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Required fields, by their index in itemNames: the first numPlacing
+// cannot be done without (the event is dropped), the others read as zero.
+const (
+	numRequired = fKlart + 1
+	numPlacing  = fTidpunkt + 1
+)
+
+// wireEvent is one event as read, before its checks.
+type wireEvent struct {
+	k                           minaarenden.Kundhandelse // the fields that need no conversion
+	id, idA, version            looseText
+	sprakA, kategori, kategoriA string
+	typA                        minaarenden.Kundhandelsetyp
+	tidpunkt, tidpunktBad       string
+	kraver, klart               looseBool
+	present                     uint32 // bit per field read as a value, not null
+}
+
+// event completes k from w and checks it. lacking has a bit per required
+// field (by index) the event lacks; err is set when the event cannot be
+// kept.
+func (w *wireEvent) event(k *minaarenden.Kundhandelse, zone *time.Location) (lacking uint16, err error) {
+	*k = w.k
+	k.KundhandelseID = first(w.id.s, w.idA.s)
+	k.Typ = minaarenden.Kundhandelsetyp(first(string(k.Typ), string(w.typA)))
+	k.Sprak = first(k.Sprak, w.sprakA)
+	k.KraverKundatgard, k.Klart = w.kraver.v, w.klart.v
+	k.Version = minaarenden.Version(w.version.s)
+	// The id is the producer's text and may be built from an identifier.
+	for _, f := range [...]struct{ name, bad, want string }{
+		{"kundhandelseId", first(w.id.bad, w.idA.bad), "text"},
+		{"producentarendetKraverKundatgard", w.kraver.bad, "a boolean"},
+		{"producentarendetKlart", w.klart.bad, "a boolean"},
+		{"version", w.version.bad, "text"},
+	} {
+		if f.bad != "" {
+			return 0, fmt.Errorf("kundhändelse %q: %s is %s, not %s", redact(k.KundhandelseID), f.name, f.bad, f.want)
+		}
+	}
+	has := func(f int) bool { return w.present&(1<<f) != 0 }
+	cat := first(w.kategori, w.kategoriA)
+	for f, ok := range [numRequired]bool{
+		fID: k.KundhandelseID != "", fTyp: k.Typ != "", fTidpunkt: w.tidpunkt != "",
+		fRubrik: has(fRubrik), fBeskrivning: has(fBeskrivning), fSprak: has(fSprak) || has(fSprakA),
+		fProducent: has(fProducent),
+		// Before 2.0 kundhandelsekategori stood for the two flags.
+		fKraver: has(fKraver) || cat != "", fKlart: has(fKlart) || cat != "",
+	} {
+		if !ok {
+			lacking |= 1 << f
+		}
+	}
+	if cat != "" {
 		kundatgard, klart := kategoriFlags(cat)
 		k.KraverKundatgard = k.KraverKundatgard || kundatgard
 		k.Klart = k.Klart || klart
 	}
-	if w.Tidpunkt.bad != "" {
-		return k, fmt.Errorf("kundhändelse %q: tidpunkt is %s, want date-time text such as 2025-08-12T14:03:55Z", redact(k.KundhandelseID), w.Tidpunkt.bad)
-	}
-	if w.Tidpunkt.s == "" {
-		return k, fmt.Errorf("kundhändelse %q has no tidpunkt", redact(k.KundhandelseID))
+	switch {
+	case w.tidpunktBad != "":
+		return lacking, fmt.Errorf("kundhändelse %q: tidpunkt is %s, want date-time text such as 2025-08-12T14:03:55Z", redact(k.KundhandelseID), w.tidpunktBad)
+	case lacking&(1<<fTyp) != 0:
+		return lacking, fmt.Errorf("kundhändelse %q has no kundhandelseTyp", redact(k.KundhandelseID))
+	case lacking&(1<<fTidpunkt) != 0:
+		return lacking, fmt.Errorf("kundhändelse %q has no tidpunkt", redact(k.KundhandelseID))
 	}
 	// A number (epoch milliseconds) is kept as written for ParseTidpunkt to name.
-	t, err := minaarenden.ParseTidpunkt(w.Tidpunkt.s, zone)
+	t, err := minaarenden.ParseTidpunkt(w.tidpunkt, zone)
 	if err != nil {
-		return k, fmt.Errorf("kundhändelse %q: %w", redact(k.KundhandelseID), err)
+		return lacking, fmt.Errorf("kundhändelse %q: %w", redact(k.KundhandelseID), err)
 	}
 	k.Tidpunkt = t
-	return k, nil
+	return lacking, nil
 }
 
 // looseText is a JSON string, or a number kept as written: producers that
@@ -280,23 +976,24 @@ func (w *wireEvent) event(zone *time.Location, version minaarenden.Version) (min
 // value leaves it empty and says what it was in bad, for the caller to
 // refuse the one event. null reads as absent.
 //
-// The loose types never return an error: encoding/json abandons the whole
-// answer at an Unmarshaler's error, and one event must not cost the rest.
+// The loose types never fail: one event's odd value must not cost the
+// rest of the answer.
 type looseText struct {
 	s   string
 	bad string
 }
 
-func (t *looseText) UnmarshalJSON(data []byte) error {
+func (t *looseText) read(data jsontext.Value, r *reader, share bool) {
 	switch c := data[0]; {
+	case c == '"' && share:
+		t.s = r.shared(data)
 	case c == '"':
-		t.s = unquote(data)
+		t.s = str(data)
 	case c == '-' || c >= '0' && c <= '9':
 		t.s = string(data)
 	case c != 'n':
 		t.bad = describe(data)
 	}
-	return nil
 }
 
 // count reads a totaltAntalKundhandelser, given as a number or as the
@@ -323,19 +1020,24 @@ type looseBool struct {
 	bad string
 }
 
-func (b *looseBool) UnmarshalJSON(data []byte) error {
-	s := string(data)
-	if data[0] == '"' {
-		s = strings.ToLower(unquote(data))
-	}
-	switch s {
+func (b *looseBool) read(data jsontext.Value) {
+	switch string(data) {
 	case "true":
 		b.v = true
+		return
 	case "false", "null":
-	default:
-		b.bad = describe(data)
+		return
 	}
-	return nil
+	if data[0] == '"' {
+		switch strings.ToLower(unquote(data)) {
+		case "true":
+			b.v = true
+			return
+		case "false":
+			return
+		}
+	}
+	b.bad = describe(data)
 }
 
 // unquote returns the text of a JSON string the decoder has already found

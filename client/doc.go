@@ -109,6 +109,31 @@
 // the decoder cannot tell whose event it was). An empty body is ErrMalformedAnswer ("the body is
 // empty").
 //
+// A required field that is missing or null is read as empty (false for
+// the two flags, unless a pre-2.0 kundhandelsekategori stands for them)
+// and counted on the part's Outcome.Warnings, per field: "3 events lack
+// producentarendetKlart; read as false". The events are kept and the part
+// stays answered: nothing was lost, and the warning tells the producer
+// what to fix. An event without kundhandelseTyp or tidpunkt cannot be
+// placed in a case: it is left out, counted as dropped, and the part
+// fails with ErrMalformedAnswer. One without kundhandelseId is kept:
+// paging and merging know such an event by its content.
+//
+// # Bounds
+//
+// No producer can make a question unbounded. An answer is at most
+// Options.MaxResponseBytes (32 MiB); a part keeps at most
+// Options.MaxEventsPerPart events (10 000), across pages, past which the
+// rest are not read and the part fails with ErrTooManyEvents; the
+// forwarding service is asked at most Options.MaxPages pages (100),
+// past which the unfinished parts fail with ErrTooManyPages. All the
+// pages of a question are asked under its context: a deadline that
+// passes between pages fails every producer of the parts still paging,
+// those the earlier pages answered included, as their answer is cut
+// short. Memory for events is reserved from what is known (the first
+// event's size and the bytes left, the service's
+// totaltAntalKundhandelser), never more than the body's length.
+//
 // A good status's answer must be application/json or any structured
 // application/…+json type (RFC 6839: application/hal+json, a vendor
 // type), case and parameters aside; anything else, application/problem+json

@@ -25,8 +25,9 @@ type pager struct {
 	index    map[outcomeKey]int
 	failures []error // distinct failures, in the order they happened
 	seen     []map[eventKey]bool
-	status   int // of the last page
-	attempts int // of the last page
+	kept     []int // events kept per part, across pages
+	status   int   // of the last page
+	attempts int   // of the last page
 }
 
 // maxParterPerRequest is how many parter one forwarding question carries:
@@ -53,7 +54,7 @@ func keyOf(e *minaarenden.Kundhandelse) eventKey {
 }
 
 func (c *Client) newPager(f minaarenden.Fraga, corr string) *pager {
-	p := &pager{c: c, f: f, corr: corr, index: map[outcomeKey]int{}, seen: make([]map[eventKey]bool, len(f.Parter))}
+	p := &pager{c: c, f: f, corr: corr, index: map[outcomeKey]int{}, seen: make([]map[eventKey]bool, len(f.Parter)), kept: make([]int, len(f.Parter))}
 	for i := range p.seen {
 		p.seen[i] = map[eventKey]bool{}
 	}
@@ -69,7 +70,14 @@ func (p *pager) pages(ctx context.Context) iter.Seq[[]minaarenden.Kundhandelse] 
 			pending[i] = i
 		}
 		size := p.c.pageSize
-		for offset := 0; len(pending) > 0; offset += size {
+		for page, offset := 0, 0; len(pending) > 0; page, offset = page+1, offset+size {
+			if page == p.c.maxPages {
+				// A service that always has one more page would hold the
+				// question until its deadline, and memory with it.
+				p.failParts(pending, p.c.newError(p.status, p.attempts, p.corr,
+					fmt.Errorf("%w: %d pages asked of %d each, and parts still had more; paging stopped", ErrTooManyPages, page, size)))
+				return
+			}
 			var more []int
 			// The reference service refuses more than maxParterPerRequest
 			// parter in one question: ask in chunks, each paging on its own.
@@ -132,7 +140,9 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 	perPart := map[int][]minaarenden.Kundhandelse{}
 	totals := map[int]*int{}
 	var stalled []int // parts whose full page brought nothing new
+	var full []int    // parts past the events limit
 	var unplaced int  // groups that answer no part asked
+	groupOf := map[int]*group{}
 	badGroups := map[int]error{}
 	mentioned := make([]bool, len(p.f.Parter))
 	for gi, g := range dec.groups {
@@ -151,9 +161,13 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		} else if g.part != nil {
 			part = *g.part
 		}
-		fresh := false
+		fresh, over := false, false
 		for _, e := range g.events {
 			if idx >= 0 {
+				if p.kept[idx] >= p.c.maxEvents {
+					over = true
+					break
+				}
 				k := keyOf(&e)
 				switch {
 				case !p.seen[idx][k]:
@@ -166,10 +180,17 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			e.Part = part
 			page = append(page, e)
 			perPart[idx] = append(perPart[idx], e)
+			if idx >= 0 {
+				p.kept[idx]++
+			}
 		}
 		if idx < 0 {
 			unplaced++
 			continue
+		}
+		groupOf[idx] = &dec.groups[gi]
+		if over {
+			full = append(full, idx)
 		}
 		mentioned[idx] = true
 		totals[idx] = g.total
@@ -178,6 +199,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		}
 		more := limit > 0 && g.sent >= limit && (g.total == nil || offset+limit < *g.total)
 		switch {
+		case over:
 		case more && !fresh:
 			// A service that ignores offset, or whose total overstates what
 			// it has, would otherwise be asked for the same page forever.
@@ -220,6 +242,9 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 				o.Events++
 			}
 		}
+		if g := groupOf[idx]; g != nil {
+			o.Warnings = addWarnings(o.Warnings, g.warnings(d.Producent, false))
+		}
 		if delfragaFailed(d) {
 			failedHere = true
 			if o.Err == nil {
@@ -249,6 +274,9 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 			if t := totals[idx]; t != nil {
 				o.Total = *t
 			}
+			if g := groupOf[idx]; g != nil {
+				o.Warnings = addWarnings(o.Warnings, g.warnings("", true))
+			}
 		}
 	}
 	// The service answers every part asked; one it does not mention at all
@@ -271,6 +299,10 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		if err := badGroups[idx]; err != nil {
 			p.failParts([]int{idx}, p.c.unreadable(ctx, ex, p.corr, err))
 		}
+	}
+	if len(full) > 0 {
+		p.failParts(full, p.c.newError(ex.status, ex.attempts, p.corr,
+			fmt.Errorf("%w: more than %d events for one part; paging stopped", ErrTooManyEvents, p.c.maxEvents)))
 	}
 	if len(stalled) > 0 {
 		p.failParts(stalled, p.c.newError(ex.status, ex.attempts, p.corr,
@@ -320,7 +352,9 @@ func (p *pager) outcome(k outcomeKey, part minaarenden.Part) *Outcome {
 }
 
 // failAll marks every pending part as failed with err: the request as a
-// whole did not give their answer.
+// whole did not give their answer. A part that earlier pages answered is
+// failed on every producer's outcome too: its answer is cut short, and a
+// producer whose later pages were never read has not answered.
 func (p *pager) failAll(pending []int, ex *exchange, err error) {
 	p.failures = append(p.failures, err)
 	for _, idx := range pending {
@@ -332,6 +366,11 @@ func (p *pager) failAll(pending []int, ex *exchange, err error) {
 		if o.Err == nil {
 			o.Err = err
 			o.Message = errorMessage(err)
+		}
+		for k, i := range p.index {
+			if o := &p.outcomes[i]; k.part == idx && o.Err == nil {
+				o.Err, o.Message = err, errorMessage(err)
+			}
 		}
 	}
 }
