@@ -49,3 +49,9 @@ func ExampleFraga_Validate() {
 	// anvandare must be the personnummer or samordningsnummer of the person using the service: minaarenden: invalid Personnummer: date part is not a real date
 	// true part 0: minaarenden: invalid Organisationsnummer: check digit does not match (Luhn)
 }
+
+func ExampleRedact() {
+	// A producer's message, as it may reach an error string or a log line.
+	fmt.Println(minaarenden.Redact("Kund 1990-03-15-1231 saknas (correlation id 3f2a9c1e-1234-4abc-9def-199003151231, 2025-08-12 14:03)"))
+	// Output: Kund ****-**-**-**** saknas (correlation id 3f2a9c1e-1234-4abc-9def-199003151231, 2025-08-12 14:03)
+}

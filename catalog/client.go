@@ -96,6 +96,9 @@ func (c *Client) ProducentarendetyperFor(ctx context.Context, producent string) 
 	if err := c.get(ctx, "/producenter/"+seg+"/producentarendetyper", nil, &a); err != nil {
 		return nil, err
 	}
+	if a.Producent != producent {
+		return nil, fmt.Errorf("catalog: asked for the producentärendetyper of %s, got those of %s", quote(producent), quote(a.Producent))
+	}
 	return a.Producentarendetyper, nil
 }
 

@@ -125,6 +125,68 @@
 // split a longer list, and returns nothing for none. A Graph from Flode
 // draws exactly as the loaded catalogue's (see ExampleClient_Flode).
 //
+// # Keeping a central catalog in step with producers
+//
+// Producers that keep a catalog of their own (Skatteverket, a kommun) serve
+// it with the same three operations. Sync fetches each one through Client
+// (its types from GET /producenter/{producent}/producentarendetyper, then
+// each type's flow), validates it as loading would, and merges it into a
+// copy of the central catalog; the central one is not changed:
+//
+//	merged, report, err := catalog.Sync(ctx, central, []catalog.SyncSource{
+//		{Producent: "Skatteverket", URL: "https://katalog.skatteverket.example/v1"},
+//		{Producent: "Värmdö kommun", URL: "https://katalog.varmdo.example/v1"},
+//	}, nil)
+//
+// Ownership comes from the central catalog as it was before the sync: a
+// producer owns the types whose producenter list it alone, shares those
+// that list it with others, and may add new types under its prefixes — the
+// first segments of the types the central catalog lists it for ("SKV"),
+// plus any SyncSource.Prefixes grants (a producer new to the central
+// catalog needs one). What a producer's catalog lists:
+//
+//   - a type it owns replaces the central one: namn, beskrivning, steps,
+//     flow and its own variant; the central producenter and unknown keys stay.
+//   - a type it shares changes only its own variant, from the slice it
+//     answers for ?producent=…; the union flow and the steps' text are not
+//     one producer's to change. A slice with a step the shared flow lacks
+//     is ignored, naming the others.
+//   - a new type under its prefix is added, listing it alone; when two
+//     producers add the same id, the first by name has it.
+//   - anything else is ignored, the owner named ("owned by Skatteverket").
+//
+// A type the central catalog lists the producer for that its catalog no
+// longer lists is removed: the whole type when it owned it alone, else its
+// name and variant (the type goes when no producer is left). A producer's
+// 404 or empty list for its own types is a refusal, not a removal of
+// everything.
+//
+// A producer merges whole or not at all. It is unreachable when its catalog
+// cannot be fetched (a network error, a timeout, a 5xx, 408 or 429 answer),
+// and refused when an answer is malformed or over a bound, its catalog does
+// not validate (a cycle without an end, an edge to an unknown step, a
+// duplicate id…), or its changes would leave a type invalid. The rest merges.
+// Bounds (SyncOptions; zero means the default): 5 minutes for the whole
+// sync and 1 for each producer, 8 producers at once, per producer 500
+// producentärendetyper, 5000 kundhändelsetyper and 32 MiB read, beside
+// MaxAnswerBytes per answer.
+//
+// The result does not depend on the order of the sources or the timing of
+// the answers: producers merge in name order, existing types keep the
+// central order, new types follow by producer name and id, the report lists
+// producers by name and changes by type id. The merged catalog is validated
+// as a whole (Sync fails, returning no catalog, if it is not) and writes
+// out as one document that Load reads back unchanged. Producer text is
+// kept as given; it is escaped where it is drawn, never stored escaped.
+// The report's JSON, which examples/katalog prints with -json:
+//
+//	{"producenter": [{"producent": "Värmdö kommun", "status": "merged",  // or refused, unreachable
+//	  "error": "",                                                      // why, when not merged
+//	  "changes": [{"typ": "KOMMUN.BYGGLOV", "change": "changed",        // added, changed, removed
+//	               "stepsAdded": [], "stepsRemoved": ["KOMMUN.BYGGLOV.KOMPLETTERING"],
+//	               "edgesAdded": [], "edgesRemoved": [["…", "…"]]}],
+//	  "ignored": [{"typ": "SKV.MOMS", "reason": "owned by Skatteverket"}]}]}
+//
 // # Pictures
 //
 // Mermaid and DOT draw a Graph deterministically: start steps as stadiums

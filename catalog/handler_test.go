@@ -27,7 +27,7 @@ func loadTestdata(t testing.TB) *Catalog {
 
 // serve mounts the handler under a non-empty base path, so a client that
 // drops the base fails loudly.
-func serve(t *testing.T, c *Catalog) (base string) {
+func serve(t testing.TB, c *Catalog) (base string) {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle("/katalog/v1/", http.StripPrefix("/katalog/v1", Handler(c)))

@@ -268,6 +268,7 @@ type layered struct {
 	layers   [][]int // vertices per layer, left to right
 	pos      []int   // a vertex's index in its layer
 	x        []float64
+	key      []float64 // per vertex, sortByBarycenter's scratch
 }
 
 func (lg *layered) add(layer int) int {
@@ -337,7 +338,10 @@ func (lg *layered) snapshot() [][]int {
 // The sort is stable, so ties keep the current order.
 func (lg *layered) sortByBarycenter(ly int, adj [][]int) {
 	vs := lg.layers[ly]
-	key := make(map[int]float64, len(vs))
+	if lg.key == nil {
+		lg.key = make([]float64, len(lg.layer))
+	}
+	key := lg.key
 	for _, v := range vs {
 		key[v] = float64(lg.pos[v])
 		if len(adj[v]) > 0 {

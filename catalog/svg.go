@@ -29,6 +29,7 @@ func SVG(w io.Writer, g *Graph, states map[minaarenden.Kundhandelsetyp]string) e
 	l := layoutGraph(g)
 	st := styles(g, states)
 	var b strings.Builder
+	b.Grow(1024 + 600*len(g.Nodes) + 250*len(l.routes)) // a little more than a step and an edge take
 	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" class="flode"`)
 	attr(&b, "viewBox", "0 0 "+num(l.width)+" "+num(l.height))
 	attr(&b, "width", num(l.width))

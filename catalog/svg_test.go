@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -129,9 +131,9 @@ func checkSVG(t *testing.T, g *Graph, out string) svgDoc {
 	for _, s := range doc.Steps {
 		got = append(got, s.ID)
 	}
-	want := make([]string, len(g.Nodes))
-	for i, n := range g.Nodes {
-		want[i] = string(n)
+	var want []string
+	for _, n := range g.Nodes {
+		want = append(want, string(n))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("steps drawn mismatch (-want +got):\n%s", diff)
@@ -294,6 +296,17 @@ func TestSVGDeterministic(t *testing.T) {
 	}
 }
 
+// A type built by hand, not loaded, may have no steps at all: an empty
+// picture, not a panic.
+func TestSVGEmptyGraph(t *testing.T) {
+	typ := &Producentarendetyp{ID: "X.TOM", Namn: "Tom"}
+	out := svgString(t, typ.Graph(""), nil)
+	doc := checkSVG(t, typ.Graph(""), out)
+	if doc.Title != "X.TOM Tom" || len(doc.Steps) != 0 {
+		t.Errorf("empty graph drawn as %+v", doc)
+	}
+}
+
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
@@ -402,6 +415,41 @@ func BenchmarkSVG(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSVGvsGraphviz draws each flow of the sample catalog the way a
+// user would without catalog.SVG, by piping catalog.DOT through Graphviz
+// (dot -Tsvg), alternating with catalog.SVG in one loop. Skipped without dot.
+func BenchmarkSVGvsGraphviz(b *testing.B) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		b.Skip("Graphviz dot not installed")
+	}
+	c := loadTestdata(b)
+	var graphs []*Graph
+	for _, typ := range c.Producentarendetyper {
+		graphs = append(graphs, typ.Graph(""))
+	}
+	var svgTime, dotTime time.Duration
+	for b.Loop() {
+		for _, g := range graphs {
+			start := time.Now()
+			if err := SVG(io.Discard, g, nil); err != nil {
+				b.Fatal(err)
+			}
+			svgTime += time.Since(start)
+			start = time.Now()
+			cmd := exec.Command(dot, "-Tsvg")
+			cmd.Stdin = strings.NewReader(DOT(g, nil))
+			if err := cmd.Run(); err != nil {
+				b.Fatal(err)
+			}
+			dotTime += time.Since(start)
+		}
+	}
+	perType := float64(b.N * len(graphs))
+	b.ReportMetric(float64(svgTime.Nanoseconds())/perType, "svg-ns/type")
+	b.ReportMetric(float64(dotTime.Nanoseconds())/perType, "dot-ns/type")
 }
 
 // BenchmarkSVGCatalog500 draws every flow of a catalog of 500 generated

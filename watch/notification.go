@@ -1,6 +1,9 @@
 package watch
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Change is the kind of a notification.
 type Change string
@@ -43,4 +46,25 @@ type Notification struct {
 	// Rubrik and Tidpunkt are the latest new event's.
 	Rubrik   string    `json:"rubrik"`
 	Tidpunkt time.Time `json:"tidpunkt"`
+}
+
+// MarshalJSON writes the notification's wire form: tidpunkt in UTC (null
+// when the change brought no new event), kundhandelser [] rather than
+// null, so receivers need no null checks but the documented ones.
+// It has a value receiver so a Notification encodes alike by value and by
+// pointer.
+func (n Notification) MarshalJSON() ([]byte, error) {
+	type plain Notification // no methods: no recursion
+	w := struct {
+		plain
+		Tidpunkt *time.Time `json:"tidpunkt"`
+	}{plain: plain(n)}
+	if w.Kundhandelser == nil {
+		w.Kundhandelser = []string{}
+	}
+	if !n.Tidpunkt.IsZero() {
+		t := n.Tidpunkt.UTC()
+		w.Tidpunkt = &t
+	}
+	return json.Marshal(w)
 }

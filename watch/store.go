@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/aterkoppling/minaarenden"
@@ -16,6 +17,15 @@ type Subscription struct {
 	Parter    []minaarenden.Part
 	Anvandare minaarenden.Identifierare
 	Expected  []flow.Expected
+}
+
+// LogValue is the subscription's id alone: slog's JSON handler would
+// otherwise marshal the parter, and a store's error would quote them.
+func (s Subscription) LogValue() slog.Value { return slog.StringValue(s.ID) }
+
+// Fraga is the question a pass asks for the subscription.
+func (s Subscription) Fraga() minaarenden.Fraga {
+	return minaarenden.Fraga{Parter: s.Parter, Anvandare: s.Anvandare}
 }
 
 // CaseKey names one case across passes: cases match by type, producer and
@@ -40,11 +50,22 @@ type Case struct {
 }
 
 // Snapshot is what a subscription's last pass saw, its cases sorted by key.
+// It holds cases with events only: the not-started placeholder of an
+// expected case is never stored. When several cases share a key (cases of
+// one type and producer without a reference, one opened after the other
+// finished), the latest stands for the key.
 type Snapshot struct {
 	Cases []Case
+	// Heard are the producers, sorted, that have answered since the
+	// subscription's first pass. A producer's first answer is its
+	// baseline: a producer down at the first pass, or added later, does
+	// not report its existing cases as new.
+	Heard []string
 }
 
-// Claim is a leased subscription: until Until no other owner claims it.
+// Claim is a leased subscription: until Until no other claim takes it. The
+// lease is identified by Owner and Until together: a later claim of the same
+// subscription, by any owner, ends it.
 type Claim struct {
 	Subscription Subscription
 	// Snapshot is the stored snapshot; nil before the first pass, which is
@@ -66,21 +87,25 @@ type OutboxEntry struct {
 	Until        time.Time
 }
 
-// ClaimOptions say what a Claim or ClaimOutbox call may take.
+// ClaimOptions say what a Claim or ClaimOutbox call may take. Only what is
+// not leased, or whose lease ended by Now (Until <= Now), is taken. Owner,
+// Now and a positive Lease are required.
 type ClaimOptions struct {
-	Owner string        // this replica's name; a lease is held by one owner
-	Now   time.Time     // due on or before Now
+	Owner string        // this replica's name, stored with the lease
+	Now   time.Time     // due on or before Now; the store's only clock
 	Lease time.Duration // the claim holds until Now+Lease
-	Limit int           // at most this many
+	Limit int           // at most this many; zero or less means 1
 	// PolledBefore, when not zero, also makes due every subscription last
-	// polled before it (or never), whatever its due time: a -once pass
-	// takes every subscription exactly once.
+	// claimed before it (or never), whatever its due time: a -once pass
+	// takes every subscription exactly once. Claim records Now as the
+	// subscription's claim time. ClaimOutbox ignores it.
 	PolledBefore time.Time
 }
 
 // ErrLeaseLost is returned by Commit, Release, Delivered and Retry when the
-// claim is no longer held: its lease expired and another owner took it, or
-// the subscription was removed. Nothing was written.
+// claim is no longer held: its lease ended and another claim took the
+// subscription or entry, or the subscription was removed. A lease that
+// ended but was not taken is still held. Nothing was written.
 var ErrLeaseLost = errors.New("watch: lease lost")
 
 // Store keeps subscriptions, their snapshots and the outbox. Implementations
@@ -93,17 +118,19 @@ type Store interface {
 	// Remove deletes a subscription and its snapshot; its pending outbox
 	// entries are still delivered. Removing an unknown id is not an error.
 	Remove(ctx context.Context, id string) error
-	// Claim leases due subscriptions not leased by another owner.
+	// Claim leases due subscriptions, earliest due first.
 	Claim(ctx context.Context, opts ClaimOptions) ([]Claim, error)
 	// Commit stores snap as the claim's snapshot, appends notes to the
 	// outbox, makes the subscription due at next and ends the lease — all
-	// in one transaction, or nothing.
+	// in one transaction, or nothing. A note whose ID is already in the
+	// outbox (delivered or not) is not appended again: the same change
+	// seen twice is one notification.
 	Commit(ctx context.Context, c Claim, snap Snapshot, notes []Notification, next time.Time) error
 	// Release ends the lease without a new snapshot (the pass could not
 	// ask), due again at next.
 	Release(ctx context.Context, c Claim, next time.Time) error
 	// ClaimOutbox leases undelivered entries due for delivery, oldest
-	// first.
+	// first. A new entry is due at once.
 	ClaimOutbox(ctx context.Context, opts ClaimOptions) ([]OutboxEntry, error)
 	// Delivered marks an entry delivered; it is not claimed again.
 	Delivered(ctx context.Context, e OutboxEntry) error

@@ -179,7 +179,10 @@ type producerRow struct {
 }
 
 func (v *viewer) index(w http.ResponseWriter, r *http.Request) {
-	q := cut(strings.TrimSpace(r.URL.Query().Get("q")))
+	q := strings.ToValidUTF8(strings.TrimSpace(r.URL.Query().Get("q")), "\uFFFD")
+	if utf8.RuneCountInString(q) > maxQuery {
+		q = strings.TrimSpace(string([]rune(q)[:maxQuery])) // the form's maxlength; a longer one is cut
+	}
 	match := func(s string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(q)) }
 	d := indexData{Query: q, TotalTypes: len(v.types), TotalProducers: len(v.producers)}
 	for _, t := range v.types {

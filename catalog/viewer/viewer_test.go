@@ -203,6 +203,7 @@ func TestFilter(t *testing.T) {
 		{"skv.", []string{"SKV.MOMS", "SKV.ARBETSGIVARE"}, nil},
 		{"skatteverket", []string{"SKV.MOMS", "SKV.ARBETSGIVARE"}, []string{"Skatteverket"}},
 		{"<script>", nil, nil},
+		{"bygglov" + strings.Repeat(" ", 93) + "x", []string{"KOMMUN.BYGGLOV"}, nil}, // cut to 100 characters: "bygglov"
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {

@@ -8,10 +8,10 @@ import (
 	"unicode"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/aggregate/report"
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/flow/widget"
-	"github.com/aterkoppling/minaarenden/report"
 )
 
 // writeTable prints one line per case, then how each source fared.

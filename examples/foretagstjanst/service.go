@@ -8,10 +8,10 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
+	"github.com/aterkoppling/minaarenden/aggregate/report"
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
-	"github.com/aterkoppling/minaarenden/report"
 )
 
 // service is the whole path a företagstjänst runs per question: ask every

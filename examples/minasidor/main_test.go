@@ -248,13 +248,23 @@ func TestBrowser(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	t.Run("case list", func(t *testing.T) {
-		dom := chromium.Load(t, browser, srv.URL+"/").DOM
-		if diff := cmp.Diff(piaList, caseList(dom)); diff != "" {
+		page := chromium.Load(t, browser, srv.URL+"/")
+		if diff := cmp.Diff(piaList, caseList(page.DOM)); diff != "" {
 			t.Errorf("rendered case list mismatch (-want +got):\n%s", diff)
+		}
+		for _, msg := range page.Console {
+			if strings.Contains(msg, "Content Security Policy") {
+				t.Errorf("the page violates its CSP: %s", msg)
+			}
 		}
 	})
 	t.Run("CSP blocks inline script", func(t *testing.T) {
-		dom := chromium.Load(t, browser, srv.URL+"/csp-probe").DOM
+		page := chromium.Load(t, browser, srv.URL+"/csp-probe")
+		dom := page.DOM
+		// The console says so, which is what the check above relies on.
+		if !slices.ContainsFunc(page.Console, func(msg string) bool { return strings.Contains(msg, "Content Security Policy") }) {
+			t.Errorf("the blocked inline script left no CSP message; console: %q", page.Console)
+		}
 		got := []string{text(dom, "inline"), text(dom, "external")}
 		// The external script running shows the browser runs script at
 		// all, so the untouched inline paragraph is the CSP's doing.

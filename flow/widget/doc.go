@@ -27,17 +27,16 @@
 //
 //	mux.Handle("GET /widget.css", widget.Stylesheet())
 //	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-//		w.Header().Set("Content-Security-Policy", "default-src 'self'")
 //		fragment, err := widget.Fragment(cat, instances)
 //		if err != nil { … }
 //		page.Execute(w, fragment) // {{.}} in the page's own html/template
 //	})
+//	http.ListenAndServe(addr, widget.Secure(mux)) // the CSP and the other headers
 //
 // with <link rel="stylesheet" href="/widget.css"> in the page's head. The
 // cases come in the order given, except that those where the customer must
 // act come first and finished ones last. Headings are <h3>, for a page
-// whose own heading over the widget is an <h2>. widget.Secure sets the
-// Content-Security-Policy and the other headers such a page needs.
+// whose own heading over the widget is an <h2>.
 //
 // # A case on its flow
 //

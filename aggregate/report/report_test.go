@@ -14,10 +14,10 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
+	"github.com/aterkoppling/minaarenden/aggregate/report"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
-	"github.com/aterkoppling/minaarenden/report"
 )
 
 var pia = minaarenden.Part{Kund: &minaarenden.Kund{Identifierare: "165591234561", Typ: minaarenden.Organisationsnummer}}
@@ -63,7 +63,7 @@ func piaEvents(t testing.TB) []minaarenden.Kundhandelse {
 
 // readPiaEvents reads the events of the standard's worked example.
 func readPiaEvents() ([]minaarenden.Kundhandelse, error) {
-	b, err := os.ReadFile("../testdata/pia/kundhandelser.json")
+	b, err := os.ReadFile("../../testdata/pia/kundhandelser.json")
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/aterkoppling/minaarenden/report"
+	"github.com/aterkoppling/minaarenden/aggregate/report"
 )
 
 // BenchmarkWriteJSON writes a report of 10 000 cases to io.Discard:

@@ -7,9 +7,9 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
+	"github.com/aterkoppling/minaarenden/aggregate/report"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/flow"
-	"github.com/aterkoppling/minaarenden/report"
 )
 
 // A back end asks, reports and writes the contract. Bolagsverket fails,
