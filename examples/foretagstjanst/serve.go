@@ -131,8 +131,8 @@ func (s *service) api(log *slog.Logger, cfg apiConfig) http.Handler {
 			apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", maxBodyBytes))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		dec := json.NewDecoder(r.Body)
+		body := &bodyReader{r: http.MaxBytesReader(w, r.Body, maxBodyBytes)}
+		dec := json.NewDecoder(body)
 		dec.DisallowUnknownFields()
 		var req apiRequest
 		err := dec.Decode(&req)
@@ -141,14 +141,14 @@ func (s *service) api(log *slog.Logger, cfg apiConfig) http.Handler {
 			// request the API did not read.
 			if _, next := dec.Token(); next != io.EOF {
 				err = errors.New("trailing data after the JSON object")
-				if errors.As(next, new(*http.MaxBytesError)) {
+				if body.tooLarge {
 					err = next
 				}
 			}
 		}
 		if err != nil {
 			status := http.StatusBadRequest
-			if errors.As(err, new(*http.MaxBytesError)) {
+			if body.tooLarge {
 				status = http.StatusRequestEntityTooLarge
 			}
 			apiError(w, status, "body: "+err.Error())
@@ -339,3 +339,20 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (write
 // deadlines, flushing).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// bodyReader notes when the body passed its bound. encoding/json on the v2
+// engine (Go 1.27, GOEXPERIMENT=jsonv2) does not always return an error
+// that unwraps to the *http.MaxBytesError, so the reader, not the error,
+// tells a 413 from a 400.
+type bodyReader struct {
+	r        io.Reader
+	tooLarge bool
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if errors.As(err, new(*http.MaxBytesError)) {
+		b.tooLarge = true
+	}
+	return n, err
+}
