@@ -14,6 +14,7 @@ import (
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
+	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/watch"
 )
@@ -138,7 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 // run checks the input files, opens the store and watches.
 func (cfg *config) run(ctx context.Context, stdout, stderr io.Writer) (int, error) {
 	// Usage problems first: a bad file is exit 2 whatever else is wrong.
-	var eps []endpoint
+	var eps []client.Endpoint
 	var subs []watch.Subscription
 	var err error
 	if cfg.producersFile != "" {
