@@ -172,7 +172,8 @@
 // # Endpoints file
 //
 // A service that asks many endpoints keeps them in a file, which
-// ReadEndpoints reads: a JSON array of Endpoint.
+// ReadEndpoints (or LoadEndpoints, from a named file) reads: a JSON array
+// of Endpoint.
 //
 //	[{"name": "Skatteverket", "url": "https://…/minaarenden/v6", "dialect": "producer",
 //	  "version": "6.0", "prefixes": ["SKV"], "apiKeyHeader": "X-API-Key",

@@ -42,27 +42,50 @@ type Endpoint struct {
 // Unknown keys are an error, as is anything after the array: a misspelt
 // "apiKeyEnv" would otherwise silently send no key. An error names the
 // entry by its number and name, never a value that may be secret (the
-// key, a URL's query). The caller names the file.
+// key, a URL's query).
 func ReadEndpoints(r io.Reader) ([]Endpoint, error) {
+	eps, err := readEndpoints(r)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	return eps, nil
+}
+
+// LoadEndpoints is ReadEndpoints on the named file; its errors name the
+// file.
+func LoadEndpoints(name string) ([]Endpoint, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	defer f.Close()
+	eps, err := readEndpoints(f)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s: %w", name, err)
+	}
+	return eps, nil
+}
+
+func readEndpoints(r io.Reader) ([]Endpoint, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	var eps []Endpoint
 	if err := dec.Decode(&eps); err != nil {
-		return nil, fmt.Errorf("client: not a JSON array of endpoints: %w", err)
+		return nil, fmt.Errorf("not a JSON array of endpoints: %w", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("client: endpoints: something follows the array")
+		return nil, errors.New("something follows the array of endpoints")
 	}
 	if len(eps) == 0 {
-		return nil, errors.New("client: no endpoints")
+		return nil, errors.New("no endpoints")
 	}
 	seen := make(map[string]int, len(eps))
 	for i, ep := range eps {
 		if err := ep.check(); err != nil {
-			return nil, fmt.Errorf("client: entry %d (%q): %w", i, ep.Name, err)
+			return nil, fmt.Errorf("entry %d (%q): %w", i, ep.Name, err)
 		}
 		if j, dup := seen[ep.Name]; dup {
-			return nil, fmt.Errorf("client: entries %d and %d are both named %q", j, i, ep.Name)
+			return nil, fmt.Errorf("entries %d and %d are both named %q", j, i, ep.Name)
 		}
 		seen[ep.Name] = i
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +49,7 @@ func TestReadEndpointsRefuses(t *testing.T) {
 		{"not JSON", `{`, []string{"not a JSON array of endpoints"}},
 		{"an object", `{"name": "A"}`, []string{"not a JSON array of endpoints"}},
 		{"empty", `[]`, []string{"no endpoints"}},
-		{"something after", `[` + ok + `] [` + ok + `]`, []string{"something follows the array"}},
+		{"something after", `[` + ok + `] [` + ok + `]`, []string{"something follows the array of endpoints"}},
 		{"misspelt key", `[{"name": "A", "url": "https://a.example", "prefixes": ["A"], "apiKeyEnvv": "s3cret"}]`,
 			[]string{`unknown field "apiKeyEnvv"`}},
 		{"key in the file", `[{"name": "A", "url": "https://a.example", "prefixes": ["A"], "apiKey": "s3cret"}]`,
@@ -215,4 +217,44 @@ func ExampleReadEndpoints() {
 	// Output:
 	// Skatteverket producer [SKV]
 	// Vidareförmedling forwarding []
+}
+
+func TestLoadEndpoints(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.json", `[{"name": "A", "url": "https://a.example", "prefixes": ["A"]}]`)
+	eps, err := client.LoadEndpoints(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]client.Endpoint{{Name: "A", URL: "https://a.example", Prefixes: []string{"A"}}}, eps); diff != "" {
+		t.Errorf("endpoints mismatch (-want +got):\n%s", diff)
+	}
+	bad := write("bad.json", `[{"name": "A", "url": "https://a.example"}]`)
+	tests := []struct {
+		name, file string
+		want       []string
+	}{
+		{"missing", filepath.Join(dir, "none.json"), []string{"none.json"}},
+		{"bad entry", bad, []string{"client: " + bad + `: entry 0 ("A")`, "prefixes are required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.LoadEndpoints(tt.file)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/aterkoppling/minaarenden"
@@ -10,21 +9,6 @@ import (
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/client"
 )
-
-// readProducers reads and checks the -producers file, in the format
-// client.ReadEndpoints reads.
-func readProducers(path string) ([]client.Endpoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("-producers: %w", err)
-	}
-	defer f.Close()
-	eps, err := client.ReadEndpoints(f)
-	if err != nil {
-		return nil, fmt.Errorf("-producers %s: %w", path, err)
-	}
-	return eps, nil
-}
 
 // newAggregator builds one client per endpoint and the aggregator over
 // them. The catalog says which producentärendetyper each producer reports

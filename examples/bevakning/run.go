@@ -143,8 +143,8 @@ func (cfg *config) run(ctx context.Context, stdout, stderr io.Writer) (int, erro
 	var subs []watch.Subscription
 	var err error
 	if cfg.producersFile != "" {
-		if eps, err = readProducers(cfg.producersFile); err != nil {
-			return 0, usagef("%v", err)
+		if eps, err = client.LoadEndpoints(cfg.producersFile); err != nil {
+			return 0, usagef("-producers: %v", err)
 		}
 	}
 	if cfg.subscriptionsFile != "" {

@@ -63,9 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// is wrong.
 	var endpoints []client.Endpoint
 	if cfg.producersFile != "" {
-		endpoints, err = readProducers(cfg.producersFile)
+		endpoints, err = client.LoadEndpoints(cfg.producersFile)
 		if err != nil {
-			errorf(stderr, "%v", err)
+			errorf(stderr, "-producers: %v", err)
 			return exitUsage
 		}
 	}
