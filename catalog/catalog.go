@@ -100,6 +100,31 @@ func (c *Catalog) Step(id minaarenden.Kundhandelsetyp) (*Step, bool) {
 	return s, ok
 }
 
+// Producers returns, for each producer the catalog names (in producenter
+// or a variant), the ids of the producentärendetyper it reports on, as
+// kundhandelseTyp prefixes ("SKV.MOMS" covers "SKV.MOMS.INLAMNAD"): the
+// registry aggregate.Options.Producers wants for the spoof guard of a
+// forwarding service, kept by the catalog because that is where the
+// standard says who reports on what. The map is the caller's to change.
+func (c *Catalog) Producers() map[string][]minaarenden.Kundhandelsetyp {
+	m := make(map[string][]minaarenden.Kundhandelsetyp)
+	add := func(producent, typ string) {
+		t := minaarenden.Kundhandelsetyp(typ)
+		if !slices.Contains(m[producent], t) {
+			m[producent] = append(m[producent], t)
+		}
+	}
+	for _, t := range c.Producentarendetyper {
+		for _, p := range t.Producenter {
+			add(p, t.ID)
+		}
+		for _, v := range t.Varianter {
+			add(v.Producent, t.ID)
+		}
+	}
+	return m
+}
+
 // index builds the lookup maps; loading calls it after validation.
 func (c *Catalog) index() {
 	c.types = make(map[string]*Producentarendetyp, len(c.Producentarendetyper))

@@ -467,3 +467,19 @@ func TestLoadDirectorySymlinks(t *testing.T) {
 		t.Errorf("loaded %d types, want SKV.ARBETSGIVARE from the link", len(c.Producentarendetyper))
 	}
 }
+
+// TestProducers reads who reports on what from producenter and from
+// variants, each type once per producer.
+func TestProducers(t *testing.T) {
+	c, err := Parse([]byte(`{"producentarendetyper": [
+	  {"id": "X.T", "kundhandelsetyper": [{"id": "X.T.A", "klart": true}], "flode": {"start": ["X.T.A"], "slut": ["X.T.A"]},
+	   "producenter": ["P", "Q", "R"], "varianter": [{"producent": "P", "kundhandelsetyper": ["X.T.A"]}, {"producent": "R", "kundhandelsetyper": ["X.T.A"]}]},
+	  {"id": "Y.U", "kundhandelsetyper": [{"id": "Y.U.A", "klart": true}], "flode": {"start": ["Y.U.A"], "slut": ["Y.U.A"]}, "producenter": ["P"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]minaarenden.Kundhandelsetyp{"P": {"X.T", "Y.U"}, "Q": {"X.T"}, "R": {"X.T"}}
+	if diff := cmp.Diff(want, c.Producers()); diff != "" {
+		t.Errorf("producers mismatch (-want +got):\n%s", diff)
+	}
+}

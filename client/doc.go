@@ -169,6 +169,27 @@
 // ErrUnexpectedStatus: an answer without a body says nothing, not "no
 // events".
 //
+// # Endpoints file
+//
+// A service that asks many endpoints keeps them in a file, which
+// ReadEndpoints (or LoadEndpoints, from a named file) reads: a JSON array
+// of Endpoint.
+//
+//	[{"name": "Skatteverket", "url": "https://…/minaarenden/v6", "dialect": "producer",
+//	  "version": "6.0", "prefixes": ["SKV"], "apiKeyHeader": "X-API-Key",
+//	  "apiKeyEnv": "SKV_API_KEY", "zone": "Europe/Stockholm"},
+//	 {"name": "Vidareförmedling", "url": "https://…", "dialect": "forwarding"}]
+//
+// name is the producer as its events write producent; url the base URL
+// New takes. dialect is "producer" (default) or "forwarding"; version
+// defaults to 6.1; prefixes are required for a producer; zone defaults to
+// Europe/Stockholm. The API key is read from the environment variable
+// apiKeyEnv and sent as the header apiKeyHeader, never kept in the file.
+// Unknown keys are refused, so a misspelt key fails rather than silently
+// sending nothing. Endpoint.New builds the Client for an entry, the
+// options the file does not hold (AnropandeOrganisation, Logger, …) given
+// by the caller.
+//
 // # Privacy
 //
 // Questions go in POST bodies, never URLs. Logs go only to Options.Logger,

@@ -29,7 +29,7 @@
 //
 // Flags:
 //
-//	-producers FILE        endpoints to ask, the format of examples/foretagstjanst (default: the demo)
+//	-producers FILE        endpoints to ask, the format client.ReadEndpoints reads (default: the demo)
 //	-catalog PATH          kundhändelsetypskatalog, a file or a directory (default: the embedded sample catalog)
 //	-organisation ID       the consumer's own organisationsnummer, needed by producers speaking 4.1 or older
 //	-timeout D             how long to wait for each producer (default 10s)

@@ -14,6 +14,7 @@ import (
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
+	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
 	"github.com/aterkoppling/minaarenden/watch"
 )
@@ -138,12 +139,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 // run checks the input files, opens the store and watches.
 func (cfg *config) run(ctx context.Context, stdout, stderr io.Writer) (int, error) {
 	// Usage problems first: a bad file is exit 2 whatever else is wrong.
-	var eps []endpoint
+	var eps []client.Endpoint
 	var subs []watch.Subscription
 	var err error
 	if cfg.producersFile != "" {
-		if eps, err = readProducers(cfg.producersFile); err != nil {
-			return 0, usagef("%v", err)
+		if eps, err = client.LoadEndpoints(cfg.producersFile); err != nil {
+			return 0, usagef("-producers: %v", err)
 		}
 	}
 	if cfg.subscriptionsFile != "" {

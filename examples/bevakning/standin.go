@@ -44,7 +44,7 @@ const granskning = `{"kundhandelseId": "prv-2b9e6a40-5c1d-4e8f-a7b3-93d0f4c2a003
 type standIns struct {
 	kund      minaarenden.Kund
 	byName    map[string]*standIn
-	endpoints []endpoint
+	endpoints []client.Endpoint
 }
 
 type standIn struct {
@@ -105,7 +105,7 @@ func startStandIns(kund minaarenden.Kund, eventsFile string) (*standIns, error) 
 		}
 		si.server = httptest.NewServer(si)
 		s.byName[p.name] = si
-		s.endpoints = append(s.endpoints, endpoint{Name: p.name, URL: si.server.URL + clienttest.DefaultBasePath,
+		s.endpoints = append(s.endpoints, client.Endpoint{Name: p.name, URL: si.server.URL + clienttest.DefaultBasePath,
 			Version: string(p.version), Prefixes: []string{p.prefix}})
 	}
 	return s, nil

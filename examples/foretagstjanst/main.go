@@ -20,7 +20,8 @@
 //	    -kund 165591234561 -kundtyp Organisationsnummer -anvandare 199001012385 \
 //	    -catalog catalog/ -expect SKV.ARBETSGIVARE,PRV.VARUMARKE -json
 //
-// producers.json is a JSON array of endpoints:
+// producers.json is a JSON array of endpoints, the format
+// client.ReadEndpoints reads:
 //
 //	[{"name": "Skatteverket", "url": "https://…", "dialect": "producer", "version": "6.0",
 //	  "prefixes": ["SKV"], "apiKeyHeader": "X-API-Key", "apiKeyEnv": "SKV_API_KEY",

@@ -21,6 +21,7 @@ import (
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
+	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/client/clienttest"
 )
 
@@ -291,7 +292,7 @@ func TestPartialFailure(t *testing.T) {
 // file: its expected case is okand, since nobody asked it, not ej_paborjad.
 func TestExpectedProducerNotAsked(t *testing.T) {
 	s := startPia(t)
-	var kept []endpoint
+	var kept []client.Endpoint
 	for _, ep := range s.endpoints {
 		if ep.Name != "Skatteverket" {
 			kept = append(kept, ep)

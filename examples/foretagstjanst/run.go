@@ -14,6 +14,7 @@ import (
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/catalog"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
+	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
 )
 
@@ -60,11 +61,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	// Usage problems first: a bad -producers file is exit 2 whatever else
 	// is wrong.
-	var endpoints []endpoint
+	var endpoints []client.Endpoint
 	if cfg.producersFile != "" {
-		endpoints, err = readProducers(cfg.producersFile)
+		endpoints, err = client.LoadEndpoints(cfg.producersFile)
 		if err != nil {
-			errorf(stderr, "%v", err)
+			errorf(stderr, "-producers: %v", err)
 			return exitUsage
 		}
 	}

@@ -21,7 +21,7 @@ var piaEvents = filepath.Join("testdata", "pia", "kundhandelser.json")
 // spread a real företagstjänst meets.
 type standIns struct {
 	servers   []*clienttest.Server
-	endpoints []endpoint
+	endpoints []client.Endpoint
 }
 
 // standIn describes one stand-in; forwarded ones sit behind the forwarding
@@ -74,7 +74,7 @@ func startStandIns(kund minaarenden.Kund, eventsFile string) (*standIns, error) 
 			return nil, fmt.Errorf("stand-in %s: %w", p.name, err)
 		}
 		s.servers = append(s.servers, srv)
-		s.endpoints = append(s.endpoints, endpoint{Name: p.name, URL: srv.URL, Dialect: "producer",
+		s.endpoints = append(s.endpoints, client.Endpoint{Name: p.name, URL: srv.URL, Dialect: "producer",
 			Version: string(p.version), Prefixes: []string{p.prefix}})
 	}
 	srv, err := clienttest.NewServer(clienttest.Config{Dialect: client.Forwarding, Producers: forwarded})
@@ -83,7 +83,7 @@ func startStandIns(kund minaarenden.Kund, eventsFile string) (*standIns, error) 
 		return nil, fmt.Errorf("stand-in %s: %w", forwardingName, err)
 	}
 	s.servers = append(s.servers, srv)
-	fwd := endpoint{Name: forwardingName, URL: srv.URL, Dialect: "forwarding"}
+	fwd := client.Endpoint{Name: forwardingName, URL: srv.URL, Dialect: "forwarding"}
 	for _, p := range standInProducers {
 		if p.forwarded {
 			fwd.Prefixes = append(fwd.Prefixes, p.prefix)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed migrations
@@ -59,15 +60,7 @@ const migrationLock = 0x6d696e6177617463 // "minawatc"
 // failing migration leaves the schema as it was.
 func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	if s.dialect == SQLite {
-		// WAL lets readers go on while one connection writes; it cannot
-		// change inside a transaction and stays set in the file.
-		conn, err := s.sqliteConn(ctx)
-		if err == nil {
-			var mode string
-			err = conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
-			conn.Close()
-		}
-		if err != nil {
+		if err := s.walMode(ctx); err != nil {
 			return fmt.Errorf("sqlstore: set the SQLite journal mode: %w", err)
 		}
 	}
@@ -101,4 +94,32 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 		}
 		return nil
 	})
+}
+
+// walMode switches a SQLite file to WAL, which lets readers go on while one
+// connection writes; it cannot change inside a transaction and stays set in
+// the file. Switching waits for no busy timeout: processes opening a new
+// file together get "database is locked" at once, so it is tried again for
+// as long as a write would wait.
+func (s *Store) walMode(ctx context.Context) error {
+	conn, err := s.sqliteConn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	wait := 5 * time.Millisecond
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for {
+		var mode string
+		err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }

@@ -138,6 +138,9 @@ func (s *Store) single(ctx context.Context, fn func(q querier) error) error {
 	return fn(conn)
 }
 
+// sqliteBusyTimeout is how long a SQLite write waits for another to end.
+const sqliteBusyTimeout = 10 * time.Second
+
 // sqliteConn takes a connection from the pool and sets what SQLite sets per
 // connection, so the caller's DSN need not say it: wait for the write lock
 // rather than fail at once, and sync the WAL at checkpoints only.
@@ -146,7 +149,7 @@ func (s *Store) sqliteConn(ctx context.Context) (*sql.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL"); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d; PRAGMA synchronous = NORMAL", sqliteBusyTimeout.Milliseconds())); err != nil {
 		conn.Close()
 		return nil, err
 	}
