@@ -115,10 +115,12 @@ type Instance struct {
 
 	Avvikelser []Avvikelse `json:"avvikelser"`
 
-	// Events are copies of the instance's events in instant order (rule 1).
-	// The copies of one Place call share one allocation; appending to one
-	// instance's Events is safe.
-	Events []minaarenden.Kundhandelse `json:"-"`
+	// Events point into the slice given to Place, in instant order (rule
+	// 1): the instance refers to those events rather than copying them, so
+	// they must not be changed while the instance is in use. The pointers
+	// of one Place call share one allocation; appending to one instance's
+	// Events is safe.
+	Events []*minaarenden.Kundhandelse `json:"-"`
 }
 
 // MarshalJSON writes the contract form, with [] rather than null for an

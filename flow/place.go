@@ -19,8 +19,9 @@ import (
 // the package documentation and returns them ordered by Typ, then
 // Producent, then Referens, then the instant of their first event
 // (instances with the same key, one opened after the other finished). Every event lands in exactly
-// one instance; events is not modified. c may be nil: every event is then of
-// an unknown type.
+// one instance; events is not modified, and the instances point into it
+// (Instance.Events), so it must not be changed while they are in use. c may
+// be nil: every event is then of an unknown type.
 func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options) []*Instance {
 	if opts == nil {
 		opts = &Options{}
@@ -35,12 +36,14 @@ func Place(c *catalog.Catalog, events []minaarenden.Kundhandelse, opts *Options)
 	// sorted by instant: many small sorts instead of one large one, and a
 	// walk that reads each case's events side by side.
 	gs := groupByKey(events, guess)
-	// Copy each group's events, in instant order, into one allocation
+	// Point at each group's events, in instant order, from one allocation
 	// shared by all instances; an instance's Events is a run of it capped
 	// at its own length, so appending to one never writes into another's.
-	all := make([]minaarenden.Kundhandelse, len(events))
+	// Pointers, not copies: an event is some hundred bytes, and the caller
+	// keeps the events anyway.
+	all := make([]*minaarenden.Kundhandelse, len(events))
 	for k, i := range gs.order {
-		all[k] = events[i]
+		all[k] = &events[i]
 	}
 	for _, g := range gs.sorted {
 		p.walk(gs.groups[g].key, all[gs.groups[g].start:gs.groups[g].end])
@@ -75,11 +78,10 @@ func compareKeys(a, b instanceKey) int {
 // walk places one key's events, given in instant order, opening an
 // instance for the first and for each new start after a finished one
 // (rule 1), and gives each instance its run of events.
-func (p *placer) walk(key instanceKey, events []minaarenden.Kundhandelse) {
+func (p *placer) walk(key instanceKey, events []*minaarenden.Kundhandelse) {
 	var b *builder
 	from := 0
-	for k := range events {
-		e := &events[k]
+	for k, e := range events {
 		// Rule 1: with an empty reference, a start step after a finished
 		// instance opens a new instance. With a reference, the reference
 		// says which case it is, so the event stays (and is after_end,
@@ -375,7 +377,7 @@ func (p *placer) expect(opts *Options) {
 		}
 		b := p.newBuilder(typ, producent, "", pl)
 		b.notStarted = status
-		b.in.Events = []minaarenden.Kundhandelse{}
+		b.in.Events = []*minaarenden.Kundhandelse{}
 		switch {
 		case invalid != nil:
 			b.in.Avvikelser = []Avvikelse{{Kind: UnknownType, Detail: strings.TrimPrefix(invalid.Error(), "flow: ")}}

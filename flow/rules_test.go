@@ -840,6 +840,34 @@ func TestSameEventForTwoParts(t *testing.T) {
 	}
 }
 
+// TestEventsPointIntoInput: an instance's Events are the events given to
+// Place, not copies, each once, and appending to one instance's Events
+// leaves the next instance's alone.
+func TestEventsPointIntoInput(t *testing.T) {
+	events := rulesEvents()
+	got := flow.Place(rulesCatalog(t), events, nil)
+	seen := make(map[*K]int)
+	for _, in := range got {
+		for _, e := range in.Events {
+			seen[e]++
+		}
+	}
+	for i := range events {
+		if seen[&events[i]] != 1 {
+			t.Errorf("event %d (%s) is in %d instances' Events, want exactly 1 by address", i, events[i].KundhandelseID, seen[&events[i]])
+		}
+	}
+	if len(seen) != len(events) {
+		t.Errorf("Events point at %d distinct events, want the %d given", len(seen), len(events))
+	}
+	first, next := got[0], got[1]
+	want := next.Events[0]
+	first.Events = append(first.Events, &K{KundhandelseID: "appended"})
+	if next.Events[0] != want {
+		t.Errorf("appending to one instance's Events changed the next one's first event to %s", next.Events[0].KundhandelseID)
+	}
+}
+
 // TestCopyOfFinishingStartIsNoRestart: a start event that also finishes the
 // case (a one-step case, or the klart flag on the start), delivered twice
 // by two sources, is one case: the copy says nothing new, so it cannot be

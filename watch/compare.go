@@ -113,7 +113,7 @@ func Compare(subscription string, prev *Snapshot, now []*flow.Instance, opts *Co
 // key stands for it. Ties go to the first event's id, so the choice does
 // not depend on the order of the input.
 func later(a, b *flow.Instance) bool {
-	ea, eb := &a.Events[0], &b.Events[0]
+	ea, eb := a.Events[0], b.Events[0]
 	if c := ea.Tidpunkt.Compare(eb.Tidpunkt); c != 0 {
 		return c > 0
 	}
@@ -171,8 +171,7 @@ func notification(subscription string, before *Case, c Case, in *flow.Instance, 
 	// in.Events are in instant order: the last new one is the latest.
 	n.Kundhandelser = []string{}
 	var latest *minaarenden.Kundhandelse
-	for i := range in.Events {
-		e := &in.Events[i]
+	for _, e := range in.Events {
 		if _, found := slices.BinarySearch(had, e.KundhandelseID); found || slices.Contains(n.Kundhandelser, e.KundhandelseID) {
 			continue
 		}

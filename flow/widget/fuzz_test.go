@@ -38,7 +38,7 @@ func FuzzRender(f *testing.F) {
 		rubrik, beskrivning, lanktext, url, referens = clean(rubrik), clean(beskrivning), clean(lanktext), clean(url), clean(referens)
 		in := &flow.Instance{Typ: "PRV.VARUMARKE", Producent: "PRV", Referens: referens,
 			Status: flow.VantarPaKund, Bollen: flow.BollenKund,
-			Events: []minaarenden.Kundhandelse{{KundhandelseID: "1", Rubrik: rubrik, Beskrivning: beskrivning,
+			Events: []*minaarenden.Kundhandelse{{KundhandelseID: "1", Rubrik: rubrik, Beskrivning: beskrivning,
 				Tidpunkt:   time.Date(2026, 3, 24, 15, 20, 0, 0, time.UTC),
 				Referenser: minaarenden.Referenser{"etjanst": {Varden: []minaarenden.ReferensVarde{{URL: url, Lanktext: lanktext}}}}}},
 		}

@@ -159,7 +159,7 @@ func newArende(c *catalog.Catalog, in *flow.Instance) arende {
 	a.Klara, a.Totalt = Progress(in)
 
 	for i := len(in.Events) - 1; i >= 0; i-- {
-		e := &in.Events[i]
+		e := in.Events[i]
 		h := handelse{Rubrik: e.Rubrik, Beskrivning: e.Beskrivning}
 		if !e.Tidpunkt.IsZero() {
 			t := e.Tidpunkt.In(minaarenden.Stockholm())

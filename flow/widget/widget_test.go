@@ -176,7 +176,7 @@ func TestRenderEscapes(t *testing.T) {
 	in := &flow.Instance{
 		Typ: "PRV.VARUMARKE", Producent: "PRV " + hostile, Referens: hostile,
 		Status: flow.VantarPaKund, Bollen: flow.BollenKund,
-		Events: []minaarenden.Kundhandelse{
+		Events: []*minaarenden.Kundhandelse{
 			{KundhandelseID: "1", Rubrik: hostile, Beskrivning: hostile, Tidpunkt: when,
 				Referenser: minaarenden.Referenser{"etjanst": link("javascript:alert(3)", hostile)}},
 			{KundhandelseID: "2", Rubrik: "R " + hostile, Beskrivning: "B " + hostile, Tidpunkt: when.Add(time.Hour),
