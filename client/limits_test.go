@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,6 +204,33 @@ func TestDecodePresizeIgnoresPadding(t *testing.T) {
 		if limit := uint64(len(body)) * 5 / 4; got > limit {
 			t.Errorf("a %d-byte answer of one event allocated %d bytes, want about its length at most", len(body), got)
 		}
+	}
+}
+
+// An answer with a Content-Length is read into one buffer of its length:
+// no doubling copy at the end, when the read that finds EOF wants room.
+func TestReadAnswerOneBuffer(t *testing.T) {
+	c, err := New("https://p.invalid/v6", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := manyEventsBody(5000) // about 1.3 MB
+	// A length the allocator need not round up: no spare room by luck.
+	body = append(body, strings.Repeat(" ", 8192-len(body)%8192)...)
+	var got []byte
+	n := allocated(func() {
+		resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			ContentLength: int64(len(body)), Body: io.NopCloser(bytes.NewReader(body))}
+		got, err = c.readAnswer(resp)
+	})
+	if err != nil || !slices.Equal(got, body) {
+		t.Fatalf("read %d bytes (err %v), want the %d of the body", len(got), err, len(body))
+	}
+	// One buffer of the body's length (twice that built with -race, which
+	// keeps a temporary bytes.Buffer's growth otherwise does without); a
+	// doubling at EOF makes it three times or more.
+	if limit := uint64(len(body)) * 5 / 2; n > limit {
+		t.Errorf("reading a %d-byte answer allocated %d bytes, want at most %d", len(body), n, limit)
 	}
 }
 

@@ -415,7 +415,10 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
+		// ReadFrom wants bytes.MinRead free before every read, the one that
+		// finds EOF too: without room for it a full buffer doubles, copying
+		// the whole body, just to learn it has ended.
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
 	}
 	// The limit counts bytes after gunzipping: a small gzip body can
 	// inflate a thousandfold.
