@@ -519,7 +519,7 @@ func (r *reader) addFlat(groups *[]group, flat *flatEvents) {
 }
 
 // presize sizes a group's events once its first event is read, from what
-// is known: the bytes left in the body at that event's size, and the count
+// is known: the bytes left in the body at about that event's size, and the count
 // the service gave; never past the limit, and never more memory than the
 // bytes left, so a body padded past its first event costs no more than its
 // length.
@@ -529,7 +529,11 @@ func (r *reader) presize(g *group, start int64) {
 	}
 	end := r.dec.InputOffset()
 	left := max(int64(r.body)-end, 0)
-	n := min(left/max(end-start, 1)+1, left/eventSize)
+	// An eighth to spare: a first event a few bytes longer than the rest
+	// would otherwise leave the estimate a few events short, and the last
+	// of them would grow the slice, copying every event before it.
+	per := left / max(end-start, 1)
+	n := min(per+per/8+1, left/eventSize)
 	if g.total != nil {
 		n = min(n, int64(*g.total))
 	}

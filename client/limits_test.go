@@ -207,6 +207,21 @@ func TestDecodePresizeIgnoresPadding(t *testing.T) {
 	}
 }
 
+// Events a little shorter than the first still fit what presize reserved
+// from it: the slice is never grown near the end, copying them all.
+func TestDecodePresizeHasRoom(t *testing.T) {
+	const n = 1000
+	body := []byte(strings.Replace(string(manyEventsBody(n)), `"rubrik":"R"`, `"rubrik":"R longer"`, 1))
+	d, err := decodeAnswer(body, time.UTC)
+	if err != nil || d.count() != n {
+		t.Fatalf("decoded %d events (err %v), want %d", d.count(), err, n)
+	}
+	// Grown, the slice would hold a quarter more than it needed.
+	if got, limit := cap(d.groups[0].events), n+n/8+1; got > limit {
+		t.Errorf("%d events in a slice of %d: grown while reading, want it reserved once, at most %d", n, got, limit)
+	}
+}
+
 // An answer with a Content-Length is read into one buffer of its length:
 // no doubling copy at the end, when the read that finds EOF wants room.
 func TestReadAnswerOneBuffer(t *testing.T) {
