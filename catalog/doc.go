@@ -168,8 +168,8 @@
 // duplicate id…), or its changes would leave a type invalid. The rest merges.
 // Bounds (SyncOptions; zero means the default): 5 minutes for the whole
 // sync and 1 for each producer, 8 producers at once, per producer 500
-// producentärendetyper, 5000 kundhändelsetyper and 32 MiB read, beside
-// MaxAnswerBytes per answer.
+// producentärendetyper, 5000 kundhändelsetyper, 200 kundhändelsetyper in
+// any one type and 32 MiB read, beside MaxAnswerBytes per answer.
 //
 // The result does not depend on the order of the sources or the timing of
 // the answers: producers merge in name order, existing types keep the

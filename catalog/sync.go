@@ -66,6 +66,11 @@ type SyncOptions struct {
 	// producentärendetyper (default 500) and its kundhändelsetyper over all
 	// of them (default 5000). A producer over a cap is refused.
 	MaxTypes, MaxSteps int
+	// MaxStepsPerType caps the kundhändelsetyper of any one of the
+	// producer's types (default 200), so that no single flow grows too
+	// large to lay out and draw (catalog.SVG refuses larger ones still). A
+	// producer over it is refused.
+	MaxStepsPerType int
 	// MaxBytes caps the bytes read from one producer over all its answers
 	// (default 32 MiB), beside the Client's MaxAnswerBytes per answer.
 	MaxBytes int64
@@ -78,6 +83,7 @@ const (
 	DefaultSyncConcurrency     = 8
 	DefaultSyncMaxTypes        = 500
 	DefaultSyncMaxSteps        = 5000
+	DefaultSyncMaxStepsPerType = 200
 	DefaultSyncMaxBytes        = 32 << 20
 )
 
@@ -103,6 +109,9 @@ func (o *SyncOptions) withDefaults() SyncOptions {
 	}
 	if r.MaxSteps <= 0 {
 		r.MaxSteps = DefaultSyncMaxSteps
+	}
+	if r.MaxStepsPerType <= 0 {
+		r.MaxStepsPerType = DefaultSyncMaxStepsPerType
 	}
 	if r.MaxBytes <= 0 {
 		r.MaxBytes = DefaultSyncMaxBytes
@@ -404,6 +413,11 @@ func fetchProducer(ctx context.Context, src SyncSource, own *owners, o *SyncOpti
 			}
 			if ft.right == rightShared {
 				steps += len(ft.slice.Nodes)
+			}
+		}
+		for _, g := range []*Graph{ft.union, ft.slice} {
+			if g != nil && len(g.Nodes) > o.MaxStepsPerType {
+				return f.fail(fmt.Errorf("catalog: type %s has %d kundhandelsetyper, more than the cap of %d per type", quote(s.ID), len(g.Nodes), o.MaxStepsPerType))
 			}
 		}
 		if steps > o.MaxSteps {

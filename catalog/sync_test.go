@@ -576,6 +576,7 @@ func TestSyncBounds(t *testing.T) {
 		{name: "byte budget", opts: SyncOptions{MaxBytes: 2000}, err: errBudget.Error()},
 		{name: "types cap", opts: SyncOptions{MaxTypes: 1}, err: "lists 2 producentärendetyper, more than the cap of 1"},
 		{name: "steps cap", opts: SyncOptions{MaxSteps: 5}, err: "more than the cap of 5 kundhandelsetyper"},
+		{name: "steps per type cap", opts: SyncOptions{MaxStepsPerType: 3}, err: "kundhandelsetyper, more than the cap of 3 per type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
