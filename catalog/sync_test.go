@@ -17,6 +17,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -537,7 +538,7 @@ func TestSyncUnreachable(t *testing.T) {
 	}
 	checkReport(t, wantReport(central,
 		ProducerReport{Producent: "Bolagsverket", Status: SyncUnreachable, Error: "connection refused"},
-		ProducerReport{Producent: "PRV", Status: SyncUnreachable, Error: "503 Service Unavailable: underhåll"},
+		ProducerReport{Producent: "PRV", Status: SyncUnreachable, Error: `503 Service Unavailable: "underhåll"`},
 		ProducerReport{Producent: "Skatteverket", Status: SyncUnreachable, Error: "context deadline exceeded"},
 	), report)
 	if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
@@ -931,7 +932,11 @@ func TestSyncRefusesAnswers(t *testing.T) {
 	}{
 		{"empty list", `{"producent":"Skatteverket","producentarendetyper":[]}`, 200, "lists no producentärendetyper"},
 		{"another producer's list", `{"producent":"PRV","producentarendetyper":[{"id":"PRV.VARUMARKE"}]}`, 200, `asked for the producentärendetyper of "Skatteverket", got those of "PRV"`},
-		{"404", `{"message":"okänd producent"}`, 404, "404 Not Found: okänd producent"},
+		{"404", `{"message":"okänd producent"}`, 404, `404 Not Found: "okänd producent"`},
+		// A message with a terminal escape, a forged report line and 3 MB
+		// of padding comes out quoted and cut.
+		{"hostile message", `{"message":"\u001b[31mRED\nSkatteverket   merged  0  0\n` + strings.Repeat("x", 3<<20) + `"}`, 404,
+			`404 Not Found: "\x1b[31mRED\nSkatteverket   merged  0  0\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"`},
 		{"not JSON", `<html>`, 200, "decoding the answer"},
 		{"malformed type id", `{"producent":"Skatteverket","producentarendetyper":[{"id":"skv.moms"}]}`, 200, `malformed type id "skv.moms"`},
 	}
@@ -951,6 +956,11 @@ func TestSyncRefusesAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkReport(t, wantReport(central, ProducerReport{Producent: "Skatteverket", Status: SyncRefused, Error: tt.err}), r)
+			for _, p := range r.Producenter {
+				if len(p.Error) > 500 || strings.ContainsFunc(p.Error, unicode.IsControl) {
+					t.Errorf("%s: error of %d bytes, or with control characters: %.200q", p.Producent, len(p.Error), p.Error)
+				}
+			}
 			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
 				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
 			}
