@@ -410,6 +410,27 @@ func TestSyncMergeRules(t *testing.T) {
 			EdgesAdded: edges([2]string{"KOMMUN.BRYGGA.ANSOKAN", "KOMMUN.BRYGGA.HANDLAGGNING"}, [2]string{"KOMMUN.BRYGGA.HANDLAGGNING", "KOMMUN.BRYGGA.BESLUT"}),
 		}}}, {Producent: "Värmdö kommun", Status: SyncMerged, Ignored: []IgnoredType{{Typ: "KOMMUN.BRYGGA", Reason: "owned by Stockholms stad"}}}},
 	}, {
+		// The slice answers well on its own, but the variant it makes
+		// would leave KOMMUN.BYGGLOV without its start step: the merge
+		// refuses the producer, the others merge.
+		name: "refused at merge: a shared type's slice without the start step",
+		wire: map[string]func(*FlowAnswer){"Värmdö kommun": func(a *FlowAnswer) {
+			if a.ID != "KOMMUN.BYGGLOV" {
+				return
+			}
+			// REMISS → BESLUT, starting at REMISS: a flow of its own.
+			gone := kh("KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.KOMPLETTERING")
+			a.Kundhandelsetyper = slices.DeleteFunc(a.Kundhandelsetyper, func(s *Step) bool { return slices.Contains(gone, s.ID) })
+			a.Flode.Start = kh("KOMMUN.BYGGLOV.REMISS")
+			a.Flode.Overgangar = slices.DeleteFunc(a.Flode.Overgangar, func(e Overgang) bool { return slices.Contains(gone, e[0]) || slices.Contains(gone, e[1]) })
+		}},
+		want: []ProducerReport{{Producent: "Värmdö kommun", Status: SyncRefused, Error: `producent "Värmdö kommun": the variant contains no start node of the type`}},
+		check: func(t *testing.T, central, merged *Catalog) {
+			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
+				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
+			}
+		},
+	}, {
 		name: "text with markup is kept as text",
 		edits: map[string]func(*Catalog){"Bolagsverket": func(c *Catalog) {
 			stepOf(t, typeOf(t, c, "BV.VERKLIG_HUVUDMAN"), "BV.VERKLIG_HUVUDMAN.REGISTRERAD").Namn = markup
