@@ -141,9 +141,11 @@
 // Ownership comes from the central catalog as it was before the sync: a
 // producer owns the types whose producenter list it alone, shares those
 // that list it with others, and may add new types under its prefixes — the
-// first segments of the types the central catalog lists it for ("SKV"),
-// plus any SyncSource.Prefixes grants (a producer new to the central
-// catalog needs one). What a producer's catalog lists:
+// first segments of the types the central catalog lists it alone for
+// ("SKV"), plus any SyncSource.Prefixes grants. A shared type grants no
+// prefix, so producers sharing KOMMUN.BYGGLOV add KOMMUN types only with a
+// grant, and a producer new to the central catalog needs one too. What a
+// producer's catalog lists:
 //
 //   - a type it owns replaces the central one: namn, beskrivning, steps,
 //     flow and its own variant; the central producenter and unknown keys stay.

@@ -26,8 +26,10 @@ type SyncSource struct {
 	URL       string `json:"url"`       // the API's base URL
 	// Prefixes grants first segments of type ids ("SKV") under which the
 	// producer may add new types, beside the prefixes of the types the
-	// central catalog already lists it for. A producer new to the central
-	// catalog can add nothing without one.
+	// central catalog lists it alone for. A type it shares grants no
+	// prefix: producers sharing KOMMUN.BYGGLOV each need "KOMMUN" here to
+	// add KOMMUN types. A producer new to the central catalog can add
+	// nothing without one.
 	Prefixes []string `json:"prefixes,omitempty"`
 }
 
@@ -263,8 +265,8 @@ func checkSources(sources []SyncSource) ([]SyncSource, error) {
 type owners struct {
 	producenter map[string][]string        // type id → producenter
 	byProducer  map[string][]string        // producent → type ids, catalog order
-	prefixes    map[string]map[string]bool // producent → first segments of its types
-	byPrefix    map[string][]string        // first segment → producenter, sorted
+	prefixes    map[string]map[string]bool // producent → first segments of the types it owns alone
+	byPrefix    map[string][]string        // first segment → those owners, sorted
 }
 
 func ownership(c *Catalog) *owners {
@@ -275,6 +277,11 @@ func ownership(c *Catalog) *owners {
 		prefix := minaarenden.Kundhandelsetyp(t.ID).ProducentPrefix()
 		for _, p := range t.Producenter {
 			o.byProducer[p] = append(o.byProducer[p], t.ID)
+			// Only a type of its own grants its prefix: being listed on
+			// a shared type gives no right to add types beside it.
+			if len(t.Producenter) != 1 {
+				continue
+			}
 			if o.prefixes[p] == nil {
 				o.prefixes[p] = map[string]bool{}
 			}

@@ -215,6 +215,7 @@ func TestSyncMergeRules(t *testing.T) {
 	const markup = `<script>alert("x")</script> & <b>fet</b>`
 	tests := []struct {
 		name     string
+		central  func(*Catalog) // edits the central catalog
 		edits    map[string]func(*Catalog)
 		wire     map[string]func(*FlowAnswer)
 		prefixes map[string][]string
@@ -348,6 +349,8 @@ func TestSyncMergeRules(t *testing.T) {
 		edits: map[string]func(*Catalog){"Värmdö kommun": func(c *Catalog) {
 			c.Producentarendetyper = []*Producentarendetyp{newType(t, c, "KOMMUN.BRYGGA", "Värmdö kommun")}
 		}},
+		// Värmdö only shares KOMMUN.BYGGLOV, which grants no prefix.
+		prefixes: map[string][]string{"Värmdö kommun": {"KOMMUN"}},
 		want: []ProducerReport{{Producent: "Värmdö kommun", Status: SyncMerged, Changes: []TypeChange{{
 			Typ: "KOMMUN.BRYGGA", Change: ChangeAdded, StepsRemoved: kh(), EdgesRemoved: edges(),
 			StepsAdded: kh("KOMMUN.BRYGGA.ANSOKAN", "KOMMUN.BRYGGA.HANDLAGGNING", "KOMMUN.BRYGGA.BESLUT"),
@@ -384,6 +387,24 @@ func TestSyncMergeRules(t *testing.T) {
 			}
 		},
 	}, {
+		name: "a shared type grants no prefix",
+		central: func(c *Catalog) {
+			typ := typeOf(t, c, "SKV.ARBETSGIVARE")
+			typ.Producenter = append(typ.Producenter, "Värmdö kommun")
+		},
+		edits: map[string]func(*Catalog){"Värmdö kommun": func(c *Catalog) {
+			c.Producentarendetyper = append(c.Producentarendetyper, newType(t, c, "SKV.FALSK", "Värmdö kommun"), newType(t, c, "KOMMUN.BRYGGA", "Värmdö kommun"))
+		}},
+		want: []ProducerReport{{Producent: "Värmdö kommun", Status: SyncMerged, Ignored: []IgnoredType{
+			{Typ: "KOMMUN.BRYGGA", Reason: "prefix KOMMUN is owned by Stockholms stad"},
+			{Typ: "SKV.FALSK", Reason: "prefix SKV is owned by Skatteverket"},
+		}}},
+		check: func(t *testing.T, central, merged *Catalog) {
+			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
+				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
+			}
+		},
+	}, {
 		name: "a prefix granted in the sync source",
 		edits: map[string]func(*Catalog){"Värmdö kommun": func(c *Catalog) {
 			c.Producentarendetyper = append(c.Producentarendetyper, newType(t, c, "VARMDO.BRYGGA", "Värmdö kommun"))
@@ -404,6 +425,8 @@ func TestSyncMergeRules(t *testing.T) {
 				c.Producentarendetyper = append(c.Producentarendetyper, newType(t, c, "KOMMUN.BRYGGA", "Värmdö kommun"))
 			},
 		},
+		// Stockholms stad owns KOMMUN.FETTAVSKILJARE alone; Värmdö needs a grant.
+		prefixes: map[string][]string{"Värmdö kommun": {"KOMMUN"}},
 		want: []ProducerReport{{Producent: "Stockholms stad", Status: SyncMerged, Changes: []TypeChange{{
 			Typ: "KOMMUN.BRYGGA", Change: ChangeAdded, StepsRemoved: kh(), EdgesRemoved: edges(),
 			StepsAdded: kh("KOMMUN.BRYGGA.ANSOKAN", "KOMMUN.BRYGGA.HANDLAGGNING", "KOMMUN.BRYGGA.BESLUT"),
@@ -476,6 +499,7 @@ func TestSyncMergeRules(t *testing.T) {
 	}} {
 		tests = append(tests, struct {
 			name     string
+			central  func(*Catalog) // edits the central catalog
 			edits    map[string]func(*Catalog)
 			wire     map[string]func(*FlowAnswer)
 			prefixes map[string][]string
@@ -508,6 +532,10 @@ func TestSyncMergeRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			central := loadTestdata(t)
+			if tt.central != nil {
+				tt.central(central)
+				central.index()
+			}
 			before := catalogJSON(t, central)
 			srcs := syncSourcesWire(t, central, tt.edits, tt.wire)
 			for i := range srcs {
