@@ -149,6 +149,7 @@
 //
 //   - a type it owns replaces the central one: namn, beskrivning, steps,
 //     flow and its own variant; the central producenter and unknown keys stay.
+//     Övergångar are a set: the same ones in another order change nothing.
 //   - a type it shares changes only its own variant, from the slice it
 //     answers for ?producent=…; the union flow and the steps' text are not
 //     one producer's to change. A slice with a step the shared flow lacks

@@ -549,6 +549,7 @@ func (m *merger) apply(f *fetched, own *owners) ProducerReport {
 				errs = append(errs, err)
 				continue
 			}
+			keepEdgeOrder(old, t)
 			if !sameJSON(old, t) {
 				next[id] = t
 				r.Changes = append(r.Changes, diff(id, ChangeChanged, old.union(), t.union()))
@@ -724,6 +725,21 @@ func sameSet[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+// keepEdgeOrder gives t the central catalog's order of the same edges, in
+// its flow and its variants: edges are a set, and a producer answering
+// them in another order has changed nothing.
+func keepEdgeOrder(old, t *Producentarendetyp) {
+	if sameSet(old.Flode.Overgangar, t.Flode.Overgangar) {
+		t.Flode.Overgangar = old.Flode.Overgangar
+	}
+	for i, v := range t.Varianter {
+		j := slices.IndexFunc(old.Varianter, func(w Variant) bool { return w.Producent == v.Producent })
+		if j >= 0 && sameSet(old.Varianter[j].Overgangar, v.Overgangar) {
+			t.Varianter[i].Overgangar = old.Varianter[j].Overgangar
+		}
+	}
 }
 
 func sameJSON(a, b *Producentarendetyp) bool {

@@ -264,6 +264,16 @@ func TestSyncMergeRules(t *testing.T) {
 			}
 		},
 	}, {
+		name: "edges reordered: no change",
+		edits: map[string]func(*Catalog){"Skatteverket": func(c *Catalog) {
+			slices.Reverse(typeOf(t, c, "SKV.MOMS").Flode.Overgangar)
+		}},
+		check: func(t *testing.T, central, merged *Catalog) {
+			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
+				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
+			}
+		},
+	}, {
 		name: "a step removed",
 		edits: map[string]func(*Catalog){"Skatteverket": func(c *Catalog) {
 			typ := typeOf(t, c, "SKV.MOMS")
