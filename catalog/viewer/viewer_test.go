@@ -461,6 +461,8 @@ func TestNotFound(t *testing.T) {
 		{"typ/SKV.NOPE", "Det finns ingen producentärendetyp ”SKV.NOPE” i katalogen.", "../"},
 		{"typ/%3Cscript%3E", "Det finns ingen producentärendetyp ”&lt;script&gt;” i katalogen.", "../"},
 		{"producent/Ingen%20alls", "Det finns ingen producent ”Ingen alls” i katalogen.", "../"},
+		// One segment with an escaped slash: one level down, not two.
+		{"producent/a%2Fb", "Det finns ingen producent ”a/b” i katalogen.", "../"},
 		{"nope", "Sidan finns inte.", "./"},
 		{"a/b/c", "Sidan finns inte.", "../../"},
 	}
