@@ -57,7 +57,9 @@
 // overgangar means the union's transitions between its steps). A slice's
 // start and end steps are the union's that it contains. Unknown keys at any
 // level are kept in Extra, written back by MarshalJSON, and otherwise
-// ignored. The SKALL fields namn, behorighet and api are not enforced, so a
+// ignored. A producent name is non-empty, listed once per type, and not
+// "." or ".." (it is a path segment of the API and the viewer's pages).
+// The SKALL fields namn, behorighet and api are not enforced, so a
 // catalogue can be built up step by step.
 //
 // # Files and merging
