@@ -242,6 +242,7 @@ type reader struct {
 	body    int // the body's length, for presizing
 	ev      wireEvent
 	strs    map[string]string // repeated short values, shared
+	arena   []byte            // room for raw values kept, see clone
 	typeErr error             // the first wrong-typed field outside the event rules
 }
 
@@ -664,7 +665,7 @@ func (r *reader) utokad(m *map[string]json.RawMessage) error {
 		if *m == nil {
 			*m = make(map[string]json.RawMessage, 1)
 		}
-		(*m)[r.sharedName(name)] = json.RawMessage(bytes.Clone(v))
+		(*m)[r.sharedName(name)] = json.RawMessage(r.clone(v))
 		return nil
 	}, "utokadInformation")
 }
@@ -740,7 +741,7 @@ func (r *reader) link(v jsontext.Value) (minaarenden.Referens, bool) {
 		}
 		rest = after
 	}
-	ref := minaarenden.Referens{Raw: json.RawMessage(bytes.Clone(v))}
+	ref := minaarenden.Referens{Raw: json.RawMessage(r.clone(v))}
 	if url != "" {
 		ref.Varden = []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}
 	}
@@ -773,6 +774,26 @@ func (r *reader) taggar(t *[]string) error {
 		return err
 	}, "taggar")
 }
+
+// clone copies a raw value to keep (an utokadInformation value, a link
+// object) into the answer's arena, so the many small ones share a few
+// allocations. Each copy is capped at its length: appending to one never
+// writes into another.
+func (r *reader) clone(v []byte) []byte {
+	if len(v) > arenaChunk/8 {
+		return bytes.Clone(v)
+	}
+	if len(r.arena)+len(v) > cap(r.arena) {
+		r.arena = make([]byte, 0, arenaChunk)
+	}
+	start := len(r.arena)
+	r.arena = append(r.arena, v...)
+	return r.arena[start:len(r.arena):len(r.arena)]
+}
+
+// arenaChunk is the size of one arena allocation: small enough that an
+// event kept alone keeps little else alive.
+const arenaChunk = 8 << 10
 
 // sharedName is an object member's name as a shared string.
 func (r *reader) sharedName(name []byte) string {

@@ -344,3 +344,18 @@ func TestLinkMatchesReferens(t *testing.T) {
 		t.Error("the usual link object is not read quickly")
 	}
 }
+
+// Raw values kept from one answer share the arena's allocations, yet
+// appending to one never writes into the next.
+func TestCloneIsCapped(t *testing.T) {
+	r := &reader{}
+	a, b := r.clone([]byte(`"30 dagar"`)), r.clone([]byte(`"60 dagar"`))
+	_ = append(a, "XXXX"...)
+	if string(b) != `"60 dagar"` {
+		t.Errorf("appending to one raw value changed the next: %s", b)
+	}
+	long := bytes.Repeat([]byte("x"), arenaChunk)
+	if got := r.clone(long); !bytes.Equal(got, long) {
+		t.Error("a long value is not copied whole")
+	}
+}
