@@ -61,8 +61,8 @@ func (m *MemoryStore) Put(ctx context.Context, subs ...Subscription) error {
 	}
 	forms := make([][]byte, len(subs))
 	for i, s := range subs {
-		if s.ID == "" {
-			return fmt.Errorf("watch: subscription %d has no id", i)
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("watch: put subscription %d: %w", i, err)
 		}
 		b, err := s.MarshalBinary()
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"path"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/watch"
 )
 
@@ -194,9 +194,9 @@ func (s *Store) Put(ctx context.Context, subs ...watch.Subscription) error {
 		question []byte
 	}
 	rows := make([]row, 0, len(subs))
-	for _, sub := range subs {
-		if sub.ID == "" {
-			return errors.New("sqlstore: put: a subscription has no id")
+	for i, sub := range subs {
+		if err := sub.Validate(); err != nil {
+			return fmt.Errorf("sqlstore: put subscription %d: %w", i, err)
 		}
 		q, err := sub.MarshalBinary()
 		if err != nil {
@@ -227,7 +227,7 @@ func (s *Store) Remove(ctx context.Context, id string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: remove subscription %q from table watch_subscriptions: %w", id, err)
+		return fmt.Errorf("sqlstore: remove subscription %q from table watch_subscriptions: %w", minaarenden.Redact(id), err)
 	}
 	return nil
 }

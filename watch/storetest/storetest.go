@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) watch.Store) {
 	}{
 		{"PutClaimReturnsTheQuestion", testPutClaim},
 		{"PutReplacesTheQuestionKeepsSnapshotAndDueTime", testPutReplaces},
+		{"PutRefusesAnInvalidSubscriptionWritingNothing", testPutInvalid},
 		{"Remove", testRemove},
 		{"RemoveWhileClaimed", testRemoveWhileClaimed},
 		{"ClaimTakesOnlyDueEarliestFirst", testClaimDue},
@@ -217,6 +219,40 @@ func testPutReplaces(t *testing.T, s watch.Store) {
 	want := watch.Claim{Subscription: changed, Snapshot: ptr(snapshot("k1")), Owner: "a", Until: t0.Add(time.Hour + lease)}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("claim after the question was replaced mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func testPutInvalid(t *testing.T, s watch.Store) {
+	noParter := sub("no-parter")
+	noParter.Parter = nil
+	badAnvandare := sub("bad-anvandare")
+	badAnvandare.Anvandare = "199001012386" // wrong check digit
+	for _, tc := range []struct {
+		name string
+		sub  watch.Subscription
+	}{
+		{"empty id", sub("")},
+		{"blank id", sub("  ")},
+		{"personnummer as id", sub("199001012385")},
+		{"personnummer with a dash inside the id", sub("kund-19900101-2385")},
+		{"organisationsnummer as id", sub("556036-0793")},
+		{"control character", sub("sub\n1")},
+		{"not UTF-8", sub("sub\xff")},
+		{"too long", sub(strings.Repeat("x", watch.MaxIDLength+1))},
+		{"no parter", noParter},
+		{"invalid anvandare", badAnvandare},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The valid one beside it is not written either.
+			err := s.Put(t.Context(), sub("valid"), tc.sub)
+			if !errors.Is(err, watch.ErrInvalidSubscription) {
+				t.Fatalf("Put: %v, want watch.ErrInvalidSubscription", err)
+			}
+			if msg := err.Error(); minaarenden.Redact(msg) != msg {
+				t.Errorf("Put's error %q holds an identifier", minaarenden.Redact(msg))
+			}
+			wantIDs(t, "claim after a refused Put", []string{}, ids(claim(t, s, opts("a", t0, 10))))
+		})
 	}
 }
 
