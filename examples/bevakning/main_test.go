@@ -233,6 +233,8 @@ func TestWebhookDeliveryIsSigned(t *testing.T) {
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
+	t.Setenv("BEVAKNING_TEST_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	t.Setenv("BEVAKNING_TEST_SHORT_SECRET", "whsec_c2VjcmV0")
 	w := newWorld(t)
 	sub := func(body string) string {
 		path := filepath.Join(t.TempDir(), "subs.json")
@@ -261,6 +263,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"webhook without secret", []string{"-producers", w.producers, "-webhook", "https://x.example/h"}, []string{"-webhook-secret-env"}},
 		{"secret not set", []string{"-producers", w.producers, "-webhook", "https://x.example/h", "-webhook-secret-env", "BEVAKNING_UNSET"},
 			[]string{"BEVAKNING_UNSET is not set"}},
+		// Refused before any question or delivery: nothing leaves unencrypted.
+		{"webhook over plain http", []string{"-producers", w.producers, "-webhook", "http://10.1.1.1/hook", "-webhook-secret-env", "BEVAKNING_TEST_SECRET"},
+			[]string{"-webhook", "plain http to a host other than loopback"}},
+		{"short webhook secret", []string{"-producers", w.producers, "-webhook", "https://x.example/h", "-webhook-secret-env", "BEVAKNING_TEST_SHORT_SECRET"},
+			[]string{"-webhook", "fewer than the 24"}},
 		{"subscriptions without producers", []string{"-subscriptions", "x.json"}, []string{"-subscriptions needs -producers"}},
 		{"lease not above twice the timeout", []string{"-producers", w.producers, "-lease", "20s", "-timeout", "10s"}, []string{"-lease", "twice -timeout"}},
 		{"bad organisation", []string{"-producers", w.producers, "-organisation", "165566778898"}, []string{"-organisation", "Luhn"}},
