@@ -38,8 +38,9 @@ type memSub struct {
 
 type memEntry struct {
 	OutboxEntry
-	due       time.Time
-	delivered bool
+	due         time.Time
+	delivered   bool
+	deliveredAt time.Time
 }
 
 // NewMemoryStore returns an empty store.
@@ -251,7 +252,7 @@ func (m *MemoryStore) Delivered(ctx context.Context, e OutboxEntry) error {
 	if err != nil {
 		return err
 	}
-	me.delivered, me.Owner, me.Until = true, "", time.Time{}
+	me.delivered, me.deliveredAt, me.Owner, me.Until = true, time.Now(), "", time.Time{}
 	m.outbox = slices.DeleteFunc(m.outbox, func(x *memEntry) bool { return x == me })
 	return nil
 }
@@ -270,4 +271,22 @@ func (m *MemoryStore) Retry(ctx context.Context, e OutboxEntry, at time.Time) er
 	me.Attempts++
 	me.due, me.Owner, me.Until = at, "", time.Time{}
 	return nil
+}
+
+// Prune implements Store; the delivery time is the process clock's at
+// Delivered.
+func (m *MemoryStore) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, e := range m.byID {
+		if e.delivered && e.deliveredAt.Before(before) {
+			delete(m.byID, id)
+			n++
+		}
+	}
+	return n, nil
 }

@@ -178,4 +178,10 @@ type Store interface {
 	// Retry ends the lease of an entry whose delivery failed and makes it
 	// due again at at, counting the attempt.
 	Retry(ctx context.Context, e OutboxEntry, at time.Time) error
+	// Prune deletes the entries delivered before before (by the store's
+	// clock at Delivered) and returns how many. Undelivered entries stay.
+	// A pruned entry's id no longer keeps Commit from appending it again:
+	// the same change seen after its notification was pruned is notified
+	// again.
+	Prune(ctx context.Context, before time.Time) (int, error)
 }

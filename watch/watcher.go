@@ -34,6 +34,8 @@ const (
 	// tried again: a receiver back after a day gets its backlog within the
 	// hour.
 	MaxRetryBackoff = time.Hour
+	// DefaultRetention is how long a delivered notification is kept.
+	DefaultRetention = 7 * 24 * time.Hour
 )
 
 // Options configures a Watcher; the zero value (or nil) is a safe default.
@@ -61,6 +63,13 @@ type Options struct {
 	// doubled for each attempt up to MaxRetryBackoff; zero means
 	// DefaultRetryBackoff.
 	RetryBackoff time.Duration
+	// Retention is how long a delivered notification stays in the store
+	// before the watcher prunes it; zero means DefaultRetention. It is
+	// the window in which duplicates are dropped: while a notification
+	// is kept, the same change seen again is not notified twice; a
+	// repeat of a change older than Retention (a snapshot restored from
+	// an old backup, say) may be delivered again.
+	Retention time.Duration
 	// NotifyInitial makes a producer's first answer for a subscription
 	// (at its first pass, or the first after the producer was down or
 	// added) report every case as new_case; by default that answer is a
@@ -112,6 +121,9 @@ func New(store Store, ask Asker, cat *catalog.Catalog, sink Sink, opts *Options)
 	if o.RetryBackoff <= 0 {
 		o.RetryBackoff = DefaultRetryBackoff
 	}
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
+	}
 	w.log = o.Logger
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -144,6 +156,9 @@ type Summary struct {
 	// Delivered and Undelivered count delivery attempts; an undelivered
 	// notification stays in the outbox for a later attempt.
 	Delivered, Undelivered int
+	// Pruned is how many notifications delivered longer than
+	// Options.Retention ago were deleted.
+	Pruned int
 }
 
 // Complete reports whether every producer answered every subscription.
@@ -157,6 +172,7 @@ func (s *Summary) add(o Summary) {
 	s.Notified += o.Notified
 	s.Delivered += o.Delivered
 	s.Undelivered += o.Undelivered
+	s.Pruned += o.Pruned
 }
 
 // RunOnce delivers the outbox's due notifications, asks every subscription
@@ -173,8 +189,10 @@ func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
 	if err := w.poll(ctx, start, &sum); err != nil {
 		return sum, err
 	}
-	err := w.deliver(ctx, &sum)
-	return sum, err
+	if err := w.deliver(ctx, &sum); err != nil {
+		return sum, err
+	}
+	return sum, w.prune(ctx, &sum)
 }
 
 // Run asks each subscription when it is due and delivers what changed,
@@ -188,6 +206,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if err == nil {
 			err = w.deliver(ctx, &sum)
 		}
+		if err == nil {
+			err = w.prune(ctx, &sum)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -197,7 +218,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if sum != (Summary{}) {
 			w.log.LogAttrs(ctx, slog.LevelInfo, "watch pass", slog.Int("polled", sum.Polled), slog.Int("partial", sum.Partial),
 				slog.Int("failed", sum.Failed), slog.Int("notified", sum.Notified), slog.Int("delivered", sum.Delivered),
-				slog.Int("undelivered", sum.Undelivered), slog.Int("lease_lost", sum.LeaseLost))
+				slog.Int("undelivered", sum.Undelivered), slog.Int("lease_lost", sum.LeaseLost), slog.Int("pruned", sum.Pruned))
 		}
 		t := time.NewTimer(w.opts.PollEvery)
 		select {
@@ -353,6 +374,17 @@ func (w *Watcher) deliver(ctx context.Context, sum *Summary) error {
 			return err
 		}
 	}
+}
+
+// prune deletes the notifications delivered more than Retention ago, so
+// the outbox does not grow for ever.
+func (w *Watcher) prune(ctx context.Context, sum *Summary) error {
+	n, err := w.store.Prune(ctx, time.Now().Add(-w.opts.Retention))
+	if err != nil {
+		return fmt.Errorf("watch: pruning delivered notifications: %w", err)
+	}
+	sum.Pruned += n
+	return nil
 }
 
 // deliverOne delivers one entry and marks it delivered, or schedules a

@@ -361,3 +361,56 @@ func TestWatcherCutsADeliveryOffAtHalfTheLease(t *testing.T) {
 		}
 	})
 }
+
+// pruneSpy records the cutoffs the watcher prunes at.
+type pruneSpy struct {
+	Store
+	mu      sync.Mutex
+	cutoffs []time.Time
+}
+
+func (p *pruneSpy) Prune(ctx context.Context, before time.Time) (int, error) {
+	p.mu.Lock()
+	p.cutoffs = append(p.cutoffs, before)
+	p.mu.Unlock()
+	return p.Store.Prune(ctx, before)
+}
+
+func TestWatcherPrunesDeliveredAfterRetention(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		retention time.Duration
+		want      time.Duration
+	}{
+		{"default", 0, DefaultRetention},
+		{"set", time.Hour, time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				store := &pruneSpy{Store: NewMemoryStore()}
+				putAll(t, store, "sub-1")
+				ask := newFakeAsker(join(prv(t, 2), skv(t))...)
+				sink := &recordingSink{}
+				w := newWatcher(t, store, ask, sink, &Options{NotifyInitial: true, Retention: tt.retention, Interval: 100 * 24 * time.Hour})
+				start := time.Now()
+				if sum := runOnce(t, w); sum.Delivered != 2 || sum.Pruned != 0 {
+					t.Fatalf("first run: %+v, want 2 delivered, none pruned", sum)
+				}
+				time.Sleep(tt.want - time.Second)
+				if sum := runOnce(t, w); sum.Pruned != 0 {
+					t.Errorf("run within the retention pruned %d", sum.Pruned)
+				}
+				time.Sleep(2 * time.Second)
+				if sum := runOnce(t, w); sum.Pruned != 2 {
+					t.Errorf("run after the retention pruned %d, want 2", sum.Pruned)
+				}
+				store.mu.Lock()
+				defer store.mu.Unlock()
+				want := []time.Time{start.Add(-tt.want), start.Add(-time.Second), start.Add(time.Second)}
+				if diff := cmp.Diff(want, store.cutoffs); diff != "" {
+					t.Errorf("cutoffs mismatch (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
+}

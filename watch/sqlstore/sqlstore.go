@@ -479,3 +479,29 @@ func (s *Store) Retry(ctx context.Context, e watch.OutboxEntry, at time.Time) er
 	}
 	return nil
 }
+
+// sqliteTimestamp is how SQLite's CURRENT_TIMESTAMP writes an instant: UTC,
+// to the second, in a form that sorts as it compares.
+const sqliteTimestamp = "2006-01-02 15:04:05"
+
+// Prune deletes the entries delivered (by the database's clock) before
+// before.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+	var arg any = before
+	if s.dialect == SQLite {
+		arg = before.UTC().Format(sqliteTimestamp)
+	}
+	var n int64
+	err := s.single(ctx, func(tx querier) error {
+		res, err := tx.ExecContext(ctx, s.q("DELETE FROM watch_outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1"), arg)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: prune delivered entries from table watch_outbox: %w", err)
+	}
+	return int(n), nil
+}

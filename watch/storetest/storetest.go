@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) watch.Store) {
 		{"OutboxRetryCountsAttempts", testOutboxRetry},
 		{"OutboxLeaseExpiry", testOutboxLease},
 		{"OutboxIdsAreIdempotent", testOutboxIdempotent},
+		{"PruneDeletesOnlyDeliveredBeforeTheCutoff", testPrune},
 		{"ConcurrentClaimersShareWithoutOverlap", testConcurrentClaimers},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -530,6 +531,42 @@ func testOutboxIdempotent(t *testing.T, s watch.Store) {
 	c = claimOne(t, s, opts("a", t0, 10))
 	commit(t, s, c, snapshot("k1"), []watch.Notification{note("sub-1", "n1"), note("sub-1", "n3")}, t0)
 	wantIDs(t, "outbox after n1 was delivered", []string{"n2", "n3"}, entryIDs(claimOutbox(t, s, opts("a", t0.Add(2*lease), 10))))
+}
+
+// testPrune reads the clock, unlike the other tests: Delivered takes no
+// instant, so an entry's delivery time is the store's own. The cutoffs lie
+// an hour either side of now.
+func testPrune(t *testing.T, s watch.Store) {
+	fillOutbox(t, s, "n1", "n2", "n3")
+	es := claimOutbox(t, s, opts("a", t0, 10))
+	if err := s.Delivered(t.Context(), es[0]); err != nil {
+		t.Fatalf("Delivered: %v", err)
+	}
+	if err := s.Retry(t.Context(), es[1], t0); err != nil {
+		t.Fatalf("Retry: %v", err)
+	}
+	prune := func(before time.Time, want int) {
+		t.Helper()
+		n, err := s.Prune(t.Context(), before)
+		if err != nil {
+			t.Fatalf("Prune: %v", err)
+		}
+		if n != want {
+			t.Errorf("Prune(%v) = %d, want %d", before, n, want)
+		}
+	}
+	prune(time.Now().Add(-time.Hour), 0) // delivered after the cutoff
+	prune(time.Now().Add(time.Hour), 1)
+	prune(time.Now().Add(time.Hour), 0)
+
+	// The undelivered stay, retried (n2) or leased (n3).
+	wantIDs(t, "claim after Prune", []string{"n2", "n3"}, entryIDs(claimOutbox(t, s, opts("b", t0.Add(2*lease), 10))))
+	// n1 is forgotten: the same change seen again is notified again.
+	put(t, s, sub("sub-n1"))
+	now := t0.Add(2 * lease) // b's leases on n2 and n3 still hold
+	c := claimOne(t, s, watch.ClaimOptions{Owner: "c", Now: now, Lease: lease, PolledBefore: now})
+	commit(t, s, c, watch.Snapshot{}, []watch.Notification{note(c.Subscription.ID, "n1")}, t0.Add(72*time.Hour))
+	wantIDs(t, "claim after n1 was seen again", []string{"n1"}, entryIDs(claimOutbox(t, s, opts("c", now, 10))))
 }
 
 // testConcurrentClaimers has owners claim at one instant from many
