@@ -279,6 +279,13 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 	res, err := w.askSafely(askCtx, c.Subscription.Fraga())
 	cancel()
 	now := time.Now()
+	if ctx.Err() != nil {
+		// Shutting down: not the subscription's failure. Give it back,
+		// due at once, so the next replica (or start) need not wait for
+		// the lease to run out.
+		w.releaseOnShutdown(ctx, c, id, now)
+		return sum, nil
+	}
 	if err == nil && !heardAny(res) {
 		if err = res.Err(); err == nil {
 			err = errors.New("no producer answered")
@@ -287,9 +294,6 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 	if err != nil {
 		sum.Failed++
 		w.log.LogAttrs(ctx, slog.LevelWarn, "question failed", id, slog.String("error", minaarenden.Redact(err.Error())))
-		if ctx.Err() != nil {
-			return sum, nil // the lease runs out; the next claim asks again
-		}
 		return sum, w.settle(ctx, &sum, id, w.store.Release(ctx, c, w.nextDue(now)))
 	}
 	if !res.Complete() {
@@ -306,6 +310,19 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 	w.log.LogAttrs(ctx, slog.LevelDebug, "subscription polled", id, slog.Int("cases", len(snap.Cases)),
 		slog.Int("notifications", len(notes)), slog.Int("answered", len(answered)))
 	return sum, nil
+}
+
+// shutdownTimeout bounds what the watcher still writes once its context is
+// done.
+const shutdownTimeout = 5 * time.Second
+
+// releaseOnShutdown releases a claim whose question the end of ctx cut
+// off. Should the store not answer in time the lease simply runs out.
+func (w *Watcher) releaseOnShutdown(ctx context.Context, c Claim, id slog.Attr, now time.Time) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	err := w.store.Release(rctx, c, now)
+	w.log.LogAttrs(rctx, slog.LevelDebug, "question cut off by shutdown", id, slog.Bool("released", err == nil))
 }
 
 // settle counts a lost lease (another claim does the work; what this one
@@ -396,14 +413,17 @@ func (w *Watcher) deliverOne(ctx context.Context, e OutboxEntry) (sum Summary, e
 	sendCtx, cancel := context.WithTimeout(ctx, w.opts.Lease/2)
 	err = w.sendSafely(sendCtx, e)
 	cancel()
+	if err != nil && ctx.Err() != nil {
+		// Shutting down: not the receiver's failure. The lease runs out
+		// and the entry is claimed again, its attempts uncounted.
+		w.log.LogAttrs(ctx, slog.LevelDebug, "delivery cut off by shutdown", attrs...)
+		return sum, nil
+	}
 	if err != nil {
 		sum.Undelivered++
 		at := time.Now().Add(min(w.opts.RetryBackoff<<min(e.Attempts, 20), MaxRetryBackoff))
 		w.log.LogAttrs(ctx, slog.LevelWarn, "delivery failed", append(attrs, slog.Int("attempt", e.Attempts+1),
 			slog.Time("retry_at", at), slog.String("error", minaarenden.Redact(err.Error())))...)
-		if ctx.Err() != nil {
-			return sum, nil // the lease runs out; the entry is claimed again
-		}
 		return sum, w.settleEntry(ctx, &sum, attrs, w.store.Retry(ctx, e, at))
 	}
 	sum.Delivered++

@@ -1,9 +1,11 @@
 package watch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -409,6 +411,56 @@ func TestWatcherPrunesDeliveredAfterRetention(t *testing.T) {
 				want := []time.Time{start.Add(-tt.want), start.Add(-time.Second), start.Add(time.Second)}
 				if diff := cmp.Diff(want, store.cutoffs); diff != "" {
 					t.Errorf("cutoffs mismatch (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
+}
+
+// A shutdown (the parent context done) is no failure: nothing is logged
+// above debug or counted, and a cut-off question is released, due at once,
+// for the next replica.
+func TestWatcherShutdownIsNoFailure(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ask  Asker
+		sink Sink
+	}{
+		{"during a question", &stallingAsker{}, &recordingSink{}},
+		{"during a delivery", newFakeAsker(skv(t)...), &stallingSink{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var buf bytes.Buffer
+				log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+				store := NewMemoryStore()
+				putAll(t, store, "sub-1") // one: the stalling fakes are not safe for concurrent use
+				w := newWatcher(t, store, tt.ask, tt.sink, &Options{Logger: log, NotifyInitial: true})
+				ctx, cancel := context.WithCancel(context.Background())
+				var sum Summary
+				var err error
+				done := make(chan struct{})
+				go func() {
+					sum, err = w.RunOnce(ctx)
+					close(done)
+				}()
+				synctest.Wait() // every question or delivery under way
+				cancel()
+				<-done
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("RunOnce = %v, want context.Canceled", err)
+				}
+				if sum.Failed != 0 || sum.Undelivered != 0 {
+					t.Errorf("summary %+v counts the shutdown as failures", sum)
+				}
+				if buf.Len() > 0 {
+					t.Errorf("the shutdown was logged:\n%s", buf.String())
+				}
+				if _, ok := tt.ask.(*stallingAsker); ok {
+					cs, err := store.Claim(context.Background(), ClaimOptions{Owner: "next", Now: time.Now(), Lease: time.Minute, Limit: 10})
+					if err != nil || len(cs) != 1 {
+						t.Errorf("the next replica claimed %d subscriptions (%v), want the released one", len(cs), err)
+					}
 				}
 			})
 		})
