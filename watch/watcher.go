@@ -80,6 +80,10 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// ErrNotConfigured is what RunOnce and Run of a zero Watcher{} or a nil
+// *Watcher return.
+var ErrNotConfigured = errors.New("watch: the Watcher is not configured: build it with watch.New")
+
 // Watcher asks each subscription's question in turn, compares the answer
 // with the stored snapshot and delivers what changed. Several Watchers,
 // in one process or many, may share a Store: its leases share the work.
@@ -182,6 +186,9 @@ func (s *Summary) add(o Summary) {
 // Summary, not returned.
 func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
 	var sum Summary
+	if w == nil || w.store == nil {
+		return sum, ErrNotConfigured
+	}
 	start := time.Now()
 	if err := w.deliver(ctx, &sum); err != nil {
 		return sum, err
@@ -200,6 +207,9 @@ func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
 // logged and tried again at the next look, so a database restart does not
 // stop the watcher.
 func (w *Watcher) Run(ctx context.Context) error {
+	if w == nil || w.store == nil {
+		return ErrNotConfigured
+	}
 	for {
 		var sum Summary
 		err := w.poll(ctx, time.Time{}, &sum)

@@ -466,3 +466,16 @@ func TestWatcherShutdownIsNoFailure(t *testing.T) {
 		})
 	}
 }
+
+func TestWatcherNotConfigured(t *testing.T) {
+	for name, w := range map[string]*Watcher{"nil": nil, "zero": {}} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := w.RunOnce(t.Context()); !errors.Is(err, ErrNotConfigured) {
+				t.Errorf("RunOnce = %v, want ErrNotConfigured", err)
+			}
+			if err := w.Run(t.Context()); !errors.Is(err, ErrNotConfigured) {
+				t.Errorf("Run = %v, want ErrNotConfigured", err)
+			}
+		})
+	}
+}
