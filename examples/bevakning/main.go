@@ -73,8 +73,10 @@
 // is said about them until it answers again, so a producer that comes and
 // goes never causes a notification.
 //
-// Exit status with -once: 0 when every producer answered, 3 when some did
-// not (their cases kept their stored state), 2 a usage error (a bad flag
+// Exit status with -once: 0 when every producer answered and every
+// notification was delivered, 3 when some producer did not (its cases kept
+// their stored state) or some notification could not be delivered (it
+// stays stored for the next run), 2 a usage error (a bad flag
 // or file; the message names the rule and the subscription, never the
 // number), 1 any other failure (the database unreachable, a migration
 // failing). Without -once it runs until SIGTERM or interrupt and exits 0.

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -379,5 +380,36 @@ func TestLoopRunsUntilCancelledAndExits0(t *testing.T) {
 	code, stdout, stderr := exec(t, w.args()...)
 	if got := notifications(t, stdout); code != exitComplete || len(got) != 1 {
 		t.Errorf("after the loop: exit %d, %+v, stderr:\n%s", code, got, stderr)
+	}
+}
+
+func TestOnceUndeliveredExits3(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	t.Setenv("BEVAKNING_TEST_SECRET", secret)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	var received atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() {
+			// A 4xx fails at once, without the webhook's own retries.
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		received.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
+
+	w := newWorld(t)
+	args := w.args("-webhook", receiver.URL+"/hooks", "-webhook-secret-env", "BEVAKNING_TEST_SECRET", "-notify-initial")
+	code, _, stderr := exec(t, args...)
+	if code != exitPartial || !strings.Contains(stderr, "3 notifications could not be delivered") {
+		t.Errorf("receiver refusing: exit %d, want 3; stderr:\n%s", code, stderr)
+	}
+	refuse.Store(false)
+	// The undelivered are due again after the watcher's retry backoff
+	// (a minute); a run before then has nothing to send and is complete.
+	if code, _, stderr := exec(t, args...); code != exitComplete || received.Load() != 0 {
+		t.Errorf("the next run: exit %d, want 0, %d received, want none yet; stderr:\n%s", code, received.Load(), stderr)
 	}
 }

@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.db, "db", "bevakning.db", "the store: a SQLite `file`, or a postgres:// or postgresql:// URL")
 	fs.StringVar(&cfg.webhook, "webhook", "", "POST each notification to this `URL`, signed per Standard Webhooks (default: JSON lines on stdout)")
 	fs.StringVar(&cfg.webhookSecretEnv, "webhook-secret-env", "", "the environment `variable` holding the webhook's whsec_… secret")
-	fs.BoolVar(&cfg.once, "once", false, "ask every subscription once, deliver, and exit: 0 all answered, 3 some producer did not")
+	fs.BoolVar(&cfg.once, "once", false, "ask every subscription once, deliver, and exit: 0 all answered and delivered, 3 some producer did not answer or some notification was not delivered")
 	fs.DurationVar(&cfg.interval, "interval", watch.DefaultInterval, "how often each subscription is asked, ± 10 %")
 	fs.DurationVar(&cfg.lease, "lease", watch.DefaultLease, "how long a claim on a subscription or a notification holds")
 	fs.BoolVar(&cfg.notifyInitial, "notify-initial", false, "notify every case on a subscription's first pass (default: a silent baseline)")
@@ -208,15 +208,17 @@ func once(ctx context.Context, w *watch.Watcher, stderr io.Writer) (int, error) 
 	if err != nil {
 		return 0, err
 	}
+	code := exitComplete
 	if sum.Undelivered > 0 {
-		errorf(stderr, "%d notifications could not be delivered; they stay stored and go out on a later run", sum.Undelivered)
+		errorf(stderr, "partial: %d notifications could not be delivered; they stay stored and go out on a later run", sum.Undelivered)
+		code = exitPartial
 	}
 	if !sum.Complete() {
 		errorf(stderr, "partial: %d of %d subscriptions had a producer that did not answer (%d none at all); their cases keep their stored state",
 			sum.Partial+sum.Failed, sum.Polled+sum.Failed, sum.Failed)
-		return exitPartial, nil
+		code = exitPartial
 	}
-	return exitComplete, nil
+	return code, nil
 }
 
 // demo watches Pia's Tacotruck on the stand-ins with a temporary database:
