@@ -45,6 +45,9 @@ type Options struct {
 	Owner string
 	// Interval is how often each subscription is asked, ± 10 % jitter so
 	// subscriptions added together spread out; zero means DefaultInterval.
+	// Run also asks any subscription last asked longer ago than Interval
+	// and its jitter, whatever due time a longer Interval stored: a
+	// lowered Interval takes effect at once.
 	Interval time.Duration
 	// Lease is how long a claim on a subscription or an outbox entry
 	// holds; another replica takes over work whose lease ended. A
@@ -212,7 +215,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	for {
 		var sum Summary
-		err := w.poll(ctx, time.Time{}, &sum)
+		err := w.poll(ctx, time.Now().Add(-w.opts.Interval-w.opts.Interval/10), &sum)
 		if err == nil {
 			err = w.deliver(ctx, &sum)
 		}

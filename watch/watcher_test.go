@@ -479,3 +479,25 @@ func TestWatcherNotConfigured(t *testing.T) {
 		})
 	}
 }
+
+// A due time stored under a longer Interval does not hold back a watcher
+// with a shorter one.
+func TestWatcherLoweredIntervalTakesEffect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := NewMemoryStore()
+		putAll(t, store, "sub-1")
+		ask := newFakeAsker(skv(t)...)
+		runOnce(t, newWatcher(t, store, ask, &recordingSink{}, &Options{Interval: 30 * 24 * time.Hour}))
+		ask.calls.Store(0)
+		w := newWatcher(t, store, ask, &recordingSink{}, &Options{Interval: 10 * time.Minute, PollEvery: time.Minute})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		if err := w.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Run = %v, want the context's error", err)
+		}
+		// Every 9–11 minutes, the first at 11 at the latest: 5 or 6 times.
+		if n := ask.calls.Load(); n < 5 || n > 6 {
+			t.Errorf("asked %d times in an hour, want 5 or 6", n)
+		}
+	})
+}
