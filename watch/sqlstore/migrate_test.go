@@ -115,7 +115,7 @@ func TestMigrate(t *testing.T) {
 				db := d.open(t)
 				newStore(t, db, d.dialect)
 				newStore(t, db, d.dialect)
-				want := []applied{{1, "init"}, {2, "outbox_delivered"}}
+				want := []applied{{1, "init"}, {2, "indexes"}}
 				if diff := cmp.Diff(want, appliedMigrations(t, db)); diff != "" {
 					t.Errorf("applied migrations mismatch (-want +got):\n%s", diff)
 				}
@@ -197,7 +197,7 @@ func TestMigrateConcurrently(t *testing.T) {
 					t.Errorf("replica %d: %v", i, err)
 				}
 			}
-			if diff := cmp.Diff([]applied{{1, "init"}, {2, "outbox_delivered"}}, appliedMigrations(t, dbs[0])); diff != "" {
+			if diff := cmp.Diff([]applied{{1, "init"}, {2, "indexes"}}, appliedMigrations(t, dbs[0])); diff != "" {
 				t.Errorf("applied migrations mismatch (-want +got):\n%s", diff)
 			}
 		})
