@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -93,6 +94,16 @@ func (m *MemoryStore) Remove(ctx context.Context, id string) error {
 	defer m.mu.Unlock()
 	delete(m.subs, id)
 	return nil
+}
+
+// SubscriptionIDs implements Store.
+func (m *MemoryStore) SubscriptionIDs(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Sorted(maps.Keys(m.subs)), nil
 }
 
 // checkClaimOptions refuses options without which a lease means nothing.

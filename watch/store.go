@@ -159,6 +159,9 @@ type Store interface {
 	// Remove deletes a subscription and its snapshot; its pending outbox
 	// entries are still delivered. Removing an unknown id is not an error.
 	Remove(ctx context.Context, id string) error
+	// SubscriptionIDs returns the id of every stored subscription, sorted
+	// byte-wise.
+	SubscriptionIDs(ctx context.Context) ([]string, error)
 	// Claim leases due subscriptions, earliest due first.
 	Claim(ctx context.Context, opts ClaimOptions) ([]Claim, error)
 	// Commit stores snap as the claim's snapshot, appends notes to the

@@ -232,6 +232,32 @@ func (s *Store) Remove(ctx context.Context, id string) error {
 	return nil
 }
 
+// SubscriptionIDs returns the id of every subscription, sorted byte-wise
+// (as Go sorts strings, whatever the database's collation).
+func (s *Store) SubscriptionIDs(ctx context.Context) ([]string, error) {
+	ids := []string{}
+	err := s.single(ctx, func(q querier) error {
+		rows, err := q.QueryContext(ctx, "SELECT id FROM watch_subscriptions")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list table watch_subscriptions: %w", err)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // Claim leases up to opts.Limit (at least one) due subscriptions that no
 // unexpired lease holds, earliest due first, and records opts.Now as their
 // claim time for PolledBefore. On PostgreSQL rows another replica is

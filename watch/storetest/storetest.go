@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) watch.Store) {
 		{"PutReplacesTheQuestionKeepsSnapshotAndDueTime", testPutReplaces},
 		{"PutRefusesAnInvalidSubscriptionWritingNothing", testPutInvalid},
 		{"Remove", testRemove},
+		{"SubscriptionIDs", testSubscriptionIDs},
 		{"RemoveWhileClaimed", testRemoveWhileClaimed},
 		{"ClaimTakesOnlyDueEarliestFirst", testClaimDue},
 		{"ClaimLimit", testClaimLimit},
@@ -266,6 +267,28 @@ func testRemove(t *testing.T, s watch.Store) {
 		t.Errorf("Remove of an unknown id: %v, want nil", err)
 	}
 	wantIDs(t, "claim after Remove", []string{"sub-2"}, ids(claim(t, s, opts("a", t0, 10))))
+}
+
+func testSubscriptionIDs(t *testing.T, s watch.Store) {
+	list := func(what string, want []string) {
+		t.Helper()
+		got, err := s.SubscriptionIDs(t.Context())
+		if err != nil {
+			t.Fatalf("SubscriptionIDs: %v", err)
+		}
+		if len(got) == 0 && len(want) == 0 {
+			return
+		}
+		wantIDs(t, what, want, got)
+	}
+	list("an empty store", nil)
+	put(t, s, sub("sub-b"), sub("sub-C"), sub("sub-a"), sub("sub-c"))
+	put(t, s, sub("sub-a")) // replaced, still one
+	list("after Put", []string{"sub-C", "sub-a", "sub-b", "sub-c"})
+	if err := s.Remove(t.Context(), "sub-b"); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	list("after Remove", []string{"sub-C", "sub-a", "sub-c"})
 }
 
 func testRemoveWhileClaimed(t *testing.T, s watch.Store) {
