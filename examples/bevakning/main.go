@@ -34,6 +34,7 @@
 //	-organisation ID       the consumer's own organisationsnummer, needed by producers speaking 4.1 or older
 //	-timeout D             how long to wait for each producer (default 10s)
 //	-subscriptions FILE    subscriptions to add or update in the store on start
+//	-prune                 also remove the stored subscriptions -subscriptions does not name
 //	-db DSN                a SQLite file (default bevakning.db), or postgres://… / postgresql://…
 //	-webhook URL           POST each notification there, signed (default: print JSON lines to stdout)
 //	-webhook-secret-env NAME  the environment variable holding the webhook's whsec_… secret
@@ -50,8 +51,9 @@
 //	  "anvandare": "199001012385", "expect": ["PRV.VARUMARKE", "KOMMUN.FETTAVSKILJARE@Stockholms stad"]}]
 //
 // The id is yours: it is what notifications and logs carry, so it must not
-// be a personal identity number. Subscriptions are added or updated, never
-// removed, by the file; their snapshots survive an update.
+// be a personal identity number. Subscriptions are added or updated by the
+// file; their snapshots survive an update. With -prune, those the file no
+// longer names are removed, snapshots and all.
 //
 // A notification is one JSON object (a stdout line, or the webhook body):
 //

@@ -270,6 +270,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"short webhook secret", []string{"-producers", w.producers, "-webhook", "https://x.example/h", "-webhook-secret-env", "BEVAKNING_TEST_SHORT_SECRET"},
 			[]string{"-webhook", "fewer than the 24"}},
 		{"subscriptions without producers", []string{"-subscriptions", "x.json"}, []string{"-subscriptions needs -producers"}},
+		{"prune without subscriptions", []string{"-producers", w.producers, "-prune"}, []string{"-prune needs -subscriptions"}},
 		{"lease not above twice the timeout", []string{"-producers", w.producers, "-lease", "20s", "-timeout", "10s"}, []string{"-lease", "twice -timeout"}},
 		{"bad organisation", []string{"-producers", w.producers, "-organisation", "165566778898"}, []string{"-organisation", "Luhn"}},
 		{"bad flag", []string{"-interval", "soon"}, []string{"-interval"}},
@@ -411,5 +412,40 @@ func TestOnceUndeliveredExits3(t *testing.T) {
 	// (a minute); a run before then has nothing to send and is complete.
 	if code, _, stderr := exec(t, args...); code != exitComplete || received.Load() != 0 {
 		t.Errorf("the next run: exit %d, want 0, %d received, want none yet; stderr:\n%s", code, received.Load(), stderr)
+	}
+}
+
+func TestPruneRemovesSubscriptionsNotInTheFile(t *testing.T) {
+	w := newWorld(t)
+	stored := func() []string {
+		t.Helper()
+		store, closeDB, err := openStore(t.Context(), w.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeDB()
+		ids, err := store.SubscriptionIDs(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if code, _, stderr := exec(t, w.args()...); code != exitComplete {
+		t.Fatalf("first run: exit %d, stderr:\n%s", code, stderr)
+	}
+	// pia leaves the file, pia-2 joins it.
+	writeFile(t, w.subs, `[{"id": "pia-2", "kund": "165591234561", "kundtyp": "Organisationsnummer", "anvandare": "199001012385"}]`)
+	if code, _, stderr := exec(t, w.args()...); code != exitComplete {
+		t.Fatalf("run without -prune: exit %d, stderr:\n%s", code, stderr)
+	}
+	if diff := cmp.Diff([]string{"pia", "pia-2"}, stored()); diff != "" {
+		t.Errorf("without -prune, stored mismatch (-want +got):\n%s", diff)
+	}
+	code, _, stderr := exec(t, w.args("-prune")...)
+	if code != exitComplete || !strings.Contains(stderr, `removed subscription "pia", not in -subscriptions`) {
+		t.Fatalf("run with -prune: exit %d, stderr:\n%s", code, stderr)
+	}
+	if diff := cmp.Diff([]string{"pia-2"}, stored()); diff != "" {
+		t.Errorf("with -prune, stored mismatch (-want +got):\n%s", diff)
 	}
 }
