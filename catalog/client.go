@@ -25,7 +25,7 @@ var ErrNotConfigured = errors.New("catalog: the Client is not configured: build 
 type APIError struct {
 	URL      string // without the query
 	HTTPCode int
-	Message  string // the answer's "message", or the start of its body
+	Message  string // the answer's "message", or the start of its body; quoted, cut to 80 bytes
 }
 
 func (e *APIError) Error() string {
@@ -215,7 +215,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, into any) e
 		e := &APIError{URL: target, HTTPCode: resp.StatusCode}
 		var ea errorAnswer
 		if json.Unmarshal(body, &ea) == nil && ea.Message != "" {
-			e.Message = ea.Message
+			e.Message = quote(ea.Message)
 		} else {
 			e.Message = quote(strings.TrimSpace(string(body)))
 		}

@@ -57,7 +57,9 @@
 // overgangar means the union's transitions between its steps). A slice's
 // start and end steps are the union's that it contains. Unknown keys at any
 // level are kept in Extra, written back by MarshalJSON, and otherwise
-// ignored. The SKALL fields namn, behorighet and api are not enforced, so a
+// ignored. A producent name is non-empty, listed once per type, and not
+// "." or ".." (it is a path segment of the API and the viewer's pages).
+// The SKALL fields namn, behorighet and api are not enforced, so a
 // catalogue can be built up step by step.
 //
 // # Files and merging
@@ -141,12 +143,15 @@
 // Ownership comes from the central catalog as it was before the sync: a
 // producer owns the types whose producenter list it alone, shares those
 // that list it with others, and may add new types under its prefixes — the
-// first segments of the types the central catalog lists it for ("SKV"),
-// plus any SyncSource.Prefixes grants (a producer new to the central
-// catalog needs one). What a producer's catalog lists:
+// first segments of the types the central catalog lists it alone for
+// ("SKV"), plus any SyncSource.Prefixes grants. A shared type grants no
+// prefix, so producers sharing KOMMUN.BYGGLOV add KOMMUN types only with a
+// grant, and a producer new to the central catalog needs one too. What a
+// producer's catalog lists:
 //
 //   - a type it owns replaces the central one: namn, beskrivning, steps,
 //     flow and its own variant; the central producenter and unknown keys stay.
+//     Övergångar are a set: the same ones in another order change nothing.
 //   - a type it shares changes only its own variant, from the slice it
 //     answers for ?producent=…; the union flow and the steps' text are not
 //     one producer's to change. A slice with a step the shared flow lacks
@@ -168,8 +173,8 @@
 // duplicate id…), or its changes would leave a type invalid. The rest merges.
 // Bounds (SyncOptions; zero means the default): 5 minutes for the whole
 // sync and 1 for each producer, 8 producers at once, per producer 500
-// producentärendetyper, 5000 kundhändelsetyper and 32 MiB read, beside
-// MaxAnswerBytes per answer.
+// producentärendetyper, 5000 kundhändelsetyper, 200 kundhändelsetyper in
+// any one type and 32 MiB read, beside MaxAnswerBytes per answer.
 //
 // The result does not depend on the order of the sources or the timing of
 // the answers: producers merge in name order, existing types keep the

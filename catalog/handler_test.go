@@ -162,19 +162,19 @@ func TestClientErrors(t *testing.T) {
 		{
 			name:     "unknown producer",
 			call:     func(c *Client) error { _, err := c.ProducentarendetyperFor(ctx, "Ingen kommun/alls"); return err },
-			want:     `catalog: GET ` + base + `/producenter/Ingen%20kommun%2Falls/producentarendetyper: 404 Not Found: no producentärendetyper for producent "Ingen kommun/alls"`,
+			want:     `catalog: GET ` + base + `/producenter/Ingen%20kommun%2Falls/producentarendetyper: 404 Not Found: "no producentärendetyper for producent \"Ingen kommun/alls\""`,
 			notFound: true,
 		},
 		{
 			name:     "unknown type",
 			call:     func(c *Client) error { _, err := c.Flode(ctx, "SKV.OKAND", ""); return err },
-			want:     `catalog: GET ` + base + `/producentarendetyper/SKV.OKAND/flode: 404 Not Found: no producentärendetyp "SKV.OKAND"`,
+			want:     `catalog: GET ` + base + `/producentarendetyper/SKV.OKAND/flode: 404 Not Found: "no producentärendetyp \"SKV.OKAND\""`,
 			notFound: true,
 		},
 		{
 			name:     "producer without the type",
 			call:     func(c *Client) error { _, err := c.Flode(ctx, "KOMMUN.BYGGLOV", "Skatteverket"); return err },
-			want:     `catalog: GET ` + base + `/producentarendetyper/KOMMUN.BYGGLOV/flode: 404 Not Found: producentärendetyp "KOMMUN.BYGGLOV" has no producent "Skatteverket"`,
+			want:     `catalog: GET ` + base + `/producentarendetyper/KOMMUN.BYGGLOV/flode: 404 Not Found: "producentärendetyp \"KOMMUN.BYGGLOV\" has no producent \"Skatteverket\""`,
 			notFound: true,
 		},
 		{

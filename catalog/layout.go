@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -31,6 +32,17 @@ const (
 	placePasses  = 6 // coordinate passes
 )
 
+// The largest flow SVG draws. Layout time and picture size grow with the
+// steps, the edges and the waypoints long edges need (one per layer an
+// edge crosses), so a flow beyond any of these is refused up front, before
+// anything is allocated for it. The sample catalog's largest flow has 12
+// steps; a readable picture has far fewer than these.
+const (
+	maxFlowSteps     = 500
+	maxFlowEdges     = 2000
+	maxFlowWaypoints = 5000
+)
+
 type point struct{ x, y float64 }
 
 // flowLayout is where everything goes. Node i is g.Nodes[i].
@@ -52,8 +64,16 @@ type route struct {
 	self   bool // from a step to itself
 }
 
-func layoutGraph(g *Graph) *flowLayout {
+// layoutGraph lays g out, or refuses a graph over the caps above with an
+// error wrapping ErrFlowTooLarge.
+func layoutGraph(g *Graph) (*flowLayout, error) {
 	n := len(g.Nodes)
+	if n > maxFlowSteps {
+		return nil, fmt.Errorf("%w: %d steps, more than %d", ErrFlowTooLarge, n, maxFlowSteps)
+	}
+	if len(g.Edges) > maxFlowEdges {
+		return nil, fmt.Errorf("%w: %d övergångar, more than %d", ErrFlowTooLarge, len(g.Edges), maxFlowEdges)
+	}
 	l := &flowLayout{centre: make([]point, n), lines: make([][]string, n), routes: make([]route, len(g.Edges))}
 	rows := 1
 	for i := range g.Nodes {
@@ -70,6 +90,19 @@ func layoutGraph(g *Graph) *flowLayout {
 	}
 	preorder, finish := breakCycles(g, l.routes)
 	layer := assignLayers(g, l.routes, finish)
+	waypoints := 0
+	for _, r := range l.routes {
+		a, b := r.from, r.to
+		if r.back {
+			a, b = b, a
+		}
+		if !r.self {
+			waypoints += max(0, layer[b]-layer[a]-1)
+		}
+	}
+	if waypoints > maxFlowWaypoints {
+		return nil, fmt.Errorf("%w: its long övergångar need %d waypoints, more than %d", ErrFlowTooLarge, waypoints, maxFlowWaypoints)
+	}
 
 	// The layered graph: the nodes, then a waypoint per layer a long edge
 	// crosses. Edges run downwards only, back edges reversed.
@@ -150,7 +183,7 @@ func layoutGraph(g *Graph) *flowLayout {
 	}
 	l.width = right + loopRoom
 	l.height = y(maxLayer) + half + margin
-	return l
+	return l, nil
 }
 
 // breakCycles marks back edges: a depth-first search from the start steps
@@ -366,10 +399,14 @@ func (lg *layered) sortByBarycenter(ly int, adj [][]int) {
 	}
 }
 
-// crossings counts pairs of edges that cross between adjacent layers.
+// crossings counts pairs of edges that cross between adjacent layers: with
+// the edges between two layers sorted by their upper end, then their lower
+// end, each pair crossing is an inversion of the lower ends, counted with a
+// Fenwick tree in O(e log v) rather than by comparing every pair.
 func (lg *layered) crossings() int {
 	total := 0
 	var segs [][2]int
+	var tree []int // tree[i]: lower ends seen so far, Fenwick-indexed from 1
 	for ly := 0; ly+1 < len(lg.layers); ly++ {
 		segs = segs[:0]
 		for _, u := range lg.layers[ly] {
@@ -377,12 +414,24 @@ func (lg *layered) crossings() int {
 				segs = append(segs, [2]int{lg.pos[u], lg.pos[v]})
 			}
 		}
-		for i := range segs {
-			for j := i + 1; j < len(segs); j++ {
-				a, b := segs[i], segs[j]
-				if (a[0] < b[0] && a[1] > b[1]) || (a[0] > b[0] && a[1] < b[1]) {
-					total++
-				}
+		slices.SortFunc(segs, func(a, b [2]int) int {
+			if a[0] != b[0] {
+				return a[0] - b[0]
+			}
+			return a[1] - b[1]
+		})
+		width := len(lg.layers[ly+1])
+		tree = slices.Grow(tree[:0], width+1)[:width+1]
+		clear(tree)
+		for seen, s := range segs {
+			// Edges seen before with a lower end right of s's cross it.
+			atMost := 0
+			for i := s[1] + 1; i > 0; i -= i & -i {
+				atMost += tree[i]
+			}
+			total += seen - atMost
+			for i := s[1] + 1; i <= width; i += i & -i {
+				tree[i]++
 			}
 		}
 	}

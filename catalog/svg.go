@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/xml"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -24,9 +25,17 @@ import (
 // HTML page served with Content-Security-Policy: default-src 'self'. It
 // scales by its viewBox; give it max-width: 100% in the page's stylesheet.
 // All text is XML-escaped. The output is deterministic. g must not be nil.
-// The only error is w's.
+//
+// A flow too large to draw in bounded time and memory is refused with an
+// error wrapping ErrFlowTooLarge, before anything is written: more than
+// 500 steps, more than 2000 övergångar, or long övergångar that would need
+// more than 5000 waypoints in all (one per layer an övergång passes). The
+// only other error is w's.
 func SVG(w io.Writer, g *Graph, states map[minaarenden.Kundhandelsetyp]string) error {
-	l := layoutGraph(g)
+	l, err := layoutGraph(g)
+	if err != nil {
+		return err
+	}
 	st := styles(g, states)
 	var b strings.Builder
 	b.Grow(1024 + 600*len(g.Nodes) + 250*len(l.routes)) // a little more than a step and an edge take
@@ -50,9 +59,12 @@ func SVG(w io.Writer, g *Graph, states map[minaarenden.Kundhandelsetyp]string) e
 		node(&b, g, l, i, st[i], states != nil)
 	}
 	b.WriteString("</g>\n</svg>\n")
-	_, err := io.WriteString(w, b.String())
+	_, err = io.WriteString(w, b.String())
 	return err
 }
+
+// ErrFlowTooLarge is what SVG's error wraps when a flow is too large to draw.
+var ErrFlowTooLarge = errors.New("catalog: the flow is too large to draw")
 
 // Edge colours: forward edges grey, back edges violet and dashed, so a loop
 // reads as a way back rather than onwards.

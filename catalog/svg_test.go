@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -183,7 +184,7 @@ func TestSVGLayers(t *testing.T) {
 	for _, typ := range c.Producentarendetyper {
 		t.Run(typ.ID, func(t *testing.T) {
 			g := typ.Graph("")
-			l := layoutGraph(g)
+			l := mustLayout(t, g)
 			top, bottom := l.centre[0].y, l.centre[0].y
 			for _, p := range l.centre {
 				top, bottom = min(top, p.y), max(bottom, p.y)
@@ -207,6 +208,15 @@ func TestSVGLayers(t *testing.T) {
 			checkLayout(t, g, l)
 		})
 	}
+}
+
+func mustLayout(t *testing.T, g *Graph) *flowLayout {
+	t.Helper()
+	l, err := layoutGraph(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // checkLayout checks that no two nodes overlap and that everything drawn
@@ -398,7 +408,7 @@ func FuzzSVGLayout(f *testing.F) {
 		typ, _ := c.Type("F.T")
 		g := typ.Graph("")
 		checkSVG(t, g, svgString(t, g, nil))
-		checkLayout(t, g, layoutGraph(g))
+		checkLayout(t, g, mustLayout(t, g))
 	})
 }
 
@@ -480,4 +490,114 @@ func BenchmarkSVGCatalog500(b *testing.B) {
 			}
 		}
 	}
+}
+
+// fanType builds the worst flow for a layered layout that is still valid:
+// a chain of n steps, and an edge from the start to every other step, so
+// edge k crosses k layers.
+func fanType(id string, n int) []byte {
+	step := func(i int) string { return fmt.Sprintf("%s.S%d", id, i) }
+	type stepJSON struct {
+		ID    string `json:"id"`
+		Namn  string `json:"namn"`
+		Klart bool   `json:"klart"`
+	}
+	steps := make([]stepJSON, n)
+	edges := [][2]string{}
+	for i := range n {
+		steps[i] = stepJSON{ID: step(i), Namn: fmt.Sprintf("Steg %d", i), Klart: i == n-1}
+		if i > 0 {
+			edges = append(edges, [2]string{step(i - 1), step(i)})
+		}
+		if i > 1 {
+			edges = append(edges, [2]string{step(0), step(i)})
+		}
+	}
+	typ := map[string]any{
+		"id": id, "namn": "Solfjäder", "producenter": []string{"P"},
+		"kundhandelsetyper": steps,
+		"flode":             map[string]any{"start": []string{step(0)}, "overgangar": edges, "slut": []string{step(n - 1)}},
+	}
+	b, _ := json.Marshal(typ)
+	return b
+}
+
+// BenchmarkSVGFan draws (or refuses) the fan flows of fanType.
+func BenchmarkSVGFan(b *testing.B) {
+	for _, n := range []int{50, 100, 200, 800} {
+		c, err := Parse(doc(string(fanType("F.T", n))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		typ, _ := c.Type("F.T")
+		g := typ.Graph("")
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				err := SVG(io.Discard, g, nil)
+				if err != nil && !errors.Is(err, ErrFlowTooLarge) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A flow too large to lay out in bounded time and memory is refused with
+// ErrFlowTooLarge before the layout allocates for it: drawing the 800-step
+// fan took 2.4 s and 680 MB before the caps.
+func TestSVGTooLarge(t *testing.T) {
+	edges := fanGraph(t, 60) // few steps, its edges repeated: 117·32 edges
+	for range 5 {
+		edges.Edges = append(edges.Edges, edges.Edges...)
+	}
+	tests := []struct {
+		name string
+		g    *Graph
+		want string
+	}{
+		{"steps", fanGraph(t, 800), "800 steps, more than 500"},
+		{"waypoints", fanGraph(t, 200), "need 19701 waypoints, more than 5000"},
+		{"edges", edges, "3744 övergångar, more than 2000"},
+		{"largest fan drawn", fanGraph(t, 100), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			var b strings.Builder
+			err := SVG(&b, tt.g, nil)
+			runtime.ReadMemStats(&after)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			if tt.want == "" {
+				// The largest flow the caps let through: about 9 MB.
+				if err != nil {
+					t.Fatalf("SVG: %v", err)
+				}
+				if alloc > 32<<20 {
+					t.Errorf("drawing allocated %d bytes, want at most 32 MiB", alloc)
+				}
+				return
+			}
+			if !errors.Is(err, ErrFlowTooLarge) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("SVG: %v, want ErrFlowTooLarge saying %q", err, tt.want)
+			}
+			if b.Len() != 0 {
+				t.Errorf("SVG wrote %d bytes before refusing", b.Len())
+			}
+			if alloc > 1<<20 {
+				t.Errorf("refusing allocated %d bytes, want at most 1 MiB", alloc)
+			}
+		})
+	}
+}
+
+func fanGraph(t *testing.T, n int) *Graph {
+	t.Helper()
+	c, err := Parse(doc(string(fanType("F.T", n))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ, _ := c.Type("F.T")
+	return typ.Graph("")
 }

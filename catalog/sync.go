@@ -26,8 +26,10 @@ type SyncSource struct {
 	URL       string `json:"url"`       // the API's base URL
 	// Prefixes grants first segments of type ids ("SKV") under which the
 	// producer may add new types, beside the prefixes of the types the
-	// central catalog already lists it for. A producer new to the central
-	// catalog can add nothing without one.
+	// central catalog lists it alone for. A type it shares grants no
+	// prefix: producers sharing KOMMUN.BYGGLOV each need "KOMMUN" here to
+	// add KOMMUN types. A producer new to the central catalog can add
+	// nothing without one.
 	Prefixes []string `json:"prefixes,omitempty"`
 }
 
@@ -66,6 +68,11 @@ type SyncOptions struct {
 	// producentärendetyper (default 500) and its kundhändelsetyper over all
 	// of them (default 5000). A producer over a cap is refused.
 	MaxTypes, MaxSteps int
+	// MaxStepsPerType caps the kundhändelsetyper of any one of the
+	// producer's types (default 200), so that no single flow grows too
+	// large to lay out and draw (catalog.SVG refuses larger ones still). A
+	// producer over it is refused.
+	MaxStepsPerType int
 	// MaxBytes caps the bytes read from one producer over all its answers
 	// (default 32 MiB), beside the Client's MaxAnswerBytes per answer.
 	MaxBytes int64
@@ -78,6 +85,7 @@ const (
 	DefaultSyncConcurrency     = 8
 	DefaultSyncMaxTypes        = 500
 	DefaultSyncMaxSteps        = 5000
+	DefaultSyncMaxStepsPerType = 200
 	DefaultSyncMaxBytes        = 32 << 20
 )
 
@@ -103,6 +111,9 @@ func (o *SyncOptions) withDefaults() SyncOptions {
 	}
 	if r.MaxSteps <= 0 {
 		r.MaxSteps = DefaultSyncMaxSteps
+	}
+	if r.MaxStepsPerType <= 0 {
+		r.MaxStepsPerType = DefaultSyncMaxStepsPerType
 	}
 	if r.MaxBytes <= 0 {
 		r.MaxBytes = DefaultSyncMaxBytes
@@ -254,8 +265,8 @@ func checkSources(sources []SyncSource) ([]SyncSource, error) {
 type owners struct {
 	producenter map[string][]string        // type id → producenter
 	byProducer  map[string][]string        // producent → type ids, catalog order
-	prefixes    map[string]map[string]bool // producent → first segments of its types
-	byPrefix    map[string][]string        // first segment → producenter, sorted
+	prefixes    map[string]map[string]bool // producent → first segments of the types it owns alone
+	byPrefix    map[string][]string        // first segment → those owners, sorted
 }
 
 func ownership(c *Catalog) *owners {
@@ -266,6 +277,11 @@ func ownership(c *Catalog) *owners {
 		prefix := minaarenden.Kundhandelsetyp(t.ID).ProducentPrefix()
 		for _, p := range t.Producenter {
 			o.byProducer[p] = append(o.byProducer[p], t.ID)
+			// Only a type of its own grants its prefix: being listed on
+			// a shared type gives no right to add types beside it.
+			if len(t.Producenter) != 1 {
+				continue
+			}
 			if o.prefixes[p] == nil {
 				o.prefixes[p] = map[string]bool{}
 			}
@@ -406,6 +422,11 @@ func fetchProducer(ctx context.Context, src SyncSource, own *owners, o *SyncOpti
 				steps += len(ft.slice.Nodes)
 			}
 		}
+		for _, g := range []*Graph{ft.union, ft.slice} {
+			if g != nil && len(g.Nodes) > o.MaxStepsPerType {
+				return f.fail(fmt.Errorf("catalog: type %s has %d kundhandelsetyper, more than the cap of %d per type", quote(s.ID), len(g.Nodes), o.MaxStepsPerType))
+			}
+		}
 		if steps > o.MaxSteps {
 			return f.fail(fmt.Errorf("catalog: the producer's types have more than the cap of %d kundhandelsetyper", o.MaxSteps))
 		}
@@ -528,6 +549,7 @@ func (m *merger) apply(f *fetched, own *owners) ProducerReport {
 				errs = append(errs, err)
 				continue
 			}
+			keepEdgeOrder(old, t)
 			if !sameJSON(old, t) {
 				next[id] = t
 				r.Changes = append(r.Changes, diff(id, ChangeChanged, old.union(), t.union()))
@@ -703,6 +725,21 @@ func sameSet[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+// keepEdgeOrder gives t the central catalog's order of the same edges, in
+// its flow and its variants: edges are a set, and a producer answering
+// them in another order has changed nothing.
+func keepEdgeOrder(old, t *Producentarendetyp) {
+	if sameSet(old.Flode.Overgangar, t.Flode.Overgangar) {
+		t.Flode.Overgangar = old.Flode.Overgangar
+	}
+	for i, v := range t.Varianter {
+		j := slices.IndexFunc(old.Varianter, func(w Variant) bool { return w.Producent == v.Producent })
+		if j >= 0 && sameSet(old.Varianter[j].Overgangar, v.Overgangar) {
+			t.Varianter[i].Overgangar = old.Varianter[j].Overgangar
+		}
+	}
 }
 
 func sameJSON(a, b *Producentarendetyp) bool {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -214,6 +215,7 @@ func TestSyncMergeRules(t *testing.T) {
 	const markup = `<script>alert("x")</script> & <b>fet</b>`
 	tests := []struct {
 		name     string
+		central  func(*Catalog) // edits the central catalog
 		edits    map[string]func(*Catalog)
 		wire     map[string]func(*FlowAnswer)
 		prefixes map[string][]string
@@ -259,6 +261,16 @@ func TestSyncMergeRules(t *testing.T) {
 		check: func(t *testing.T, central, merged *Catalog) {
 			if s, _ := merged.Step("SKV.MOMS.KONTROLL"); s.Namn != "Kontroll pågår" {
 				t.Errorf("namn %q, want the producer's", s.Namn)
+			}
+		},
+	}, {
+		name: "edges reordered: no change",
+		edits: map[string]func(*Catalog){"Skatteverket": func(c *Catalog) {
+			slices.Reverse(typeOf(t, c, "SKV.MOMS").Flode.Overgangar)
+		}},
+		check: func(t *testing.T, central, merged *Catalog) {
+			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
+				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
 			}
 		},
 	}, {
@@ -347,6 +359,8 @@ func TestSyncMergeRules(t *testing.T) {
 		edits: map[string]func(*Catalog){"Värmdö kommun": func(c *Catalog) {
 			c.Producentarendetyper = []*Producentarendetyp{newType(t, c, "KOMMUN.BRYGGA", "Värmdö kommun")}
 		}},
+		// Värmdö only shares KOMMUN.BYGGLOV, which grants no prefix.
+		prefixes: map[string][]string{"Värmdö kommun": {"KOMMUN"}},
 		want: []ProducerReport{{Producent: "Värmdö kommun", Status: SyncMerged, Changes: []TypeChange{{
 			Typ: "KOMMUN.BRYGGA", Change: ChangeAdded, StepsRemoved: kh(), EdgesRemoved: edges(),
 			StepsAdded: kh("KOMMUN.BRYGGA.ANSOKAN", "KOMMUN.BRYGGA.HANDLAGGNING", "KOMMUN.BRYGGA.BESLUT"),
@@ -383,6 +397,24 @@ func TestSyncMergeRules(t *testing.T) {
 			}
 		},
 	}, {
+		name: "a shared type grants no prefix",
+		central: func(c *Catalog) {
+			typ := typeOf(t, c, "SKV.ARBETSGIVARE")
+			typ.Producenter = append(typ.Producenter, "Värmdö kommun")
+		},
+		edits: map[string]func(*Catalog){"Värmdö kommun": func(c *Catalog) {
+			c.Producentarendetyper = append(c.Producentarendetyper, newType(t, c, "SKV.FALSK", "Värmdö kommun"), newType(t, c, "KOMMUN.BRYGGA", "Värmdö kommun"))
+		}},
+		want: []ProducerReport{{Producent: "Värmdö kommun", Status: SyncMerged, Ignored: []IgnoredType{
+			{Typ: "KOMMUN.BRYGGA", Reason: "prefix KOMMUN is owned by Stockholms stad"},
+			{Typ: "SKV.FALSK", Reason: "prefix SKV is owned by Skatteverket"},
+		}}},
+		check: func(t *testing.T, central, merged *Catalog) {
+			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
+				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
+			}
+		},
+	}, {
 		name: "a prefix granted in the sync source",
 		edits: map[string]func(*Catalog){"Värmdö kommun": func(c *Catalog) {
 			c.Producentarendetyper = append(c.Producentarendetyper, newType(t, c, "VARMDO.BRYGGA", "Värmdö kommun"))
@@ -403,11 +435,34 @@ func TestSyncMergeRules(t *testing.T) {
 				c.Producentarendetyper = append(c.Producentarendetyper, newType(t, c, "KOMMUN.BRYGGA", "Värmdö kommun"))
 			},
 		},
+		// Stockholms stad owns KOMMUN.FETTAVSKILJARE alone; Värmdö needs a grant.
+		prefixes: map[string][]string{"Värmdö kommun": {"KOMMUN"}},
 		want: []ProducerReport{{Producent: "Stockholms stad", Status: SyncMerged, Changes: []TypeChange{{
 			Typ: "KOMMUN.BRYGGA", Change: ChangeAdded, StepsRemoved: kh(), EdgesRemoved: edges(),
 			StepsAdded: kh("KOMMUN.BRYGGA.ANSOKAN", "KOMMUN.BRYGGA.HANDLAGGNING", "KOMMUN.BRYGGA.BESLUT"),
 			EdgesAdded: edges([2]string{"KOMMUN.BRYGGA.ANSOKAN", "KOMMUN.BRYGGA.HANDLAGGNING"}, [2]string{"KOMMUN.BRYGGA.HANDLAGGNING", "KOMMUN.BRYGGA.BESLUT"}),
 		}}}, {Producent: "Värmdö kommun", Status: SyncMerged, Ignored: []IgnoredType{{Typ: "KOMMUN.BRYGGA", Reason: "owned by Stockholms stad"}}}},
+	}, {
+		// The slice answers well on its own, but the variant it makes
+		// would leave KOMMUN.BYGGLOV without its start step: the merge
+		// refuses the producer, the others merge.
+		name: "refused at merge: a shared type's slice without the start step",
+		wire: map[string]func(*FlowAnswer){"Värmdö kommun": func(a *FlowAnswer) {
+			if a.ID != "KOMMUN.BYGGLOV" {
+				return
+			}
+			// REMISS → BESLUT, starting at REMISS: a flow of its own.
+			gone := kh("KOMMUN.BYGGLOV.ANSOKAN", "KOMMUN.BYGGLOV.KOMPLETTERING")
+			a.Kundhandelsetyper = slices.DeleteFunc(a.Kundhandelsetyper, func(s *Step) bool { return slices.Contains(gone, s.ID) })
+			a.Flode.Start = kh("KOMMUN.BYGGLOV.REMISS")
+			a.Flode.Overgangar = slices.DeleteFunc(a.Flode.Overgangar, func(e Overgang) bool { return slices.Contains(gone, e[0]) || slices.Contains(gone, e[1]) })
+		}},
+		want: []ProducerReport{{Producent: "Värmdö kommun", Status: SyncRefused, Error: `producent "Värmdö kommun": the variant contains no start node of the type`}},
+		check: func(t *testing.T, central, merged *Catalog) {
+			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
+				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
+			}
+		},
 	}, {
 		name: "text with markup is kept as text",
 		edits: map[string]func(*Catalog){"Bolagsverket": func(c *Catalog) {
@@ -454,6 +509,7 @@ func TestSyncMergeRules(t *testing.T) {
 	}} {
 		tests = append(tests, struct {
 			name     string
+			central  func(*Catalog) // edits the central catalog
 			edits    map[string]func(*Catalog)
 			wire     map[string]func(*FlowAnswer)
 			prefixes map[string][]string
@@ -486,6 +542,10 @@ func TestSyncMergeRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			central := loadTestdata(t)
+			if tt.central != nil {
+				tt.central(central)
+				central.index()
+			}
 			before := catalogJSON(t, central)
 			srcs := syncSourcesWire(t, central, tt.edits, tt.wire)
 			for i := range srcs {
@@ -537,7 +597,7 @@ func TestSyncUnreachable(t *testing.T) {
 	}
 	checkReport(t, wantReport(central,
 		ProducerReport{Producent: "Bolagsverket", Status: SyncUnreachable, Error: "connection refused"},
-		ProducerReport{Producent: "PRV", Status: SyncUnreachable, Error: "503 Service Unavailable: underhåll"},
+		ProducerReport{Producent: "PRV", Status: SyncUnreachable, Error: `503 Service Unavailable: "underhåll"`},
 		ProducerReport{Producent: "Skatteverket", Status: SyncUnreachable, Error: "context deadline exceeded"},
 	), report)
 	if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
@@ -576,6 +636,7 @@ func TestSyncBounds(t *testing.T) {
 		{name: "byte budget", opts: SyncOptions{MaxBytes: 2000}, err: errBudget.Error()},
 		{name: "types cap", opts: SyncOptions{MaxTypes: 1}, err: "lists 2 producentärendetyper, more than the cap of 1"},
 		{name: "steps cap", opts: SyncOptions{MaxSteps: 5}, err: "more than the cap of 5 kundhandelsetyper"},
+		{name: "steps per type cap", opts: SyncOptions{MaxStepsPerType: 3}, err: "kundhandelsetyper, more than the cap of 3 per type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -930,7 +991,11 @@ func TestSyncRefusesAnswers(t *testing.T) {
 	}{
 		{"empty list", `{"producent":"Skatteverket","producentarendetyper":[]}`, 200, "lists no producentärendetyper"},
 		{"another producer's list", `{"producent":"PRV","producentarendetyper":[{"id":"PRV.VARUMARKE"}]}`, 200, `asked for the producentärendetyper of "Skatteverket", got those of "PRV"`},
-		{"404", `{"message":"okänd producent"}`, 404, "404 Not Found: okänd producent"},
+		{"404", `{"message":"okänd producent"}`, 404, `404 Not Found: "okänd producent"`},
+		// A message with a terminal escape, a forged report line and 3 MB
+		// of padding comes out quoted and cut.
+		{"hostile message", `{"message":"\u001b[31mRED\nSkatteverket   merged  0  0\n` + strings.Repeat("x", 3<<20) + `"}`, 404,
+			`404 Not Found: "\x1b[31mRED\nSkatteverket   merged  0  0\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"`},
 		{"not JSON", `<html>`, 200, "decoding the answer"},
 		{"malformed type id", `{"producent":"Skatteverket","producentarendetyper":[{"id":"skv.moms"}]}`, 200, `malformed type id "skv.moms"`},
 	}
@@ -950,6 +1015,11 @@ func TestSyncRefusesAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkReport(t, wantReport(central, ProducerReport{Producent: "Skatteverket", Status: SyncRefused, Error: tt.err}), r)
+			for _, p := range r.Producenter {
+				if len(p.Error) > 500 || strings.ContainsFunc(p.Error, unicode.IsControl) {
+					t.Errorf("%s: error of %d bytes, or with control characters: %.200q", p.Producent, len(p.Error), p.Error)
+				}
+			}
 			if diff := cmp.Diff(catalogJSON(t, central), catalogJSON(t, merged)); diff != "" {
 				t.Errorf("merged catalog mismatch (-central +merged):\n%s", diff)
 			}

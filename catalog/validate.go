@@ -116,6 +116,10 @@ func (v *typeValidator) check() {
 		switch {
 		case p == "":
 			v.fail("", "", "producenter has an empty name")
+		case p == "." || p == "..":
+			// The name is a path segment of the API and the viewer's
+			// pages, where these two mean "here" and "up".
+			v.fail(p, "", "producent cannot be . or .., which are path segments")
 		case seen[p]:
 			v.fail(p, "", "producent is listed twice")
 		}

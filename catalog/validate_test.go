@@ -272,6 +272,14 @@ func TestValidationErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "producent . or ..",
+			doc:  doc(with(`"producenter": ["P1", "P2"]`, `"producenter": ["P1", "P2", ".", ".."]`)),
+			want: []ValidationError{
+				{Typ: "X.T", Producent: ".", Reason: "producent cannot be . or .., which are path segments"},
+				{Typ: "X.T", Producent: "..", Reason: "producent cannot be . or .., which are path segments"},
+			},
+		},
+		{
 			name: "variant with no steps",
 			doc:  doc(with(`"kundhandelsetyper": ["X.T.A", "X.T.B", "X.T.C"]`, `"kundhandelsetyper": []`)),
 			want: []ValidationError{

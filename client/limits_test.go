@@ -301,10 +301,18 @@ func TestForwardingEndlessPages(t *testing.T) {
 			if len(a.Events) != tt.events {
 				t.Errorf("%d events, want %d", len(a.Events), tt.events)
 			}
+			found := false
 			for _, o := range a.Outcomes {
-				if o.Producent == "Skatteverket" && !errors.Is(o.Err, tt.wantErr) {
+				if o.Producent != "Skatteverket" {
+					continue
+				}
+				found = true
+				if !errors.Is(o.Err, tt.wantErr) {
 					t.Errorf("Skatteverket's outcome: err %v, want %v: its answer was cut short", o.Err, tt.wantErr)
 				}
+			}
+			if !found {
+				t.Error("no outcome for Skatteverket: the producer whose answer was cut short is not named")
 			}
 			// The pages up to the limit, their requests and the events
 			// kept (client and server alike) are far under this; an

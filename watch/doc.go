@@ -15,6 +15,7 @@
 //  3. Commit, in one transaction, the new snapshot and the notifications
 //     to an outbox.
 //  4. Deliver the outbox through a Sink and mark each entry delivered.
+//  5. Prune the entries delivered longer than Options.Retention ago.
 //
 // A crash between any two steps loses nothing: what was not committed is
 // found again by the next pass, what was committed is delivered by the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -38,8 +39,9 @@ type memSub struct {
 
 type memEntry struct {
 	OutboxEntry
-	due       time.Time
-	delivered bool
+	due         time.Time
+	delivered   bool
+	deliveredAt time.Time
 }
 
 // NewMemoryStore returns an empty store.
@@ -61,8 +63,8 @@ func (m *MemoryStore) Put(ctx context.Context, subs ...Subscription) error {
 	}
 	forms := make([][]byte, len(subs))
 	for i, s := range subs {
-		if s.ID == "" {
-			return fmt.Errorf("watch: subscription %d has no id", i)
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("watch: put subscription %d: %w", i, err)
 		}
 		b, err := s.MarshalBinary()
 		if err != nil {
@@ -92,6 +94,16 @@ func (m *MemoryStore) Remove(ctx context.Context, id string) error {
 	defer m.mu.Unlock()
 	delete(m.subs, id)
 	return nil
+}
+
+// SubscriptionIDs implements Store.
+func (m *MemoryStore) SubscriptionIDs(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Sorted(maps.Keys(m.subs)), nil
 }
 
 // checkClaimOptions refuses options without which a lease means nothing.
@@ -251,7 +263,7 @@ func (m *MemoryStore) Delivered(ctx context.Context, e OutboxEntry) error {
 	if err != nil {
 		return err
 	}
-	me.delivered, me.Owner, me.Until = true, "", time.Time{}
+	me.delivered, me.deliveredAt, me.Owner, me.Until = true, time.Now(), "", time.Time{}
 	m.outbox = slices.DeleteFunc(m.outbox, func(x *memEntry) bool { return x == me })
 	return nil
 }
@@ -270,4 +282,22 @@ func (m *MemoryStore) Retry(ctx context.Context, e OutboxEntry, at time.Time) er
 	me.Attempts++
 	me.due, me.Owner, me.Until = at, "", time.Time{}
 	return nil
+}
+
+// Prune implements Store; the delivery time is the process clock's at
+// Delivered.
+func (m *MemoryStore) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, e := range m.byID {
+		if e.delivered && e.deliveredAt.Before(before) {
+			delete(m.byID, id)
+			n++
+		}
+	}
+	return n, nil
 }

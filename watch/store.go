@@ -3,8 +3,12 @@ package watch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/flow"
@@ -22,6 +26,42 @@ type Subscription struct {
 // LogValue is the subscription's id alone: slog's JSON handler would
 // otherwise marshal the parter, and a store's error would quote them.
 func (s Subscription) LogValue() slog.Value { return slog.StringValue(s.ID) }
+
+// MaxIDLength bounds a subscription id, in bytes.
+const MaxIDLength = 200
+
+// ErrInvalidSubscription is wrapped by every error of Subscription.Validate.
+var ErrInvalidSubscription = errors.New("watch: invalid subscription")
+
+// Validate checks what a Store's Put requires: an id that is not empty, at
+// most MaxIDLength bytes of printable UTF-8 and not identifier-like
+// (minaarenden.Redact leaves it unchanged: it is logged and sent in every
+// notification), and a question whose parter and anvandare are valid. The
+// error quotes the id only when it passed those checks.
+func (s Subscription) Validate() error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidSubscription, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case strings.TrimSpace(s.ID) == "":
+		return fail("the id is empty")
+	case len(s.ID) > MaxIDLength:
+		return fail("the id is %d bytes, more than %d", len(s.ID), MaxIDLength)
+	case !utf8.ValidString(s.ID):
+		return fail("the id is not UTF-8")
+	case minaarenden.Redact(s.ID) != s.ID:
+		return fail("the id looks like a personal identity number (ids are logged and sent in notifications); choose one that is not")
+	}
+	for _, r := range s.ID {
+		if !unicode.IsPrint(r) {
+			return fail("the id has the unprintable character %U", r)
+		}
+	}
+	if err := s.Fraga().Validate(); err != nil {
+		return fmt.Errorf("%w %q: %w", ErrInvalidSubscription, s.ID, err)
+	}
+	return nil
+}
 
 // Fraga is the question a pass asks for the subscription.
 func (s Subscription) Fraga() minaarenden.Fraga {
@@ -113,11 +153,15 @@ var ErrLeaseLost = errors.New("watch: lease lost")
 // Store each, and the leases keep them from doing the same work twice.
 type Store interface {
 	// Put inserts subscriptions or replaces their question, keeping a
-	// replaced one's snapshot; a new one is due at once.
+	// replaced one's snapshot; a new one is due at once. A subscription
+	// that fails Validate is refused, and then none is written.
 	Put(ctx context.Context, subs ...Subscription) error
 	// Remove deletes a subscription and its snapshot; its pending outbox
 	// entries are still delivered. Removing an unknown id is not an error.
 	Remove(ctx context.Context, id string) error
+	// SubscriptionIDs returns the id of every stored subscription, sorted
+	// byte-wise.
+	SubscriptionIDs(ctx context.Context) ([]string, error)
 	// Claim leases due subscriptions, earliest due first.
 	Claim(ctx context.Context, opts ClaimOptions) ([]Claim, error)
 	// Commit stores snap as the claim's snapshot, appends notes to the
@@ -137,4 +181,10 @@ type Store interface {
 	// Retry ends the lease of an entry whose delivery failed and makes it
 	// due again at at, counting the attempt.
 	Retry(ctx context.Context, e OutboxEntry, at time.Time) error
+	// Prune deletes the entries delivered before before (by the store's
+	// clock at Delivered) and returns how many. Undelivered entries stay.
+	// A pruned entry's id no longer keeps Commit from appending it again:
+	// the same change seen after its notification was pruned is notified
+	// again.
+	Prune(ctx context.Context, before time.Time) (int, error)
 }

@@ -34,6 +34,8 @@ const (
 	// tried again: a receiver back after a day gets its backlog within the
 	// hour.
 	MaxRetryBackoff = time.Hour
+	// DefaultRetention is how long a delivered notification is kept.
+	DefaultRetention = 7 * 24 * time.Hour
 )
 
 // Options configures a Watcher; the zero value (or nil) is a safe default.
@@ -43,6 +45,9 @@ type Options struct {
 	Owner string
 	// Interval is how often each subscription is asked, ± 10 % jitter so
 	// subscriptions added together spread out; zero means DefaultInterval.
+	// Run also asks any subscription last asked longer ago than Interval
+	// and its jitter, whatever due time a longer Interval stored: a
+	// lowered Interval takes effect at once.
 	Interval time.Duration
 	// Lease is how long a claim on a subscription or an outbox entry
 	// holds; another replica takes over work whose lease ended. A
@@ -61,6 +66,13 @@ type Options struct {
 	// doubled for each attempt up to MaxRetryBackoff; zero means
 	// DefaultRetryBackoff.
 	RetryBackoff time.Duration
+	// Retention is how long a delivered notification stays in the store
+	// before the watcher prunes it; zero means DefaultRetention. It is
+	// the window in which duplicates are dropped: while a notification
+	// is kept, the same change seen again is not notified twice; a
+	// repeat of a change older than Retention (a snapshot restored from
+	// an old backup, say) may be delivered again.
+	Retention time.Duration
 	// NotifyInitial makes a producer's first answer for a subscription
 	// (at its first pass, or the first after the producer was down or
 	// added) report every case as new_case; by default that answer is a
@@ -70,6 +82,10 @@ type Options struct {
 	// notification id, never an identifier; nil is silent.
 	Logger *slog.Logger
 }
+
+// ErrNotConfigured is what RunOnce and Run of a zero Watcher{} or a nil
+// *Watcher return.
+var ErrNotConfigured = errors.New("watch: the Watcher is not configured: build it with watch.New")
 
 // Watcher asks each subscription's question in turn, compares the answer
 // with the stored snapshot and delivers what changed. Several Watchers,
@@ -112,6 +128,9 @@ func New(store Store, ask Asker, cat *catalog.Catalog, sink Sink, opts *Options)
 	if o.RetryBackoff <= 0 {
 		o.RetryBackoff = DefaultRetryBackoff
 	}
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
+	}
 	w.log = o.Logger
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -144,6 +163,9 @@ type Summary struct {
 	// Delivered and Undelivered count delivery attempts; an undelivered
 	// notification stays in the outbox for a later attempt.
 	Delivered, Undelivered int
+	// Pruned is how many notifications delivered longer than
+	// Options.Retention ago were deleted.
+	Pruned int
 }
 
 // Complete reports whether every producer answered every subscription.
@@ -157,6 +179,7 @@ func (s *Summary) add(o Summary) {
 	s.Notified += o.Notified
 	s.Delivered += o.Delivered
 	s.Undelivered += o.Undelivered
+	s.Pruned += o.Pruned
 }
 
 // RunOnce delivers the outbox's due notifications, asks every subscription
@@ -166,6 +189,9 @@ func (s *Summary) add(o Summary) {
 // Summary, not returned.
 func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
 	var sum Summary
+	if w == nil || w.store == nil {
+		return sum, ErrNotConfigured
+	}
 	start := time.Now()
 	if err := w.deliver(ctx, &sum); err != nil {
 		return sum, err
@@ -173,8 +199,10 @@ func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
 	if err := w.poll(ctx, start, &sum); err != nil {
 		return sum, err
 	}
-	err := w.deliver(ctx, &sum)
-	return sum, err
+	if err := w.deliver(ctx, &sum); err != nil {
+		return sum, err
+	}
+	return sum, w.prune(ctx, &sum)
 }
 
 // Run asks each subscription when it is due and delivers what changed,
@@ -182,11 +210,17 @@ func (w *Watcher) RunOnce(ctx context.Context) (Summary, error) {
 // logged and tried again at the next look, so a database restart does not
 // stop the watcher.
 func (w *Watcher) Run(ctx context.Context) error {
+	if w == nil || w.store == nil {
+		return ErrNotConfigured
+	}
 	for {
 		var sum Summary
-		err := w.poll(ctx, time.Time{}, &sum)
+		err := w.poll(ctx, time.Now().Add(-w.opts.Interval-w.opts.Interval/10), &sum)
 		if err == nil {
 			err = w.deliver(ctx, &sum)
+		}
+		if err == nil {
+			err = w.prune(ctx, &sum)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -197,7 +231,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if sum != (Summary{}) {
 			w.log.LogAttrs(ctx, slog.LevelInfo, "watch pass", slog.Int("polled", sum.Polled), slog.Int("partial", sum.Partial),
 				slog.Int("failed", sum.Failed), slog.Int("notified", sum.Notified), slog.Int("delivered", sum.Delivered),
-				slog.Int("undelivered", sum.Undelivered), slog.Int("lease_lost", sum.LeaseLost))
+				slog.Int("undelivered", sum.Undelivered), slog.Int("lease_lost", sum.LeaseLost), slog.Int("pruned", sum.Pruned))
 		}
 		t := time.NewTimer(w.opts.PollEvery)
 		select {
@@ -258,6 +292,13 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 	res, err := w.askSafely(askCtx, c.Subscription.Fraga())
 	cancel()
 	now := time.Now()
+	if ctx.Err() != nil {
+		// Shutting down: not the subscription's failure. Give it back,
+		// due at once, so the next replica (or start) need not wait for
+		// the lease to run out.
+		w.releaseOnShutdown(ctx, c, id, now)
+		return sum, nil
+	}
 	if err == nil && !heardAny(res) {
 		if err = res.Err(); err == nil {
 			err = errors.New("no producer answered")
@@ -266,9 +307,6 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 	if err != nil {
 		sum.Failed++
 		w.log.LogAttrs(ctx, slog.LevelWarn, "question failed", id, slog.String("error", minaarenden.Redact(err.Error())))
-		if ctx.Err() != nil {
-			return sum, nil // the lease runs out; the next claim asks again
-		}
 		return sum, w.settle(ctx, &sum, id, w.store.Release(ctx, c, w.nextDue(now)))
 	}
 	if !res.Complete() {
@@ -285,6 +323,19 @@ func (w *Watcher) pollOne(ctx context.Context, c Claim) (sum Summary, err error)
 	w.log.LogAttrs(ctx, slog.LevelDebug, "subscription polled", id, slog.Int("cases", len(snap.Cases)),
 		slog.Int("notifications", len(notes)), slog.Int("answered", len(answered)))
 	return sum, nil
+}
+
+// shutdownTimeout bounds what the watcher still writes once its context is
+// done.
+const shutdownTimeout = 5 * time.Second
+
+// releaseOnShutdown releases a claim whose question the end of ctx cut
+// off. Should the store not answer in time the lease simply runs out.
+func (w *Watcher) releaseOnShutdown(ctx context.Context, c Claim, id slog.Attr, now time.Time) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	err := w.store.Release(rctx, c, now)
+	w.log.LogAttrs(rctx, slog.LevelDebug, "question cut off by shutdown", id, slog.Bool("released", err == nil))
 }
 
 // settle counts a lost lease (another claim does the work; what this one
@@ -355,6 +406,17 @@ func (w *Watcher) deliver(ctx context.Context, sum *Summary) error {
 	}
 }
 
+// prune deletes the notifications delivered more than Retention ago, so
+// the outbox does not grow for ever.
+func (w *Watcher) prune(ctx context.Context, sum *Summary) error {
+	n, err := w.store.Prune(ctx, time.Now().Add(-w.opts.Retention))
+	if err != nil {
+		return fmt.Errorf("watch: pruning delivered notifications: %w", err)
+	}
+	sum.Pruned += n
+	return nil
+}
+
 // deliverOne delivers one entry and marks it delivered, or schedules a
 // retry. Its error is the store's.
 func (w *Watcher) deliverOne(ctx context.Context, e OutboxEntry) (sum Summary, err error) {
@@ -364,14 +426,17 @@ func (w *Watcher) deliverOne(ctx context.Context, e OutboxEntry) (sum Summary, e
 	sendCtx, cancel := context.WithTimeout(ctx, w.opts.Lease/2)
 	err = w.sendSafely(sendCtx, e)
 	cancel()
+	if err != nil && ctx.Err() != nil {
+		// Shutting down: not the receiver's failure. The lease runs out
+		// and the entry is claimed again, its attempts uncounted.
+		w.log.LogAttrs(ctx, slog.LevelDebug, "delivery cut off by shutdown", attrs...)
+		return sum, nil
+	}
 	if err != nil {
 		sum.Undelivered++
 		at := time.Now().Add(min(w.opts.RetryBackoff<<min(e.Attempts, 20), MaxRetryBackoff))
 		w.log.LogAttrs(ctx, slog.LevelWarn, "delivery failed", append(attrs, slog.Int("attempt", e.Attempts+1),
 			slog.Time("retry_at", at), slog.String("error", minaarenden.Redact(err.Error())))...)
-		if ctx.Err() != nil {
-			return sum, nil // the lease runs out; the entry is claimed again
-		}
 		return sum, w.settleEntry(ctx, &sum, attrs, w.store.Retry(ctx, e, at))
 	}
 	sum.Delivered++

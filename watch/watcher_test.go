@@ -1,9 +1,11 @@
 package watch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -358,6 +360,144 @@ func TestWatcherCutsADeliveryOffAtHalfTheLease(t *testing.T) {
 		}
 		if d := sink.returned.Sub(start); d != 2*time.Minute {
 			t.Errorf("the delivery ran %v, want half the lease", d)
+		}
+	})
+}
+
+// pruneSpy records the cutoffs the watcher prunes at.
+type pruneSpy struct {
+	Store
+	mu      sync.Mutex
+	cutoffs []time.Time
+}
+
+func (p *pruneSpy) Prune(ctx context.Context, before time.Time) (int, error) {
+	p.mu.Lock()
+	p.cutoffs = append(p.cutoffs, before)
+	p.mu.Unlock()
+	return p.Store.Prune(ctx, before)
+}
+
+func TestWatcherPrunesDeliveredAfterRetention(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		retention time.Duration
+		want      time.Duration
+	}{
+		{"default", 0, DefaultRetention},
+		{"set", time.Hour, time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				store := &pruneSpy{Store: NewMemoryStore()}
+				putAll(t, store, "sub-1")
+				ask := newFakeAsker(join(prv(t, 2), skv(t))...)
+				sink := &recordingSink{}
+				w := newWatcher(t, store, ask, sink, &Options{NotifyInitial: true, Retention: tt.retention, Interval: 100 * 24 * time.Hour})
+				start := time.Now()
+				if sum := runOnce(t, w); sum.Delivered != 2 || sum.Pruned != 0 {
+					t.Fatalf("first run: %+v, want 2 delivered, none pruned", sum)
+				}
+				time.Sleep(tt.want - time.Second)
+				if sum := runOnce(t, w); sum.Pruned != 0 {
+					t.Errorf("run within the retention pruned %d", sum.Pruned)
+				}
+				time.Sleep(2 * time.Second)
+				if sum := runOnce(t, w); sum.Pruned != 2 {
+					t.Errorf("run after the retention pruned %d, want 2", sum.Pruned)
+				}
+				store.mu.Lock()
+				defer store.mu.Unlock()
+				want := []time.Time{start.Add(-tt.want), start.Add(-time.Second), start.Add(time.Second)}
+				if diff := cmp.Diff(want, store.cutoffs); diff != "" {
+					t.Errorf("cutoffs mismatch (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
+}
+
+// A shutdown (the parent context done) is no failure: nothing is logged
+// above debug or counted, and a cut-off question is released, due at once,
+// for the next replica.
+func TestWatcherShutdownIsNoFailure(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ask  Asker
+		sink Sink
+	}{
+		{"during a question", &stallingAsker{}, &recordingSink{}},
+		{"during a delivery", newFakeAsker(skv(t)...), &stallingSink{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var buf bytes.Buffer
+				log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+				store := NewMemoryStore()
+				putAll(t, store, "sub-1") // one: the stalling fakes are not safe for concurrent use
+				w := newWatcher(t, store, tt.ask, tt.sink, &Options{Logger: log, NotifyInitial: true})
+				ctx, cancel := context.WithCancel(context.Background())
+				var sum Summary
+				var err error
+				done := make(chan struct{})
+				go func() {
+					sum, err = w.RunOnce(ctx)
+					close(done)
+				}()
+				synctest.Wait() // every question or delivery under way
+				cancel()
+				<-done
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("RunOnce = %v, want context.Canceled", err)
+				}
+				if sum.Failed != 0 || sum.Undelivered != 0 {
+					t.Errorf("summary %+v counts the shutdown as failures", sum)
+				}
+				if buf.Len() > 0 {
+					t.Errorf("the shutdown was logged:\n%s", buf.String())
+				}
+				if _, ok := tt.ask.(*stallingAsker); ok {
+					cs, err := store.Claim(context.Background(), ClaimOptions{Owner: "next", Now: time.Now(), Lease: time.Minute, Limit: 10})
+					if err != nil || len(cs) != 1 {
+						t.Errorf("the next replica claimed %d subscriptions (%v), want the released one", len(cs), err)
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestWatcherNotConfigured(t *testing.T) {
+	for name, w := range map[string]*Watcher{"nil": nil, "zero": {}} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := w.RunOnce(t.Context()); !errors.Is(err, ErrNotConfigured) {
+				t.Errorf("RunOnce = %v, want ErrNotConfigured", err)
+			}
+			if err := w.Run(t.Context()); !errors.Is(err, ErrNotConfigured) {
+				t.Errorf("Run = %v, want ErrNotConfigured", err)
+			}
+		})
+	}
+}
+
+// A due time stored under a longer Interval does not hold back a watcher
+// with a shorter one.
+func TestWatcherLoweredIntervalTakesEffect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := NewMemoryStore()
+		putAll(t, store, "sub-1")
+		ask := newFakeAsker(skv(t)...)
+		runOnce(t, newWatcher(t, store, ask, &recordingSink{}, &Options{Interval: 30 * 24 * time.Hour}))
+		ask.calls.Store(0)
+		w := newWatcher(t, store, ask, &recordingSink{}, &Options{Interval: 10 * time.Minute, PollEvery: time.Minute})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		if err := w.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Run = %v, want the context's error", err)
+		}
+		// Every 9–11 minutes, the first at 11 at the latest: 5 or 6 times.
+		if n := ask.calls.Load(); n < 5 || n > 6 {
+			t.Errorf("asked %d times in an hour, want 5 or 6", n)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -59,6 +60,12 @@ type WebhookOptions struct {
 	ResponseLimit int64
 	// Logger receives one line per failed attempt; nil is silent.
 	Logger *slog.Logger
+	// AllowInsecureHTTP lets NewWebhook accept a plain http:// URL to a
+	// host other than loopback (localhost, 127.0.0.0/8, ::1), for a
+	// receiver behind a TLS-terminating proxy on a trusted network.
+	// Without it such a URL is refused: notifications name a person's
+	// cases and would cross the network unencrypted.
+	AllowInsecureHTTP bool
 }
 
 // Webhook is a Sink that POSTs each notification to a URL, signed per the
@@ -74,20 +81,24 @@ type Webhook struct {
 	log  *slog.Logger
 }
 
-// NewWebhook returns a Sink posting to target, an http or https URL, with
-// secret a "whsec_<base64>" value. Errors never quote the secret.
+// NewWebhook returns a Sink posting to target, an https URL (or http to
+// loopback, or anywhere with WebhookOptions.AllowInsecureHTTP), with secret
+// a "whsec_<base64>" value of MinWebhookKey to 64 bytes. Errors never
+// quote the secret or the URL.
 func NewWebhook(target, secret string, opts *WebhookOptions) (*Webhook, error) {
+	w := &Webhook{url: target}
+	if opts != nil {
+		w.opts = *opts
+	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, errors.New("watch: webhook URL must be an absolute http or https URL")
 	}
-	key, err := webhookKey(secret)
-	if err != nil {
-		return nil, err
+	if u.Scheme == "http" && !w.opts.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
+		return nil, errors.New("watch: webhook URL is plain http to a host other than loopback, which would send notifications unencrypted; use https, or set WebhookOptions.AllowInsecureHTTP for a receiver behind a TLS-terminating proxy")
 	}
-	w := &Webhook{url: target, key: key}
-	if opts != nil {
-		w.opts = *opts
+	if w.key, err = webhookKey(secret); err != nil {
+		return nil, err
 	}
 	if w.opts.Client == nil {
 		w.opts.Client = &http.Client{CheckRedirect: sameOrigin}
@@ -123,12 +134,30 @@ func sameOrigin(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
+// isLoopback reports whether host (without port) is the local machine:
+// localhost or a loopback address, which plain http may reach.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// MinWebhookKey is the shortest key a webhook secret may hold, in bytes
+// after base64 decoding: Standard Webhooks secrets are 24 to 64 bytes, and
+// a shorter key is guessable.
+const MinWebhookKey = 24
+
 // webhookKey reads a Standard Webhooks secret: "whsec_" and the base64 key
 // (the prefix optional, as the reference libraries have it).
 func webhookKey(secret string) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
 	if err != nil || len(key) == 0 {
 		return nil, errors.New("watch: webhook secret must be whsec_ followed by a base64 key")
+	}
+	if len(key) < MinWebhookKey {
+		return nil, fmt.Errorf("watch: webhook secret's key is %d bytes, fewer than the %d Standard Webhooks requires; generate a new one of 24 to 64 random bytes", len(key), MinWebhookKey)
 	}
 	return key, nil
 }

@@ -3,6 +3,7 @@ package watch
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -94,6 +95,12 @@ func TestNewWebhookRefuses(t *testing.T) {
 		{"/relative", vectorSecret, "http or https"},
 		{"https://x/y", "whsec_not base64!", "base64"},
 		{"https://x/y", "", "base64"},
+		{"http://10.1.1.1/hook?token=t0ps3cret", vectorSecret, "plain http to a host other than loopback"},
+		{"http://hooks.example.se/hook", vectorSecret, "AllowInsecureHTTP"},
+		{"http://127.0.0.1.example.se/hook", vectorSecret, "plain http"},
+		// 23 bytes of key, one short.
+		{"https://x/y", "whsec_" + base64.StdEncoding.EncodeToString(make([]byte, 23)), "23 bytes, fewer than the 24"},
+		{"https://x/y", "whsec_c2VjcmV0", "6 bytes"},
 	} {
 		_, err := NewWebhook(tt.url, tt.secret, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -102,6 +109,30 @@ func TestNewWebhookRefuses(t *testing.T) {
 		if err != nil && tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
 			t.Errorf("error quotes the secret: %v", err)
 		}
+		if err != nil && strings.Contains(err.Error(), "t0ps3cret") {
+			t.Errorf("error quotes the URL's query: %v", err)
+		}
+	}
+}
+
+func TestNewWebhookAccepts(t *testing.T) {
+	for _, tt := range []struct {
+		url  string
+		opts *WebhookOptions
+	}{
+		{"https://hooks.example.se/hook", nil},
+		{"http://127.0.0.1:8080/hook", nil},
+		{"http://[::1]:8080/hook", nil},
+		{"http://localhost/hook", nil},
+		{"http://10.1.1.1/hook", &WebhookOptions{AllowInsecureHTTP: true}},
+	} {
+		if _, err := NewWebhook(tt.url, vectorSecret, tt.opts); err != nil {
+			t.Errorf("NewWebhook(%q, %+v): %v", tt.url, tt.opts, err)
+		}
+	}
+	// 64 bytes, the longest Standard Webhooks secret.
+	if _, err := NewWebhook("https://x/y", "whsec_"+base64.StdEncoding.EncodeToString(make([]byte, 64)), nil); err != nil {
+		t.Errorf("NewWebhook with a 64-byte key: %v", err)
 	}
 }
 

@@ -9,6 +9,12 @@
 // flow, and each producer's slice where it differs — and a table of its
 // kundhändelsetyper with every catalog field; a page per producer.
 //
+// The catalog is immutable while served: New draws every flow once, and a
+// page view only fills in a template. A flow too large to draw
+// (catalog.ErrFlowTooLarge) shows a short note in place of its picture,
+// with its step table as usual. To serve a changed catalog, build a new
+// handler (examples/katalog swaps handlers after each sync).
+//
 // # Safe under a strict Content-Security-Policy
 //
 // Catalog text comes from producers and is untrusted. Pages are built with

@@ -64,7 +64,11 @@ func cut(s string) string {
 // with http.StripPrefix. The paths do not clash with catalog.Handler's, so
 // both can share one root (see the package documentation). Every response
 // carries widget.Secure's headers; an unknown path, type or producer gets a
-// 404 page. c must not be nil and must not change while served.
+// 404 page. c must not be nil and must not change while served: New draws
+// every type's flows once, and the pages serve those pictures; serve a
+// changed catalog with a new handler. A flow too large to draw
+// (catalog.ErrFlowTooLarge) shows a short note in its place; its step
+// table still shows.
 func New(c *catalog.Catalog, opts *Options) http.Handler {
 	v := &viewer{c: c, title: "Kundhändelsetypskatalog", byProducer: make(map[string][]*catalog.Producentarendetyp)}
 	if opts != nil && opts.Title != "" {
@@ -80,6 +84,10 @@ func New(c *catalog.Catalog, opts *Options) http.Handler {
 	}
 	slices.SortFunc(v.producers, compareSwedish)
 	v.types = slices.Clone(c.Producentarendetyper)
+	v.flows = make(map[string]typeFlows, len(c.Producentarendetyper))
+	for _, t := range c.Producentarendetyper {
+		v.flows[t.ID] = drawFlows(t)
+	}
 	slices.SortStableFunc(v.types, func(a, b *catalog.Producentarendetyp) int { return compareSwedish(a.Namn, b.Namn) })
 
 	mux := http.NewServeMux()
@@ -99,6 +107,7 @@ type viewer struct {
 	producers  []string // sorted
 	types      []*catalog.Producentarendetyp
 	byProducer map[string][]*catalog.Producentarendetyp
+	flows      map[string]typeFlows // type id → its pictures, drawn by New
 }
 
 // page is what every template gets: the site's title, the relative path
@@ -135,7 +144,9 @@ func (v *viewer) render(w http.ResponseWriter, status int, name string, p page) 
 func (v *viewer) notFound(w http.ResponseWriter, r *http.Request, message string) {
 	// The 404 page may be deep or shallow; links from it go to the root,
 	// found by counting the path's segments below it.
-	root := strings.Repeat("../", strings.Count(strings.TrimPrefix(r.URL.Path, "/"), "/"))
+	// The escaped path, as the browser resolves links against it: a
+	// producer named "a/b" is one segment, "a%2Fb".
+	root := strings.Repeat("../", strings.Count(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/"))
 	v.render(w, http.StatusNotFound, "saknas", page{Title: "Sidan finns inte", Root: root, Data: message})
 }
 
@@ -210,6 +221,7 @@ type typData struct {
 type flowView struct {
 	Caption string
 	SVG     template.HTML
+	Note    string // instead of SVG, when the flow is too large to draw
 }
 
 type stepRow struct {
@@ -239,29 +251,10 @@ func (v *viewer) typ(w http.ResponseWriter, r *http.Request) {
 		v.notFound(w, r, fmt.Sprintf("Det finns ingen producentärendetyp ”%s” i katalogen.", cut(id)))
 		return
 	}
-	d := typData{typeRow: v.typeRow(t, "../"), Beskrivning: t.Beskrivning}
-	union := t.Graph("")
-	svg, err := drawSVG(union)
-	if err != nil {
-		http.Error(w, "Sidan kunde inte visas.", http.StatusInternalServerError)
-		return
-	}
-	d.Flows = append(d.Flows, flowView{Caption: "Hela flödet", SVG: svg})
-	for _, p := range t.Producenter {
-		g := t.Graph(p)
-		if sameFlow(g, union) {
-			// Worth saying only when another producer's flow differs.
-			if len(t.Producenter) > 1 {
-				d.Following = append(d.Following, producerLink{p, producerPath("../", p)})
-			}
-			continue
-		}
-		svg, err := drawSVG(g)
-		if err != nil {
-			http.Error(w, "Sidan kunde inte visas.", http.StatusInternalServerError)
-			return
-		}
-		d.Flows = append(d.Flows, flowView{Caption: "Flödet hos " + p, SVG: svg})
+	f := v.flows[t.ID]
+	d := typData{typeRow: v.typeRow(t, "../"), Beskrivning: t.Beskrivning, Flows: f.flows}
+	for _, p := range f.following {
+		d.Following = append(d.Following, producerLink{p, producerPath("../", p)})
 	}
 	for _, s := range t.Kundhandelsetyper {
 		d.Steps = append(d.Steps, stepRow{ID: string(s.ID), Namn: s.Namn, Rubrik: s.Rubrik, Beskrivning: s.Beskrivning,
@@ -275,14 +268,43 @@ func (v *viewer) typ(w http.ResponseWriter, r *http.Request) {
 	v.render(w, http.StatusOK, "typ", page{Title: title, Root: "../", Data: d})
 }
 
-// drawSVG draws g for inlining. catalog.SVG escapes all text and writes
-// no script or style, which is what makes it safe to trust as HTML.
-func drawSVG(g *catalog.Graph) (template.HTML, error) {
+// typeFlows is a type's pictures: the union, then each producer's slice
+// that differs from it.
+type typeFlows struct {
+	flows     []flowView
+	following []string // the producers whose flow is the whole union
+}
+
+func drawFlows(t *catalog.Producentarendetyp) typeFlows {
+	var f typeFlows
+	union := t.Graph("")
+	f.flows = append(f.flows, drawFlow("Hela flödet", union))
+	for _, p := range t.Producenter {
+		g := t.Graph(p)
+		if sameFlow(g, union) {
+			// Worth saying only when another producer's flow differs.
+			if len(t.Producenter) > 1 {
+				f.following = append(f.following, p)
+			}
+			continue
+		}
+		f.flows = append(f.flows, drawFlow("Flödet hos "+p, g))
+	}
+	return f
+}
+
+// tooLarge stands in for a picture catalog.SVG refuses to draw.
+const tooLarge = "Flödet är för stort för att ritas; stegen står i tabellen nedan."
+
+// drawFlow draws g for inlining. catalog.SVG escapes all text and writes
+// no script or style, which is what makes it safe to trust as HTML. Into
+// a strings.Builder its only error is ErrFlowTooLarge.
+func drawFlow(caption string, g *catalog.Graph) flowView {
 	var b strings.Builder
 	if err := catalog.SVG(&b, g, nil); err != nil {
-		return "", err
+		return flowView{Caption: caption, Note: tooLarge}
 	}
-	return template.HTML(b.String()), nil
+	return flowView{Caption: caption, SVG: template.HTML(b.String())}
 }
 
 // sameFlow reports whether a producer's graph is the union itself.

@@ -2,6 +2,7 @@ package viewer_test
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -460,6 +461,8 @@ func TestNotFound(t *testing.T) {
 		{"typ/SKV.NOPE", "Det finns ingen producentärendetyp ”SKV.NOPE” i katalogen.", "../"},
 		{"typ/%3Cscript%3E", "Det finns ingen producentärendetyp ”&lt;script&gt;” i katalogen.", "../"},
 		{"producent/Ingen%20alls", "Det finns ingen producent ”Ingen alls” i katalogen.", "../"},
+		// One segment with an escaped slash: one level down, not two.
+		{"producent/a%2Fb", "Det finns ingen producent ”a/b” i katalogen.", "../"},
 		{"nope", "Sidan finns inte.", "./"},
 		{"a/b/c", "Sidan finns inte.", "../../"},
 	}
@@ -486,4 +489,58 @@ func TestOptionsTitle(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+}
+
+// fanCatalog holds one valid type whose layout is the costliest kind: a
+// chain of n steps and an edge from the start to every step.
+func fanCatalog(t testing.TB, n int) *catalog.Catalog {
+	t.Helper()
+	var steps, edges []string
+	for i := range n {
+		steps = append(steps, fmt.Sprintf(`{"id": "F.T.S%d", "namn": "Steg %d", "klart": %v}`, i, i, i == n-1))
+		if i > 0 {
+			edges = append(edges, fmt.Sprintf(`["F.T.S%d", "F.T.S%d"]`, i-1, i))
+		}
+		if i > 1 {
+			edges = append(edges, fmt.Sprintf(`["F.T.S0", "F.T.S%d"]`, i))
+		}
+	}
+	c, err := catalog.Parse([]byte(`{"producentarendetyper": [{"id": "F.T", "namn": "Solfjäder", "producenter": ["P"],
+		"kundhandelsetyper": [` + strings.Join(steps, ",") + `],
+		"flode": {"start": ["F.T.S0"], "overgangar": [` + strings.Join(edges, ",") + `], "slut": ["F.T.S` + fmt.Sprint(n-1) + `"]}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A flow too large to draw leaves a note in its place and the step table
+// whole; one that can be drawn is drawn once, by New, not per request.
+func TestLargeFlows(t *testing.T) {
+	t.Run("too large", func(t *testing.T) {
+		resp, body := get(t, serve(t, fanCatalog(t, 800), nil)+"typ/F.T")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d, want 200", resp.StatusCode)
+		}
+		if !strings.Contains(body, "Flödet är för stort för att ritas") || strings.Contains(body, "<svg") {
+			t.Errorf("page has no note in place of the picture:\n%.2000s", body)
+		}
+		if !strings.Contains(body, "F.T.S799") {
+			t.Error("page lacks the last step in its table")
+		}
+	})
+	t.Run("drawn once", func(t *testing.T) {
+		h := viewer.New(fanCatalog(t, 100), nil) // about 130 000 allocations to draw
+		req := httptest.NewRequest(http.MethodGet, "/typ/F.T", nil)
+		allocs := testing.AllocsPerRun(5, func() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<svg") {
+				t.Fatalf("status %d, or no picture", rec.Code)
+			}
+		})
+		if allocs > 20000 {
+			t.Errorf("a page view allocates %v times; the flow is drawn per request", allocs)
+		}
+	})
 }

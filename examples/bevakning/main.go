@@ -34,6 +34,7 @@
 //	-organisation ID       the consumer's own organisationsnummer, needed by producers speaking 4.1 or older
 //	-timeout D             how long to wait for each producer (default 10s)
 //	-subscriptions FILE    subscriptions to add or update in the store on start
+//	-prune                 also remove the stored subscriptions -subscriptions does not name
 //	-db DSN                a SQLite file (default bevakning.db), or postgres://… / postgresql://…
 //	-webhook URL           POST each notification there, signed (default: print JSON lines to stdout)
 //	-webhook-secret-env NAME  the environment variable holding the webhook's whsec_… secret
@@ -50,8 +51,9 @@
 //	  "anvandare": "199001012385", "expect": ["PRV.VARUMARKE", "KOMMUN.FETTAVSKILJARE@Stockholms stad"]}]
 //
 // The id is yours: it is what notifications and logs carry, so it must not
-// be a personal identity number. Subscriptions are added or updated, never
-// removed, by the file; their snapshots survive an update.
+// be a personal identity number. Subscriptions are added or updated by the
+// file; their snapshots survive an update. With -prune, those the file no
+// longer names are removed, snapshots and all.
 //
 // A notification is one JSON object (a stdout line, or the webhook body):
 //
@@ -73,8 +75,10 @@
 // is said about them until it answers again, so a producer that comes and
 // goes never causes a notification.
 //
-// Exit status with -once: 0 when every producer answered, 3 when some did
-// not (their cases kept their stored state), 2 a usage error (a bad flag
+// Exit status with -once: 0 when every producer answered and every
+// notification was delivered, 3 when some producer did not (its cases kept
+// their stored state) or some notification could not be delivered (it
+// stays stored for the next run), 2 a usage error (a bad flag
 // or file; the message names the rule and the subscription, never the
 // number), 1 any other failure (the database unreachable, a migration
 // failing). Without -once it runs until SIGTERM or interrupt and exits 0.

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -233,6 +234,8 @@ func TestWebhookDeliveryIsSigned(t *testing.T) {
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
+	t.Setenv("BEVAKNING_TEST_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	t.Setenv("BEVAKNING_TEST_SHORT_SECRET", "whsec_c2VjcmV0")
 	w := newWorld(t)
 	sub := func(body string) string {
 		path := filepath.Join(t.TempDir(), "subs.json")
@@ -261,7 +264,13 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"webhook without secret", []string{"-producers", w.producers, "-webhook", "https://x.example/h"}, []string{"-webhook-secret-env"}},
 		{"secret not set", []string{"-producers", w.producers, "-webhook", "https://x.example/h", "-webhook-secret-env", "BEVAKNING_UNSET"},
 			[]string{"BEVAKNING_UNSET is not set"}},
+		// Refused before any question or delivery: nothing leaves unencrypted.
+		{"webhook over plain http", []string{"-producers", w.producers, "-webhook", "http://10.1.1.1/hook", "-webhook-secret-env", "BEVAKNING_TEST_SECRET"},
+			[]string{"-webhook", "plain http to a host other than loopback"}},
+		{"short webhook secret", []string{"-producers", w.producers, "-webhook", "https://x.example/h", "-webhook-secret-env", "BEVAKNING_TEST_SHORT_SECRET"},
+			[]string{"-webhook", "fewer than the 24"}},
 		{"subscriptions without producers", []string{"-subscriptions", "x.json"}, []string{"-subscriptions needs -producers"}},
+		{"prune without subscriptions", []string{"-producers", w.producers, "-prune"}, []string{"-prune needs -subscriptions"}},
 		{"lease not above twice the timeout", []string{"-producers", w.producers, "-lease", "20s", "-timeout", "10s"}, []string{"-lease", "twice -timeout"}},
 		{"bad organisation", []string{"-producers", w.producers, "-organisation", "165566778898"}, []string{"-organisation", "Luhn"}},
 		{"bad flag", []string{"-interval", "soon"}, []string{"-interval"}},
@@ -372,5 +381,71 @@ func TestLoopRunsUntilCancelledAndExits0(t *testing.T) {
 	code, stdout, stderr := exec(t, w.args()...)
 	if got := notifications(t, stdout); code != exitComplete || len(got) != 1 {
 		t.Errorf("after the loop: exit %d, %+v, stderr:\n%s", code, got, stderr)
+	}
+}
+
+func TestOnceUndeliveredExits3(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	t.Setenv("BEVAKNING_TEST_SECRET", secret)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	var received atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() {
+			// A 4xx fails at once, without the webhook's own retries.
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		received.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
+
+	w := newWorld(t)
+	args := w.args("-webhook", receiver.URL+"/hooks", "-webhook-secret-env", "BEVAKNING_TEST_SECRET", "-notify-initial")
+	code, _, stderr := exec(t, args...)
+	if code != exitPartial || !strings.Contains(stderr, "3 notifications could not be delivered") {
+		t.Errorf("receiver refusing: exit %d, want 3; stderr:\n%s", code, stderr)
+	}
+	refuse.Store(false)
+	// The undelivered are due again after the watcher's retry backoff
+	// (a minute); a run before then has nothing to send and is complete.
+	if code, _, stderr := exec(t, args...); code != exitComplete || received.Load() != 0 {
+		t.Errorf("the next run: exit %d, want 0, %d received, want none yet; stderr:\n%s", code, received.Load(), stderr)
+	}
+}
+
+func TestPruneRemovesSubscriptionsNotInTheFile(t *testing.T) {
+	w := newWorld(t)
+	stored := func() []string {
+		t.Helper()
+		store, closeDB, err := openStore(t.Context(), w.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeDB()
+		ids, err := store.SubscriptionIDs(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if code, _, stderr := exec(t, w.args()...); code != exitComplete {
+		t.Fatalf("first run: exit %d, stderr:\n%s", code, stderr)
+	}
+	// pia leaves the file, pia-2 joins it.
+	writeFile(t, w.subs, `[{"id": "pia-2", "kund": "165591234561", "kundtyp": "Organisationsnummer", "anvandare": "199001012385"}]`)
+	if code, _, stderr := exec(t, w.args()...); code != exitComplete {
+		t.Fatalf("run without -prune: exit %d, stderr:\n%s", code, stderr)
+	}
+	if diff := cmp.Diff([]string{"pia", "pia-2"}, stored()); diff != "" {
+		t.Errorf("without -prune, stored mismatch (-want +got):\n%s", diff)
+	}
+	code, _, stderr := exec(t, w.args("-prune")...)
+	if code != exitComplete || !strings.Contains(stderr, `removed subscription "pia", not in -subscriptions`) {
+		t.Fatalf("run with -prune: exit %d, stderr:\n%s", code, stderr)
+	}
+	if diff := cmp.Diff([]string{"pia-2"}, stored()); diff != "" {
+		t.Errorf("with -prune, stored mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -30,6 +30,7 @@ type config struct {
 	webhook           string
 	webhookSecretEnv  string
 	once              bool
+	prune             bool
 	interval          time.Duration
 	lease             time.Duration
 	notifyInitial     bool
@@ -91,7 +92,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.db, "db", "bevakning.db", "the store: a SQLite `file`, or a postgres:// or postgresql:// URL")
 	fs.StringVar(&cfg.webhook, "webhook", "", "POST each notification to this `URL`, signed per Standard Webhooks (default: JSON lines on stdout)")
 	fs.StringVar(&cfg.webhookSecretEnv, "webhook-secret-env", "", "the environment `variable` holding the webhook's whsec_… secret")
-	fs.BoolVar(&cfg.once, "once", false, "ask every subscription once, deliver, and exit: 0 all answered, 3 some producer did not")
+	fs.BoolVar(&cfg.prune, "prune", false, "remove the stored subscriptions whose ids are not in -subscriptions, with their snapshots")
+	fs.BoolVar(&cfg.once, "once", false, "ask every subscription once, deliver, and exit: 0 all answered and delivered, 3 some producer did not answer or some notification was not delivered")
 	fs.DurationVar(&cfg.interval, "interval", watch.DefaultInterval, "how often each subscription is asked, ± 10 %")
 	fs.DurationVar(&cfg.lease, "lease", watch.DefaultLease, "how long a claim on a subscription or a notification holds")
 	fs.BoolVar(&cfg.notifyInitial, "notify-initial", false, "notify every case on a subscription's first pass (default: a silent baseline)")
@@ -111,7 +113,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if cfg.producersFile == "" {
-		for _, name := range []string{"subscriptions", "db", "once", "interval", "lease", "organisation"} {
+		for _, name := range []string{"subscriptions", "prune", "db", "once", "interval", "lease", "organisation"} {
 			if set[name] {
 				return nil, usagef("-%s needs -producers: without it, bevakning runs its demo on stand-ins", name)
 			}
@@ -129,6 +131,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, usagef("-organisation: %v", err)
 		}
 		cfg.organisation = id
+	}
+	if cfg.prune && cfg.subscriptionsFile == "" {
+		return nil, usagef("-prune needs -subscriptions: it removes the subscriptions that file does not name")
 	}
 	if (cfg.webhook == "") != (cfg.webhookSecretEnv == "") {
 		return nil, usagef("-webhook and -webhook-secret-env go together: every notification is signed")
@@ -185,6 +190,11 @@ func (cfg *config) run(ctx context.Context, stdout, stderr io.Writer) (int, erro
 			return 0, failuref("storing the subscriptions: %v", err)
 		}
 	}
+	if cfg.prune {
+		if err := prune(ctx, store, subs, stderr); err != nil {
+			return 0, err
+		}
+	}
 	w, err := watch.New(store, agg, cat, sink, cfg.watchOptions(log))
 	if err != nil {
 		return 0, err
@@ -198,6 +208,29 @@ func (cfg *config) run(ctx context.Context, stdout, stderr io.Writer) (int, erro
 	return exitComplete, nil
 }
 
+// prune removes the stored subscriptions subs does not name, and says
+// which.
+func prune(ctx context.Context, store watch.Store, subs []watch.Subscription, stderr io.Writer) error {
+	keep := map[string]bool{}
+	for _, s := range subs {
+		keep[s.ID] = true
+	}
+	stored, err := store.SubscriptionIDs(ctx)
+	if err != nil {
+		return failuref("-prune: %v", err)
+	}
+	for _, id := range stored {
+		if keep[id] {
+			continue
+		}
+		if err := store.Remove(ctx, id); err != nil {
+			return failuref("-prune: %v", err)
+		}
+		fmt.Fprintf(stderr, "bevakning: removed subscription %q, not in -subscriptions\n", minaarenden.Redact(id))
+	}
+	return nil
+}
+
 func (cfg *config) watchOptions(log *slog.Logger) *watch.Options {
 	return &watch.Options{Interval: cfg.interval, Lease: cfg.lease, NotifyInitial: cfg.notifyInitial, Logger: log}
 }
@@ -208,15 +241,17 @@ func once(ctx context.Context, w *watch.Watcher, stderr io.Writer) (int, error) 
 	if err != nil {
 		return 0, err
 	}
+	code := exitComplete
 	if sum.Undelivered > 0 {
-		errorf(stderr, "%d notifications could not be delivered; they stay stored and go out on a later run", sum.Undelivered)
+		errorf(stderr, "partial: %d notifications could not be delivered; they stay stored and go out on a later run", sum.Undelivered)
+		code = exitPartial
 	}
 	if !sum.Complete() {
 		errorf(stderr, "partial: %d of %d subscriptions had a producer that did not answer (%d none at all); their cases keep their stored state",
 			sum.Partial+sum.Failed, sum.Polled+sum.Failed, sum.Failed)
-		return exitPartial, nil
+		code = exitPartial
 	}
-	return exitComplete, nil
+	return code, nil
 }
 
 // demo watches Pia's Tacotruck on the stand-ins with a temporary database:

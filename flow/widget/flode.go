@@ -21,6 +21,9 @@ import (
 // the same Content-Security-Policy as the widget, and the widget's
 // stylesheet makes it scale to its container. A case whose type c lacks
 // (flow's unknown_type) has no flow to draw: Flode returns "" and no error.
+// A flow too large to draw gives an error wrapping catalog.ErrFlowTooLarge;
+// Flode lays the flow out on every call, so a portal drawing the same type
+// often may keep the picture.
 func Flode(c *catalog.Catalog, in *flow.Instance) (template.HTML, error) {
 	if c == nil || in == nil {
 		return "", nil

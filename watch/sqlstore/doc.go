@@ -29,7 +29,10 @@
 // and expiry, and return watch.ErrLeaseLost, writing nothing, otherwise.
 // Commit writes the snapshot, the outbox entries and the next due time in
 // one transaction. Outbox entries are keyed by the notification's id: the
-// same notification is stored once.
+// same notification is stored once, until Prune deletes it.
+//
+// Prune compares the delivery time Delivered stamped by the database's
+// clock (delivered_at) with the instant it is given.
 //
 // Leases compare the instants the caller passes (ClaimOptions.Now), not the
 // database's clock, so replicas' clocks should agree to well within a

@@ -115,7 +115,7 @@ func TestMigrate(t *testing.T) {
 				db := d.open(t)
 				newStore(t, db, d.dialect)
 				newStore(t, db, d.dialect)
-				want := []applied{{1, "init"}}
+				want := []applied{{1, "init"}, {2, "indexes"}}
 				if diff := cmp.Diff(want, appliedMigrations(t, db)); diff != "" {
 					t.Errorf("applied migrations mismatch (-want +got):\n%s", diff)
 				}
@@ -147,7 +147,7 @@ func TestMigrate(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, err := New(t.Context(), db, d.dialect)
-				if err == nil || !strings.Contains(err.Error(), "schema is at version 99, newer than this program's 1") {
+				if err == nil || !strings.Contains(err.Error(), "schema is at version 99, newer than this program's 2") {
 					t.Errorf("New on a newer schema = %v, want it refused", err)
 				}
 			})
@@ -197,7 +197,7 @@ func TestMigrateConcurrently(t *testing.T) {
 					t.Errorf("replica %d: %v", i, err)
 				}
 			}
-			if diff := cmp.Diff([]applied{{1, "init"}}, appliedMigrations(t, dbs[0])); diff != "" {
+			if diff := cmp.Diff([]applied{{1, "init"}, {2, "indexes"}}, appliedMigrations(t, dbs[0])); diff != "" {
 				t.Errorf("applied migrations mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"path"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/watch"
 )
 
@@ -194,9 +194,9 @@ func (s *Store) Put(ctx context.Context, subs ...watch.Subscription) error {
 		question []byte
 	}
 	rows := make([]row, 0, len(subs))
-	for _, sub := range subs {
-		if sub.ID == "" {
-			return errors.New("sqlstore: put: a subscription has no id")
+	for i, sub := range subs {
+		if err := sub.Validate(); err != nil {
+			return fmt.Errorf("sqlstore: put subscription %d: %w", i, err)
 		}
 		q, err := sub.MarshalBinary()
 		if err != nil {
@@ -227,9 +227,35 @@ func (s *Store) Remove(ctx context.Context, id string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: remove subscription %q from table watch_subscriptions: %w", id, err)
+		return fmt.Errorf("sqlstore: remove subscription %q from table watch_subscriptions: %w", minaarenden.Redact(id), err)
 	}
 	return nil
+}
+
+// SubscriptionIDs returns the id of every subscription, sorted byte-wise
+// (as Go sorts strings, whatever the database's collation).
+func (s *Store) SubscriptionIDs(ctx context.Context) ([]string, error) {
+	ids := []string{}
+	err := s.single(ctx, func(q querier) error {
+		rows, err := q.QueryContext(ctx, "SELECT id FROM watch_subscriptions")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list table watch_subscriptions: %w", err)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // Claim leases up to opts.Limit (at least one) due subscriptions that no
@@ -478,4 +504,30 @@ func (s *Store) Retry(ctx context.Context, e watch.OutboxEntry, at time.Time) er
 		return fmt.Errorf("sqlstore: retry outbox entry %s: %w", e.ID, err)
 	}
 	return nil
+}
+
+// sqliteTimestamp is how SQLite's CURRENT_TIMESTAMP writes an instant: UTC,
+// to the second, in a form that sorts as it compares.
+const sqliteTimestamp = "2006-01-02 15:04:05"
+
+// Prune deletes the entries delivered (by the database's clock) before
+// before.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+	var arg any = before
+	if s.dialect == SQLite {
+		arg = before.UTC().Format(sqliteTimestamp)
+	}
+	var n int64
+	err := s.single(ctx, func(tx querier) error {
+		res, err := tx.ExecContext(ctx, s.q("DELETE FROM watch_outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1"), arg)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: prune delivered entries from table watch_outbox: %w", err)
+	}
+	return int(n), nil
 }

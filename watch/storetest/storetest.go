@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,7 +40,9 @@ func Run(t *testing.T, open func(t *testing.T) watch.Store) {
 	}{
 		{"PutClaimReturnsTheQuestion", testPutClaim},
 		{"PutReplacesTheQuestionKeepsSnapshotAndDueTime", testPutReplaces},
+		{"PutRefusesAnInvalidSubscriptionWritingNothing", testPutInvalid},
 		{"Remove", testRemove},
+		{"SubscriptionIDs", testSubscriptionIDs},
 		{"RemoveWhileClaimed", testRemoveWhileClaimed},
 		{"ClaimTakesOnlyDueEarliestFirst", testClaimDue},
 		{"ClaimLimit", testClaimLimit},
@@ -54,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) watch.Store) {
 		{"OutboxRetryCountsAttempts", testOutboxRetry},
 		{"OutboxLeaseExpiry", testOutboxLease},
 		{"OutboxIdsAreIdempotent", testOutboxIdempotent},
+		{"PruneDeletesOnlyDeliveredBeforeTheCutoff", testPrune},
 		{"ConcurrentClaimersShareWithoutOverlap", testConcurrentClaimers},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,6 +224,40 @@ func testPutReplaces(t *testing.T, s watch.Store) {
 	}
 }
 
+func testPutInvalid(t *testing.T, s watch.Store) {
+	noParter := sub("no-parter")
+	noParter.Parter = nil
+	badAnvandare := sub("bad-anvandare")
+	badAnvandare.Anvandare = "199001012386" // wrong check digit
+	for _, tc := range []struct {
+		name string
+		sub  watch.Subscription
+	}{
+		{"empty id", sub("")},
+		{"blank id", sub("  ")},
+		{"personnummer as id", sub("199001012385")},
+		{"personnummer with a dash inside the id", sub("kund-19900101-2385")},
+		{"organisationsnummer as id", sub("556036-0793")},
+		{"control character", sub("sub\n1")},
+		{"not UTF-8", sub("sub\xff")},
+		{"too long", sub(strings.Repeat("x", watch.MaxIDLength+1))},
+		{"no parter", noParter},
+		{"invalid anvandare", badAnvandare},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The valid one beside it is not written either.
+			err := s.Put(t.Context(), sub("valid"), tc.sub)
+			if !errors.Is(err, watch.ErrInvalidSubscription) {
+				t.Fatalf("Put: %v, want watch.ErrInvalidSubscription", err)
+			}
+			if msg := err.Error(); minaarenden.Redact(msg) != msg {
+				t.Errorf("Put's error %q holds an identifier", minaarenden.Redact(msg))
+			}
+			wantIDs(t, "claim after a refused Put", []string{}, ids(claim(t, s, opts("a", t0, 10))))
+		})
+	}
+}
+
 func testRemove(t *testing.T, s watch.Store) {
 	put(t, s, sub("sub-1"), sub("sub-2"))
 	if err := s.Remove(t.Context(), "sub-1"); err != nil {
@@ -229,6 +267,28 @@ func testRemove(t *testing.T, s watch.Store) {
 		t.Errorf("Remove of an unknown id: %v, want nil", err)
 	}
 	wantIDs(t, "claim after Remove", []string{"sub-2"}, ids(claim(t, s, opts("a", t0, 10))))
+}
+
+func testSubscriptionIDs(t *testing.T, s watch.Store) {
+	list := func(what string, want []string) {
+		t.Helper()
+		got, err := s.SubscriptionIDs(t.Context())
+		if err != nil {
+			t.Fatalf("SubscriptionIDs: %v", err)
+		}
+		if len(got) == 0 && len(want) == 0 {
+			return
+		}
+		wantIDs(t, what, want, got)
+	}
+	list("an empty store", nil)
+	put(t, s, sub("sub-b"), sub("sub-C"), sub("sub-a"), sub("sub-c"))
+	put(t, s, sub("sub-a")) // replaced, still one
+	list("after Put", []string{"sub-C", "sub-a", "sub-b", "sub-c"})
+	if err := s.Remove(t.Context(), "sub-b"); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	list("after Remove", []string{"sub-C", "sub-a", "sub-c"})
 }
 
 func testRemoveWhileClaimed(t *testing.T, s watch.Store) {
@@ -494,6 +554,42 @@ func testOutboxIdempotent(t *testing.T, s watch.Store) {
 	c = claimOne(t, s, opts("a", t0, 10))
 	commit(t, s, c, snapshot("k1"), []watch.Notification{note("sub-1", "n1"), note("sub-1", "n3")}, t0)
 	wantIDs(t, "outbox after n1 was delivered", []string{"n2", "n3"}, entryIDs(claimOutbox(t, s, opts("a", t0.Add(2*lease), 10))))
+}
+
+// testPrune reads the clock, unlike the other tests: Delivered takes no
+// instant, so an entry's delivery time is the store's own. The cutoffs lie
+// an hour either side of now.
+func testPrune(t *testing.T, s watch.Store) {
+	fillOutbox(t, s, "n1", "n2", "n3")
+	es := claimOutbox(t, s, opts("a", t0, 10))
+	if err := s.Delivered(t.Context(), es[0]); err != nil {
+		t.Fatalf("Delivered: %v", err)
+	}
+	if err := s.Retry(t.Context(), es[1], t0); err != nil {
+		t.Fatalf("Retry: %v", err)
+	}
+	prune := func(before time.Time, want int) {
+		t.Helper()
+		n, err := s.Prune(t.Context(), before)
+		if err != nil {
+			t.Fatalf("Prune: %v", err)
+		}
+		if n != want {
+			t.Errorf("Prune(%v) = %d, want %d", before, n, want)
+		}
+	}
+	prune(time.Now().Add(-time.Hour), 0) // delivered after the cutoff
+	prune(time.Now().Add(time.Hour), 1)
+	prune(time.Now().Add(time.Hour), 0)
+
+	// The undelivered stay, retried (n2) or leased (n3).
+	wantIDs(t, "claim after Prune", []string{"n2", "n3"}, entryIDs(claimOutbox(t, s, opts("b", t0.Add(2*lease), 10))))
+	// n1 is forgotten: the same change seen again is notified again.
+	put(t, s, sub("sub-n1"))
+	now := t0.Add(2 * lease) // b's leases on n2 and n3 still hold
+	c := claimOne(t, s, watch.ClaimOptions{Owner: "c", Now: now, Lease: lease, PolledBefore: now})
+	commit(t, s, c, watch.Snapshot{}, []watch.Notification{note(c.Subscription.ID, "n1")}, t0.Add(72*time.Hour))
+	wantIDs(t, "claim after n1 was seen again", []string{"n1"}, entryIDs(claimOutbox(t, s, opts("c", now, 10))))
 }
 
 // testConcurrentClaimers has owners claim at one instant from many
