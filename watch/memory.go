@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -106,25 +105,12 @@ func (m *MemoryStore) SubscriptionIDs(ctx context.Context) ([]string, error) {
 	return slices.Sorted(maps.Keys(m.subs)), nil
 }
 
-// checkClaimOptions refuses options without which a lease means nothing.
-func checkClaimOptions(opts ClaimOptions) error {
-	switch {
-	case opts.Owner == "":
-		return errors.New("watch: ClaimOptions.Owner is empty")
-	case opts.Lease <= 0:
-		return fmt.Errorf("watch: ClaimOptions.Lease %v is not positive", opts.Lease)
-	case opts.Now.IsZero():
-		return errors.New("watch: ClaimOptions.Now is not set")
-	}
-	return nil
-}
-
 // Claim implements Store.
 func (m *MemoryStore) Claim(ctx context.Context, opts ClaimOptions) ([]Claim, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkClaimOptions(opts); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
@@ -221,7 +207,7 @@ func (m *MemoryStore) ClaimOutbox(ctx context.Context, opts ClaimOptions) ([]Out
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkClaimOptions(opts); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()

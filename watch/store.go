@@ -142,6 +142,20 @@ type ClaimOptions struct {
 	PolledBefore time.Time
 }
 
+// Validate refuses options without which a lease means nothing: no owner,
+// no lease, no time. Every Store's Claim and ClaimOutbox call it.
+func (o ClaimOptions) Validate() error {
+	switch {
+	case o.Owner == "":
+		return errors.New("watch: ClaimOptions.Owner is empty")
+	case o.Lease <= 0:
+		return fmt.Errorf("watch: ClaimOptions.Lease %v is not positive", o.Lease)
+	case o.Now.IsZero():
+		return errors.New("watch: ClaimOptions.Now is not set")
+	}
+	return nil
+}
+
 // ErrLeaseLost is returned by Commit, Release, Delivered and Retry when the
 // claim is no longer held: its lease ended and another claim took the
 // subscription or entry, or the subscription was removed. A lease that

@@ -174,18 +174,6 @@ var (
 	maxNanos = time.Unix(0, math.MaxInt64)
 )
 
-func checkClaimOptions(what string, o watch.ClaimOptions) error {
-	switch {
-	case o.Owner == "":
-		return fmt.Errorf("sqlstore: %s: ClaimOptions.Owner is empty", what)
-	case o.Lease <= 0:
-		return fmt.Errorf("sqlstore: %s: ClaimOptions.Lease %v is not positive", what, o.Lease)
-	case o.Now.IsZero():
-		return fmt.Errorf("sqlstore: %s: ClaimOptions.Now is not set", what)
-	}
-	return nil
-}
-
 // Put inserts subscriptions or replaces their question, keeping a replaced
 // one's snapshot, due time and lease; a new one is due at once.
 func (s *Store) Put(ctx context.Context, subs ...watch.Subscription) error {
@@ -263,8 +251,8 @@ func (s *Store) SubscriptionIDs(ctx context.Context) ([]string, error) {
 // claim time for PolledBefore. On PostgreSQL rows another replica is
 // claiming at the same moment are skipped, not waited for.
 func (s *Store) Claim(ctx context.Context, opts watch.ClaimOptions) ([]watch.Claim, error) {
-	if err := checkClaimOptions("claim", opts); err != nil {
-		return nil, err
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("sqlstore: claim: %w", err)
 	}
 	due := "next_due <= $1"
 	args := []any{nanos(opts.Now), opts.Owner, nanos(opts.Now.Add(opts.Lease)), max(opts.Limit, 1)}
@@ -433,8 +421,8 @@ func (s *Store) Release(ctx context.Context, c watch.Claim, next time.Time) erro
 // due for delivery that no unexpired lease holds, in the order they were
 // written.
 func (s *Store) ClaimOutbox(ctx context.Context, opts watch.ClaimOptions) ([]watch.OutboxEntry, error) {
-	if err := checkClaimOptions("claim outbox", opts); err != nil {
-		return nil, err
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("sqlstore: claim outbox: %w", err)
 	}
 	until := nanos(opts.Now.Add(opts.Lease))
 	query := `WITH due AS (
