@@ -397,7 +397,7 @@ func TestLinkMatchesReferens(t *testing.T) {
 	}
 }
 
-// Raw values kept from one answer share the arena's allocations, yet
+// Raw values kept from one answer share the slab's allocations, yet
 // appending to one never writes into the next.
 func TestCloneIsCapped(t *testing.T) {
 	r := &reader{}
@@ -406,7 +406,7 @@ func TestCloneIsCapped(t *testing.T) {
 	if string(b) != `"60 dagar"` {
 		t.Errorf("appending to one raw value changed the next: %s", b)
 	}
-	long := bytes.Repeat([]byte("x"), arenaChunk)
+	long := bytes.Repeat([]byte("x"), 8<<10)
 	if got := r.clone(long); !bytes.Equal(got, long) {
 		t.Error("a long value is not copied whole")
 	}
