@@ -33,7 +33,7 @@ func TestResultTakesOverClientAnswer(t *testing.T) {
 	]}`)
 	c, err := client.New("https://skv.invalid/minaarenden/v6", &client.Options{
 		Name: "Skatteverket", Prefixes: []minaarenden.Kundhandelsetyp{"SKV"},
-		Transport: bodyTransport{body}, Retry: client.NoRetry,
+		Transport: bytesTransport(body), Retry: client.NoRetry,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +64,7 @@ func TestResultTakesOverClientAnswer(t *testing.T) {
 	big := pipelineBody(2000)
 	c2, err := client.New("https://skv.invalid/minaarenden/v6", &client.Options{
 		Name: "Skatteverket", Prefixes: []minaarenden.Kundhandelsetyp{"SKV"},
-		Transport: bodyTransport{big}, Retry: client.NoRetry,
+		Transport: bytesTransport(big), Retry: client.NoRetry,
 	})
 	if err != nil {
 		t.Fatal(err)
