@@ -107,21 +107,33 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 // zero in its event and reported in bad. A part's events past maxEvents
 // are skipped unread and fail the part (ErrTooManyEvents).
 func decodeAnswerLimit(body []byte, zone *time.Location, maxEvents int) (*decoded, error) {
-	body = bytes.TrimPrefix(body, bom)
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, fmt.Errorf("%w: the body is empty", ErrMalformedAnswer)
+	return decodeStream(bytes.NewBuffer(body), int64(len(body)), zone, maxEvents)
+}
+
+// decodeStream is decodeAnswerLimit reading from src, whose length is size
+// when known (a Content-Length) and -1 when not. Besides ErrMalformedAnswer
+// it fails with whatever src failed with (see source).
+func decodeStream(src io.Reader, size int64, zone *time.Location, maxEvents int) (*decoded, error) {
+	src, err := skipBOM(src)
+	if err != nil {
+		return nil, err
 	}
 	r := &reader{
-		dec:  jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+		dec:  jsontext.NewDecoder(src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
 		zone: zone,
 		max:  maxEvents,
-		body: len(body),
+		body: size,
+	}
+	if r.dec.PeekKind() == 0 {
+		if _, err := r.dec.ReadToken(); err == io.EOF {
+			return nil, fmt.Errorf("%w: the body is empty", ErrMalformedAnswer)
+		}
 	}
 	d := &decoded{}
 	var metaVersion, topVersion looseText
 	var flat, flatA flatEvents
 	var groupsA []group
-	err := r.object(func(name []byte) error {
+	err = r.object(func(name []byte) error {
 		switch topField(name) {
 		case tMetadata:
 			return r.object(func(name []byte) error {
@@ -151,6 +163,9 @@ func decodeAnswerLimit(body []byte, zone *time.Location, maxEvents int) (*decode
 		}
 	}
 	if err != nil {
+		if fromSource(err) {
+			return nil, err
+		}
 		// Names in a syntax error's path are the producer's and could
 		// be an identifier.
 		return nil, fmt.Errorf("%w: %s", ErrMalformedAnswer, redact(err.Error()))
@@ -239,8 +254,8 @@ func (f *flatEvents) place(groups *[]group) {
 type reader struct {
 	dec  *jsontext.Decoder
 	zone *time.Location
-	max  int // events per group
-	body int // the body's length, for presizing
+	max  int   // events per group
+	body int64 // the body's length, for presizing; -1 when unknown
 	ev   wireEvent
 	strs map[string]string // repeated short values, shared
 	// Slabs the kept values are carved from (see slab), and the scratch
@@ -277,16 +292,18 @@ func (r *reader) object(member func(name []byte) error, what string) error {
 	if _, err := r.dec.ReadToken(); err != nil {
 		return err
 	}
-	var scratch []byte
+	// The name is copied out of the decoder's buffer, which the value's
+	// read may refill.
+	var name []byte
 	for r.dec.PeekKind() != '}' {
 		v, err := r.dec.ReadValue()
 		if err != nil {
 			return err
 		}
-		name := v[1 : len(v)-1]
-		if bytes.IndexByte(name, '\\') >= 0 {
-			scratch, _ = jsontext.AppendUnquote(scratch[:0], v)
-			name = scratch
+		if bytes.IndexByte(v, '\\') >= 0 {
+			name, _ = jsontext.AppendUnquote(name[:0], v)
+		} else {
+			name = append(name[:0], v[1:len(v)-1]...)
 		}
 		if err := member(name); err != nil {
 			return err
@@ -534,7 +551,15 @@ func (r *reader) presize(g *group, start int64) {
 		return
 	}
 	end := r.dec.InputOffset()
-	left := max(int64(r.body)-end, 0)
+	if r.body < 0 && g.total == nil {
+		return // nothing known to size from: the slice grows as it must
+	}
+	left := max(r.body-end, 0)
+	if r.body < 0 {
+		// Only the service's count: trusted up to a bound, as no length
+		// says what the body can hold.
+		left = maxUnsizedPresize * (end - start)
+	}
 	// An eighth to spare: a first event a few bytes longer than the rest
 	// would otherwise leave the estimate a few events short, and the last
 	// of them would grow the slice, copying every event before it.
@@ -552,6 +577,10 @@ func (r *reader) presize(g *group, start int64) {
 		g.events = events
 	}
 }
+
+// maxUnsizedPresize bounds the events reserved for a body of unknown
+// length (gzipped, or chunked) from its totaltAntalKundhandelser alone.
+const maxUnsizedPresize = 1024
 
 // eventSize is the memory of one event before its strings.
 var eventSize = int64(reflect.TypeFor[minaarenden.Kundhandelse]().Size())
