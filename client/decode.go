@@ -264,7 +264,10 @@ type reader struct {
 	refs       slab[minaarenden.Referens]
 	varden     slab[minaarenden.ReferensVarde]
 	refScratch []minaarenden.Referens
-	typeErr    error // the first wrong-typed field outside the event rules
+	// names holds a member name's copy for each depth of nesting.
+	names   [][]byte
+	depth   int
+	typeErr error // the first wrong-typed field outside the event rules
 }
 
 // wrongType records the first field read as zero for its type.
@@ -293,8 +296,14 @@ func (r *reader) object(member func(name []byte) error, what string) error {
 		return err
 	}
 	// The name is copied out of the decoder's buffer, which the value's
-	// read may refill.
-	var name []byte
+	// read may refill, into room kept for this depth of nesting.
+	depth := r.depth
+	if depth == len(r.names) {
+		r.names = append(r.names, nil)
+	}
+	r.depth++
+	defer func() { r.depth-- }()
+	name := r.names[depth][:0]
 	for r.dec.PeekKind() != '}' {
 		v, err := r.dec.ReadValue()
 		if err != nil {
@@ -305,6 +314,7 @@ func (r *reader) object(member func(name []byte) error, what string) error {
 		} else {
 			name = append(name[:0], v[1:len(v)-1]...)
 		}
+		r.names[depth] = name // its room, for the next object at this depth
 		if err := member(name); err != nil {
 			return err
 		}
