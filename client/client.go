@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -111,6 +112,7 @@ type Client struct {
 	name     string
 	prefixes []minaarenden.Kundhandelsetyp
 	http     *http.Client
+	retrier  *retryablehttp.Client // shared by c's requests
 	retry    RetryPolicy
 	maxBytes int64
 	zone     *time.Location
@@ -216,6 +218,7 @@ func New(baseURL string, opts *Options) (*Client, error) {
 		}
 	}
 	c.http = newHTTPClient(opts.HTTPClient, opts.Transport)
+	c.retrier = newRetrier(c)
 	return c, nil
 }
 
@@ -409,7 +412,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 		out.Err = c.newError(0, 0, corr, err)
 		return nil, "", out
 	}
-	ex, err := c.post(ctx, body, corr, c.producerHeaders(f, corr), okProducer)
+	ex, err := c.post(ctx, body, corr, c.producerHeader(f, corr), okProducer)
 	if ex != nil {
 		out.HTTPCode, out.Attempts = ex.status, ex.attempts
 	}

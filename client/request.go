@@ -112,25 +112,25 @@ func (c *Client) producerBody(f minaarenden.Fraga, part minaarenden.Part, corr s
 	return body, filter, err
 }
 
-// producerHeaders returns the headers of the spoken version, set on every
-// attempt of one attempt chain.
-func (c *Client) producerHeaders(f minaarenden.Fraga, corr string) func(http.Header) {
+// producerHeader returns the headers of one question in the spoken
+// version, sent on every attempt of its attempt chain.
+func (c *Client) producerHeader(f minaarenden.Fraga, corr string) http.Header {
 	v := c.version
-	return func(h http.Header) {
-		if !v.AtLeast(minaarenden.V5_0) {
-			if c.org != "" {
-				h.Set("anropandeOrganisation", string(c.org))
-			}
-			if u := f.User(); u != "" {
-				h.Set("anvandare", string(u))
-			}
-			return
-		}
-		h.Set("x-request-id", newUUID())
-		if v.AtLeast(minaarenden.V6_0) {
-			h.Set("x-correlation-id", corr)
-		}
+	if v.AtLeast(minaarenden.V6_0) {
+		return c.newHeader("X-Request-Id", newUUID(), "X-Correlation-Id", corr)
 	}
+	if v.AtLeast(minaarenden.V5_0) {
+		return c.newHeader("X-Request-Id", newUUID())
+	}
+	var buf [4]string
+	extra := buf[:0]
+	if c.org != "" {
+		extra = append(extra, "Anropandeorganisation", string(c.org))
+	}
+	if u := f.User(); u != "" {
+		extra = append(extra, "Anvandare", string(u))
+	}
+	return c.newHeader(extra...)
 }
 
 // forwardingRequest is KundhandelseFragaRequest of the forwarding service.
@@ -207,9 +207,8 @@ func forwardingBody(f minaarenden.Fraga, parts []minaarenden.Part, offset, limit
 	return json.Marshal(r)
 }
 
-func forwardingHeaders(corr string) func(http.Header) {
-	return func(h http.Header) {
-		h.Set("x-request-id", newUUID())
-		h.Set("skv_client_correlation_id", corr)
-	}
+// forwardingHeader returns the headers of one request to the forwarding
+// service.
+func (c *Client) forwardingHeader(corr string) http.Header {
+	return c.newHeader("X-Request-Id", newUUID(), "Skv_client_correlation_id", corr)
 }
