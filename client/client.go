@@ -372,19 +372,18 @@ func (c *Client) queryProducer(ctx context.Context, f minaarenden.Fraga, corr st
 		version minaarenden.Version
 		outcome Outcome
 	}
-	results := make([]result, len(f.Parter))
 	if len(f.Parter) == 1 {
 		// One part, the usual question, is asked on this goroutine: a
 		// fan-out over many producers pays no extra hop per producer.
-		r := &results[0]
-		r.events, r.version, r.outcome = c.askPart(ctx, f, f.Parter[0], corr)
-		if r.events != nil {
-			a.Events = r.events
+		events, version, outcome := c.askPart(ctx, f, f.Parter[0], corr)
+		if events != nil {
+			a.Events = events
 		}
-		a.Outcomes = append(a.Outcomes, r.outcome)
-		a.Version = r.version
+		a.Outcomes = append(a.Outcomes, outcome)
+		a.Version = version
 		return
 	}
+	results := make([]result, len(f.Parter))
 	var g errgroup.Group
 	g.SetLimit(4)
 	for i, part := range f.Parter {
