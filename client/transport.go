@@ -306,10 +306,13 @@ type chainKey struct{}
 
 func chainOf(ctx context.Context) *attemptChain { return ctx.Value(chainKey{}).(*attemptChain) }
 
+// startAttempt notes when an attempt begins, for its log line.
 func startAttempt(_ retryablehttp.Logger, r *http.Request, _ int) {
 	chainOf(r.Context()).start = time.Now()
 }
 
+// checkRetry counts and logs an attempt, then decides on another as the
+// client's RetryPolicy says, choosing the wait before it.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	ch := chainOf(ctx)
 	c := ch.c
