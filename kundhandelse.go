@@ -1,10 +1,14 @@
 package minaarenden
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Kundhandelse is one customer event: a short, user-readable message from a
@@ -30,10 +34,10 @@ type Kundhandelse struct {
 	// Version is the standard version the producer implements, from the
 	// event itself (forwarding service) or the answer's metadata (producer).
 	// Empty for answers older than 3.0.
-	Version           Version                    `json:"version,omitempty"`
-	UtokadInformation map[string]json.RawMessage `json:"utokadInformation,omitempty"`
-	Referenser        Referenser                 `json:"referenser,omitempty"`
-	Taggar            []string                   `json:"taggar,omitempty"`
+	Version           Version           `json:"version,omitempty"`
+	UtokadInformation UtokadInformation `json:"utokadInformation,omitempty"`
+	Referenser        Referenser        `json:"referenser,omitempty"`
+	Taggar            []string          `json:"taggar,omitempty"`
 
 	// Part is the part (kund and/or ärende) whose question this event
 	// answered. It is not part of the wire form.
@@ -44,28 +48,95 @@ type Kundhandelse struct {
 // (since 6.0, e.g. "30 dagar"), or "".
 func (k *Kundhandelse) Servicelofte() string {
 	var s string
-	if raw, ok := k.UtokadInformation["servicelofte"]; ok {
+	if raw, ok := k.UtokadInformation.Lookup("servicelofte"); ok {
 		_ = json.Unmarshal(raw, &s) // a non-string servicelofte reads as absent
 	}
 	return s
 }
 
+// UtokadInformation is an event's utokadInformation object as sent: the
+// standard's extensions (servicelofte) and a producer's own, each value
+// raw JSON. It is kept as the one value it came as, not a map, so that an
+// event costs about its JSON: Lookup and All read it when asked. Build one
+// with json.Marshal of a map or struct.
+type UtokadInformation json.RawMessage
+
+// Lookup returns the value under key, raw, and whether there is one. A
+// key given twice reads as its last value, as in a JSON object.
+func (u UtokadInformation) Lookup(key string) (json.RawMessage, bool) {
+	var found json.RawMessage
+	for k, v := range u.All() {
+		if k == key {
+			found = v
+		}
+	}
+	return found, found != nil
+}
+
+// All yields every key and raw value in the order sent; nothing for null,
+// an empty value or one that is not an object.
+func (u UtokadInformation) All() iter.Seq2[string, json.RawMessage] {
+	return func(yield func(string, json.RawMessage) bool) {
+		dec := jsontext.NewDecoder(bytes.NewReader(u), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+		if dec.PeekKind() != '{' {
+			return
+		}
+		if _, err := dec.ReadToken(); err != nil {
+			return
+		}
+		for dec.PeekKind() == '"' {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return
+			}
+			name := tok.String() // the token is valid only until the next read
+			v, err := dec.ReadValue()
+			if err != nil || !yield(name, bytes.Clone(v)) {
+				return
+			}
+		}
+	}
+}
+
+// MarshalJSON writes the object as held; empty is null.
+func (u UtokadInformation) MarshalJSON() ([]byte, error) {
+	if len(u) == 0 {
+		return []byte("null"), nil
+	}
+	return u, nil
+}
+
+// UnmarshalJSON keeps an object as sent; null reads as none, and another
+// kind is refused by name.
+func (u *UtokadInformation) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	switch {
+	case string(data) == "null":
+		*u = nil
+	case len(data) > 0 && data[0] == '{':
+		*u = UtokadInformation(bytes.Clone(data))
+	default:
+		return fmt.Errorf("minaarenden: utokadInformation is %s, not an object", kindName(jsontext.Value(data).Kind()))
+	}
+	return nil
+}
+
 // wireKundhandelse is Kundhandelse with tidpunkt as text, so that the time
 // can be read leniently and in a chosen zone.
 type wireKundhandelse struct {
-	KundhandelseID    string                     `json:"kundhandelseId"`
-	Rubrik            string                     `json:"rubrik"`
-	Beskrivning       string                     `json:"beskrivning"`
-	Sprak             string                     `json:"sprak"`
-	Producent         string                     `json:"producent"`
-	Tidpunkt          wireTidpunkt               `json:"tidpunkt"`
-	Typ               Kundhandelsetyp            `json:"kundhandelseTyp"`
-	KraverKundatgard  bool                       `json:"producentarendetKraverKundatgard"`
-	Klart             bool                       `json:"producentarendetKlart"`
-	Version           Version                    `json:"version,omitempty"`
-	UtokadInformation map[string]json.RawMessage `json:"utokadInformation,omitempty"`
-	Referenser        Referenser                 `json:"referenser,omitempty"`
-	Taggar            []string                   `json:"taggar,omitempty"`
+	KundhandelseID    string            `json:"kundhandelseId"`
+	Rubrik            string            `json:"rubrik"`
+	Beskrivning       string            `json:"beskrivning"`
+	Sprak             string            `json:"sprak"`
+	Producent         string            `json:"producent"`
+	Tidpunkt          wireTidpunkt      `json:"tidpunkt"`
+	Typ               Kundhandelsetyp   `json:"kundhandelseTyp"`
+	KraverKundatgard  bool              `json:"producentarendetKraverKundatgard"`
+	Klart             bool              `json:"producentarendetKlart"`
+	Version           Version           `json:"version,omitempty"`
+	UtokadInformation UtokadInformation `json:"utokadInformation,omitempty"`
+	Referenser        Referenser        `json:"referenser,omitempty"`
+	Taggar            []string          `json:"taggar,omitempty"`
 }
 
 // wireTidpunkt is a tidpunkt as sent: a string's text, or a number kept as

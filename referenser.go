@@ -3,12 +3,19 @@ package minaarenden
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Referenser holds an event's references, keyed as on the wire. Every key is
-// kept, standard or not; the standard's four keys have accessors.
-type Referenser map[string]Referens
+// Referenser holds an event's references in the order sent, one Referens
+// per key. Every key is kept, standard or not; Get and Lookup find one by
+// key, and the standard's four keys have accessors. A slice rather than a
+// map: an event has two or three references, and a map of even one key
+// costs several times their JSON.
+type Referenser []Referens
 
 // Standard referenser keys.
 const (
@@ -23,17 +30,126 @@ const (
 	RefAPI = "api"
 )
 
+// Lookup returns the reference sent under nyckel and whether there is one.
+// A key given twice reads as its last value, as in a JSON object.
+func (r Referenser) Lookup(nyckel string) (Referens, bool) {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i].Nyckel == nyckel {
+			return r[i], true
+		}
+	}
+	return Referens{}, false
+}
+
+// Get returns the reference sent under nyckel, or the zero Referens.
+func (r Referenser) Get(nyckel string) Referens {
+	ref, _ := r.Lookup(nyckel)
+	return ref
+}
+
 // Producentarende returns the producentarende reference.
-func (r Referenser) Producentarende() Referens { return r[RefProducentarende] }
+func (r Referenser) Producentarende() Referens { return r.Get(RefProducentarende) }
 
 // KonsumentReferens returns the konsumentReferens reference.
-func (r Referenser) KonsumentReferens() Referens { return r[RefKonsumentReferens] }
+func (r Referenser) KonsumentReferens() Referens { return r.Get(RefKonsumentReferens) }
 
 // Etjanst returns the etjanst reference.
-func (r Referenser) Etjanst() Referens { return r[RefEtjanst] }
+func (r Referenser) Etjanst() Referens { return r.Get(RefEtjanst) }
 
 // API returns the api reference.
-func (r Referenser) API() Referens { return r[RefAPI] }
+func (r Referenser) API() Referens { return r.Get(RefAPI) }
+
+// MarshalJSON writes the wire object, keys in order; a key given twice is
+// written once, with its last value.
+func (r Referenser) MarshalJSON() ([]byte, error) {
+	if r == nil {
+		return []byte("null"), nil
+	}
+	b := []byte{'{'}
+	for i, ref := range r {
+		if slices.ContainsFunc(r[i+1:], func(later Referens) bool { return later.Nyckel == ref.Nyckel }) {
+			continue
+		}
+		v, err := ref.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		if b, err = jsontext.AppendQuote(b, ref.Nyckel); err != nil {
+			return nil, err
+		}
+		b = append(append(b, ':'), v...)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads the wire object; null reads as none. A key given
+// twice keeps its place and takes its last value.
+func (r *Referenser) UnmarshalJSON(data []byte) error {
+	*r = nil
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	switch dec.PeekKind() {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return fmt.Errorf("minaarenden: referenser is %s, not an object", kindName(dec.PeekKind()))
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	refs := Referenser{}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		name := tok.String() // the token is valid only until the next read
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		var ref Referens
+		if err := ref.UnmarshalJSON(v); err != nil {
+			return err
+		}
+		refs = refs.with(name, ref)
+	}
+	*r = refs
+	return nil
+}
+
+// with returns r with ref under nyckel: in place of the value it had, or
+// appended.
+func (r Referenser) with(nyckel string, ref Referens) Referenser {
+	ref.Nyckel = nyckel
+	for i := range r {
+		if r[i].Nyckel == nyckel {
+			r[i] = ref
+			return r
+		}
+	}
+	return append(r, ref)
+}
+
+// kindName names a JSON kind as jsontext peeks it, for errors.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "text"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case '[':
+		return "an array"
+	case '{':
+		return "an object"
+	}
+	return "not JSON"
+}
 
 // Referens is one referenser value. Since 4.1 a value may be a string, a
 // link object {url, lanktext}, or an array of either; before that it was a
@@ -42,13 +158,18 @@ func (r Referenser) API() Referens { return r[RefAPI] }
 // url ({"lanktext": "…"}, {}) or of another shape is left out of Varden and
 // the array's other values are kept; Raw still holds every item.
 type Referens struct {
+	// Nyckel is the key the value was sent under ("producentarende"). It
+	// is not part of the value's JSON.
+	Nyckel string
 	Varden []ReferensVarde
 	// Array records that the wire value was an array, so a re-encoded event
 	// keeps its shape.
 	Array bool
-	// Raw is the value exactly as received, kept for link objects and
-	// shapes this package does not know; plain strings and arrays of strings
-	// are rebuilt from Varden instead.
+	// Raw is the value exactly as received when Varden and Array cannot
+	// rebuild it: a shape this package does not know, a link without url,
+	// a link object with other keys, an array with such items. Nil when
+	// they can, which is almost always: MarshalJSON rebuilds the same JSON
+	// value.
 	Raw json.RawMessage
 }
 
@@ -104,7 +225,7 @@ type wireLank struct {
 // shapes are kept in Raw.
 func (r *Referens) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
-	*r = Referens{}
+	*r = Referens{Nyckel: r.Nyckel}
 	if s, ok := plainString(data); ok {
 		r.Varden = []ReferensVarde{{Text: s}}
 		return nil
@@ -142,7 +263,22 @@ func (r *Referens) UnmarshalJSON(data []byte) error {
 			r.Varden = []ReferensVarde{v}
 		}
 	}
+	if r.rebuilds() {
+		r.Raw = nil
+	}
 	return nil
+}
+
+// rebuilds reports whether Varden and Array write the same JSON value as
+// Raw, compared in the canonical form of RFC 8785; a value with a repeated
+// name or invalid UTF-8 has none, and is kept.
+func (r Referens) rebuilds() bool {
+	built, err := Referens{Varden: r.Varden, Array: r.Array}.MarshalJSON()
+	if err != nil {
+		return false
+	}
+	a, b := jsontext.Value(built), jsontext.Value(bytes.Clone(r.Raw))
+	return a.Canonicalize() == nil && b.Canonicalize() == nil && bytes.Equal(a, b)
 }
 
 // plainString returns the text of a JSON string that needs no unescaping.

@@ -3,6 +3,7 @@ package minaarenden
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,11 +37,18 @@ func TestReferenserForms(t *testing.T) {
 		t.Errorf("api links = %+v", got)
 	}
 	// Unknown keys and shapes are kept verbatim.
-	if string(r["diarienummer"].Raw) != "42" || len(r["diarienummer"].Varden) != 0 {
-		t.Errorf("diarienummer = %+v", r["diarienummer"])
+	if d := r.Get("diarienummer"); string(d.Raw) != "42" || len(d.Varden) != 0 || d.Nyckel != "diarienummer" {
+		t.Errorf("diarienummer = %+v", d)
 	}
-	if _, ok := r["lank"]; !ok {
+	if _, ok := r.Lookup("lank"); !ok {
 		t.Error("unknown key lank dropped")
+	}
+	var keys []string
+	for _, ref := range r {
+		keys = append(keys, ref.Nyckel)
+	}
+	if diff := cmp.Diff([]string{"producentarende", "konsumentReferens", "etjanst", "api", "diarienummer", "lank"}, keys); diff != "" {
+		t.Errorf("keys not in the order sent (-want +got):\n%s", diff)
 	}
 	// A pre-4.1 plain-string etjanst is still a link.
 	var old Referenser
@@ -66,9 +74,9 @@ func TestReferenserForms(t *testing.T) {
 
 func TestReferensMarshalBuilt(t *testing.T) {
 	r := Referenser{
-		"a": {Varden: []ReferensVarde{{Text: "x"}}},
-		"b": {Varden: []ReferensVarde{{URL: "https://e.se", Lanktext: "E"}}, Array: true},
-		"c": {},
+		{Nyckel: "a", Varden: []ReferensVarde{{Text: "x"}}},
+		{Nyckel: "b", Varden: []ReferensVarde{{URL: "https://e.se", Lanktext: "E"}}, Array: true},
+		{Nyckel: "c"},
 	}
 	got, err := json.Marshal(r)
 	if err != nil {
@@ -215,5 +223,154 @@ func TestReferensPartialLinksAnswer(t *testing.T) {
 	}
 	if got := ref.Producentarende().First(); got != "BV-2025-0917" {
 		t.Errorf("producentarende = %q, want BV-2025-0917", got)
+	}
+}
+
+func TestReferenserRepeatedKey(t *testing.T) {
+	var r Referenser
+	if err := json.Unmarshal([]byte(`{"producentarende":"A","etjanst":"https://e.se","producentarende":"B"}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	want := Referenser{
+		{Nyckel: "producentarende", Varden: []ReferensVarde{{Text: "B"}}},
+		{Nyckel: "etjanst", Varden: []ReferensVarde{{Text: "https://e.se"}}},
+	}
+	if diff := cmp.Diff(want, r); diff != "" {
+		t.Errorf("a repeated key must keep its place and take its last value (-want +got):\n%s", diff)
+	}
+	// Built by hand with a key twice: read as JSON would, last wins.
+	built := Referenser{{Nyckel: "a", Varden: []ReferensVarde{{Text: "1"}}}, {Nyckel: "b"}, {Nyckel: "a", Varden: []ReferensVarde{{Text: "2"}}}}
+	if got := built.Get("a").First(); got != "2" {
+		t.Errorf("Get = %q, want the last value", got)
+	}
+	out, err := json.Marshal(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"b":null,"a":"2"}` {
+		t.Errorf("marshalled %s, want each key once with its last value", out)
+	}
+}
+
+func TestReferenserNotAnObject(t *testing.T) {
+	for in, want := range map[string]string{
+		`"x"`:   "referenser is text, not an object",
+		`[1]`:   "referenser is an array, not an object",
+		`42`:    "referenser is a number, not an object",
+		`true`:  "referenser is a boolean, not an object",
+		`null`:  "",
+		`{}`:    "",
+		`{"a":`: "unexpected EOF",
+	} {
+		var r Referenser
+		err := r.UnmarshalJSON([]byte(in))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", in, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s: error %v, want one containing %q", in, err, want)
+		}
+	}
+	var empty Referenser
+	if err := json.Unmarshal([]byte(`{}`), &empty); err != nil || empty == nil || len(empty) != 0 {
+		t.Errorf("{} read as %#v, %v; want empty, not nil", empty, err)
+	}
+}
+
+// TestReferensRawOnlyWhenNeeded: Raw costs memory per event, so it is kept
+// only where Varden and Array cannot write the value back.
+func TestReferensRawOnlyWhenNeeded(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantRaw bool
+	}{
+		{`"A-1"`, false},
+		{`["K-1","K-2"]`, false},
+		{`{"url":"https://e.se","lanktext":"Se"}`, false},
+		{`{ "lanktext" : "Se", "url" : "https://e.se" }`, false},
+		{`{"url":"https://e.se"}`, false},
+		{`[{"url":"https://e.se"},"x"]`, false},
+		{`[]`, false},
+		{`{"url":"https://e.se","lanktext":"Se","extra":1}`, true},
+		{`{"lanktext":"utan url"}`, true},
+		{`{"url":"","lanktext":"Se"}`, true},
+		{`{"url":"https://e.se","lanktext":""}`, true},
+		{`{"url":"https://a.se","url":"https://b.se"}`, true},
+		{`[{"url":"https://e.se"},{}]`, true},
+		{`42`, true},
+		{`{"href":"x"}`, true},
+	}
+	for _, tt := range tests {
+		var r Referens
+		if err := json.Unmarshal([]byte(tt.in), &r); err != nil {
+			t.Fatalf("%s: %v", tt.in, err)
+		}
+		if got := r.Raw != nil; got != tt.wantRaw {
+			t.Errorf("%s: Raw kept %v, want %v", tt.in, got, tt.wantRaw)
+		}
+		// Either way the value writes back as the same JSON.
+		out, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.in, err)
+		}
+		var want, got any
+		_ = json.Unmarshal([]byte(tt.in), &want)
+		_ = json.Unmarshal(out, &got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s written back as %s (-want +got):\n%s", tt.in, out, diff)
+		}
+	}
+}
+
+func TestUtokadInformation(t *testing.T) {
+	var k Kundhandelse
+	in := `{"kundhandelseId":"x","tidpunkt":"2025-08-12T14:03:55Z","utokadInformation":{"servicelofte":"30 dagar","egen":{"a":[1,2]},"servicelofte":"2 veckor"}}`
+	if err := json.Unmarshal([]byte(in), &k); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.Servicelofte(); got != "2 veckor" {
+		t.Errorf("Servicelofte = %q, want the last value of a repeated key", got)
+	}
+	if v, ok := k.UtokadInformation.Lookup("egen"); !ok || string(v) != `{"a":[1,2]}` {
+		t.Errorf("Lookup(egen) = %s, %v", v, ok)
+	}
+	if _, ok := k.UtokadInformation.Lookup("saknas"); ok {
+		t.Error("Lookup found a key that is not there")
+	}
+	var keys []string
+	for key := range k.UtokadInformation.All() {
+		keys = append(keys, key)
+	}
+	if diff := cmp.Diff([]string{"servicelofte", "egen", "servicelofte"}, keys); diff != "" {
+		t.Errorf("All mismatch (-want +got):\n%s", diff)
+	}
+	// A value handed out is the caller's: changing it changes nothing here.
+	v, _ := k.UtokadInformation.Lookup("egen")
+	v[1] = 'X'
+	if again, _ := k.UtokadInformation.Lookup("egen"); string(again) != `{"a":[1,2]}` {
+		t.Errorf("changing a looked-up value changed the event: %s", again)
+	}
+
+	out, err := json.Marshal(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"utokadInformation":{"servicelofte":"30 dagar","egen":{"a":[1,2]},"servicelofte":"2 veckor"}`) {
+		t.Errorf("utokadInformation not written back as sent: %s", out)
+	}
+	var none Kundhandelse
+	if err := json.Unmarshal([]byte(`{"kundhandelseId":"x","tidpunkt":"2025-08-12T14:03:55Z","utokadInformation":null}`), &none); err != nil || none.UtokadInformation != nil {
+		t.Errorf("null read as %q, %v", none.UtokadInformation, err)
+	}
+	if out, _ := json.Marshal(none); strings.Contains(string(out), "utokadInformation") {
+		t.Errorf("absent utokadInformation written: %s", out)
+	}
+	var bad Kundhandelse
+	err = json.Unmarshal([]byte(`{"kundhandelseId":"x","tidpunkt":"2025-08-12T14:03:55Z","utokadInformation":["30 dagar"]}`), &bad)
+	if err == nil || !strings.Contains(err.Error(), "utokadInformation is an array, not an object") {
+		t.Errorf("an array read with error %v", err)
+	}
+	for key := range UtokadInformation(`[1]`).All() {
+		t.Errorf("a value that is not an object yielded %q", key)
 	}
 }

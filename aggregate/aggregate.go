@@ -211,15 +211,24 @@ type task struct {
 type slot struct {
 	outcomes []Outcome
 	events   []tagged
+	// owned is the answer's event slice when the slot may reorder it:
+	// the SDK's own client hands each answer a fresh slice, which the
+	// Result takes over (see merge). A Source of another kind may keep
+	// its slice, and its events are copied.
+	owned []minaarenden.Kundhandelse
+	// countDups asks merge to count, on the slot's one outcome, the
+	// events that repeat an id within the slot.
+	countDups bool
 }
 
 // tagged is an accepted event and the index of the part it answered
 // (len(parter) when a forwarding source named a part that was not asked).
-// ev points into the source's answer, which is never changed: merge
-// copies each event once, into the Result.
+// ev points into the source's answer, at index at of the slot's owned
+// slice (-1 for an event copied before merging).
 type tagged struct {
 	ev   *minaarenden.Kundhandelse
 	part int
+	at   int
 }
 
 // Run asks every routed source about f and returns what they said. It
@@ -633,19 +642,18 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 	var s slot
 	if r.ans != nil {
 		g := guard{prefixes: a.prefixes[t.src], any: a.anyPrefix && len(a.prefixes[t.src]) == 0}
-		seenKey := make(map[[2]string]bool, len(r.ans.Events))
 		s.events = make([]tagged, 0, len(r.ans.Events))
 		for i := range r.ans.Events {
 			// Asked about one part, every event answers that part,
 			// whatever the source wrote: merge gives it t.part.
-			ev := &r.ans.Events[i]
+			ev, at := &r.ans.Events[i], i
 			if ev.Producent == "" {
 				// The producent is required, but a producer that leaves
 				// it out must not share the merge key ("", id) with
 				// every other that does: it is the producer asked.
 				c := *ev
 				c.Producent = o.Producent
-				ev = &c
+				ev, at = &c, -1
 			}
 			if !g.check(ev.Typ) {
 				continue
@@ -654,17 +662,11 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 				g.rejectClaim(ev.Typ, ev.Producent)
 				continue
 			}
-			if ev.KundhandelseID != "" {
-				// Within one producer's answer the producent is (nearly
-				// always) the same: key on both all the same.
-				k := [2]string{ev.Producent, ev.KundhandelseID}
-				if seenKey[k] {
-					o.Duplicates++
-				}
-				seenKey[k] = true
-			}
 			o.Events++
-			s.events = append(s.events, tagged{ev: ev, part: t.part})
+			s.events = append(s.events, tagged{ev: ev, part: t.part, at: at})
+		}
+		if _, fresh := a.sources[t.src].(*client.Client); fresh {
+			s.owned = r.ans.Events
 		}
 		o.Rejected = g.rejected
 		if g.rejected > 0 {
@@ -680,6 +682,7 @@ func (a *Aggregator) settleProducer(t *task, f minaarenden.Fraga, r raceResult, 
 		o.Status = StatusOK
 	}
 	s.outcomes = []Outcome{o}
+	s.countDups = true // merge finds them, keyed as across answers
 	return s
 }
 

@@ -427,6 +427,16 @@ func TestMerge(t *testing.T) {
 			wantDups:  []int{1, 0},
 		},
 		{
+			name: "a repeat within one part's answer is counted there, not the same event for another part",
+			sources: []*fake{{name: "SKV", prefixes: typs{"SKV"}, events: []minaarenden.Kundhandelse{
+				ev("Skatteverket", "s1", "SKV.MOMS.DEKL", 1), // answers both parts
+				withPart(ev("Skatteverket", "s1", "SKV.MOMS.DEKL", 1), person),
+			}}},
+			wantIDs:   []string{"Skatteverket/s1"},
+			wantParts: [][]string{{pia.String(), person.String()}},
+			wantDups:  []int{0, 1},
+		},
+		{
 			name: "events without an id are never merged",
 			sources: []*fake{{name: "SKV", prefixes: typs{"SKV"}, events: []minaarenden.Kundhandelse{
 				withPart(ev("Skatteverket", "", "SKV.MOMS.DEKL", 1), pia),

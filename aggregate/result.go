@@ -189,6 +189,8 @@ func (r *Result) Unanswered() []string {
 // its source's answer rather than copying it.
 type merged struct {
 	ev      *minaarenden.Kundhandelse
+	at      int                // ev's index in its slot's owned slice, or -1
+	slot    int                // the last slot that sent it
 	parts   []int              // indices into the Fraga's parter, sorted
 	extra   []minaarenden.Part // parts the Fraga did not ask (forwarding)
 	content []byte             // the JSON form, computed only for ties
@@ -241,10 +243,11 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 	all := make([]*merged, 0, n)
 	byKey := make(map[key]*merged, n)
 	for si := range slots {
+		outcome := len(res.Outcomes)
 		res.Outcomes = append(res.Outcomes, slots[si].outcomes...)
 		for ti := range slots[si].events {
 			t := &slots[si].events[ti]
-			ms = append(ms, merged{ev: t.ev})
+			ms = append(ms, merged{ev: t.ev, at: t.at, slot: si})
 			m := &ms[len(ms)-1]
 			if t.part < len(f.Parter) {
 				m.one[0] = t.part
@@ -264,12 +267,16 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 				all = append(all, m)
 				continue
 			}
+			if prev.slot == si && slots[si].countDups {
+				res.Outcomes[outcome].Duplicates++
+			}
+			prev.slot = si
 			// The same event again. If the two copies differ, keep the
 			// one that sorts first, so the choice does not depend on
 			// arrival order. Most repeats are the same event for another
 			// part: equal copies skip the costly content comparison.
 			if !sameEvent(m.ev, prev.ev) && compare(m, prev) < 0 {
-				prev.ev, prev.content = m.ev, m.content
+				prev.ev, prev.at, prev.content = m.ev, m.at, m.content
 			}
 			for _, p := range m.parts {
 				if !slices.Contains(prev.parts, p) {
@@ -285,7 +292,11 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 	}
 	slices.SortFunc(all, compare)
 
-	res.Events = make([]minaarenden.Kundhandelse, len(all))
+	res.Events = takeOver(slots, all)
+	copied := res.Events == nil
+	if copied {
+		res.Events = make([]minaarenden.Kundhandelse, len(all))
+	}
 	res.parter = make([][]minaarenden.Part, len(all))
 	for i, m := range all {
 		var ps []minaarenden.Part
@@ -300,9 +311,68 @@ func merge(f minaarenden.Fraga, slots []slot) *Result {
 			}
 			ps = append(ps, m.extra...)
 		}
-		res.Events[i] = *m.ev
+		if copied {
+			res.Events[i] = *m.ev
+		}
 		res.Events[i].Part = ps[0]
 		res.parter[i] = ps
 	}
 	return res
+}
+
+// takeOver returns the merged events, in order, in the slice of the one
+// slot that has events, when that slot owns its slice and every event
+// kept points into it: the Result then costs no copy of its events. It
+// returns nil, changing nothing, in every other case. The events are
+// moved in place, so the merged pointers into the slice are stale after.
+func takeOver(slots []slot, all []*merged) []minaarenden.Kundhandelse {
+	var owned []minaarenden.Kundhandelse
+	for _, s := range slots {
+		if len(s.events) == 0 {
+			continue
+		}
+		if owned != nil || s.owned == nil {
+			return nil // more than one slot with events, or one not owned
+		}
+		owned = s.owned
+	}
+	order := make([]int32, len(owned))
+	used := make([]bool, len(owned))
+	for i, m := range all {
+		if m.at < 0 {
+			return nil
+		}
+		order[i], used[m.at] = int32(m.at), true
+	}
+	// The events not kept fill the rest, so that order is a permutation.
+	n := len(all)
+	for i, u := range used {
+		if !u {
+			order[n], n = int32(i), n+1
+		}
+	}
+	gather(owned, order)
+	return owned[:len(all):len(all)]
+}
+
+// gather moves s[order[i]] to s[i] for every i, in place, following each
+// cycle of the permutation order once; order is spent (set to -1).
+func gather[T any](s []T, order []int32) {
+	for start := range order {
+		if order[start] < 0 {
+			continue
+		}
+		first := s[start]
+		at := start
+		for {
+			from := int(order[at])
+			order[at] = -1
+			if from == start {
+				s[at] = first
+				break
+			}
+			s[at] = s[from]
+			at = from
+		}
+	}
 }

@@ -420,7 +420,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 		out.Message = errorMessage(err)
 		return nil, "", out
 	}
-	dec, derr := c.decode(ctx, ex.body)
+	dec, derr := c.decode(ctx, ex)
 	if isContextErr(derr) {
 		out.Err = c.newError(ex.status, ex.attempts, corr, derr) // gave up waiting to decode
 		return nil, "", out
@@ -537,9 +537,11 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// decode decodes body, holding a unit of the context's decode limiter if it
-// has one.
-func (c *Client) decode(ctx context.Context, body []byte) (*decoded, error) {
+// decode decodes an exchange's answer, holding a unit of the context's
+// decode limiter if it has one, and then releases the answer's buffer.
+func (c *Client) decode(ctx context.Context, ex *exchange) (*decoded, error) {
+	defer ex.release()
+	body := ex.body
 	if l := DecodeLimiterFrom(ctx); l != nil {
 		if err := l.Acquire(ctx, 1); err != nil {
 			return nil, err

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -236,14 +237,19 @@ func (f *flatEvents) place(groups *[]group) {
 
 // reader holds one answer's decoding state.
 type reader struct {
-	dec     *jsontext.Decoder
-	zone    *time.Location
-	max     int // events per group
-	body    int // the body's length, for presizing
-	ev      wireEvent
-	strs    map[string]string // repeated short values, shared
-	arena   []byte            // room for raw values kept, see clone
-	typeErr error             // the first wrong-typed field outside the event rules
+	dec  *jsontext.Decoder
+	zone *time.Location
+	max  int // events per group
+	body int // the body's length, for presizing
+	ev   wireEvent
+	strs map[string]string // repeated short values, shared
+	// Slabs the kept values are carved from (see slab), and the scratch
+	// an event's referenser are gathered in.
+	bytes      slab[byte]
+	refs       slab[minaarenden.Referens]
+	varden     slab[minaarenden.ReferensVarde]
+	refScratch []minaarenden.Referens
+	typeErr    error // the first wrong-typed field outside the event rules
 }
 
 // wrongType records the first field read as zero for its type.
@@ -656,30 +662,33 @@ func (r *reader) eventField(name []byte) error {
 	return err
 }
 
-func (r *reader) utokad(m *map[string]json.RawMessage) error {
-	*m = nil
-	if r.dec.PeekKind() == 'n' {
-		return r.dec.SkipValue()
+// utokad keeps an utokadInformation object as the raw value it came as.
+func (r *reader) utokad(u *minaarenden.UtokadInformation) error {
+	*u = nil
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return err
 	}
-	return r.object(func(name []byte) error {
-		v, err := r.dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		if *m == nil {
-			*m = make(map[string]json.RawMessage, 1)
-		}
-		(*m)[r.sharedName(name)] = json.RawMessage(r.clone(v))
-		return nil
-	}, "utokadInformation")
+	switch v.Kind() {
+	case '{':
+		*u = minaarenden.UtokadInformation(r.clone(v))
+	case 'n':
+	default:
+		r.wrongType("utokadInformation", v, "an object")
+	}
+	return nil
 }
 
+// referenser reads an event's referenser into a slice carved from the
+// answer's slab, a repeated key keeping its place and taking its last
+// value, as Referenser.UnmarshalJSON does.
 func (r *reader) referenser(m *minaarenden.Referenser) error {
 	*m = nil
 	if r.dec.PeekKind() == 'n' {
 		return r.dec.SkipValue()
 	}
-	return r.object(func(name []byte) error {
+	refs := r.refScratch[:0]
+	err := r.object(func(name []byte) error {
 		v, err := r.dec.ReadValue()
 		if err != nil {
 			return err
@@ -690,25 +699,35 @@ func (r *reader) referenser(m *minaarenden.Referenser) error {
 				return err
 			}
 		}
-		if *m == nil {
-			*m = make(minaarenden.Referenser, 2)
+		ref.Nyckel = r.sharedName(name)
+		for i := range refs {
+			if refs[i].Nyckel == ref.Nyckel {
+				refs[i] = ref
+				return nil
+			}
 		}
-		(*m)[r.sharedName(name)] = ref
+		refs = append(refs, ref)
 		return nil
 	}, "referenser")
+	r.refScratch = refs
+	if err == nil && len(refs) > 0 {
+		*m = r.refs.take(len(refs))
+		copy(*m, refs)
+	}
+	return err
 }
 
 // link reads the usual referenser values, a plain string or the link
 // object {"url": "…", "lanktext": "…"}, as Referens.UnmarshalJSON does,
 // without its second decode; their texts, which repeat across events, are
-// shared. It reports false for any other shape (other or escaped names,
-// values that are not plain strings, arrays), which Referens.UnmarshalJSON
-// reads.
+// shared. It reports false for any other shape (other, repeated or escaped
+// names, values that are not plain strings, arrays, a link that needs its
+// Raw), which Referens.UnmarshalJSON reads.
 func (r *reader) link(v jsontext.Value) (minaarenden.Referens, bool) {
 	if v.Kind() == '"' {
 		// A plain string: a producentarende id, shared by the case's events.
 		if _, rest, ok := plainJSONString(v); ok && len(rest) == 0 {
-			return minaarenden.Referens{Varden: []minaarenden.ReferensVarde{{Text: r.shared(v)}}}, true
+			return minaarenden.Referens{Varden: r.value(minaarenden.ReferensVarde{Text: r.shared(v)})}, true
 		}
 		return minaarenden.Referens{}, false
 	}
@@ -716,6 +735,7 @@ func (r *reader) link(v jsontext.Value) (minaarenden.Referens, bool) {
 		return minaarenden.Referens{}, false
 	}
 	var url, text string
+	var sawURL, sawText bool
 	rest := v[1:]
 	for {
 		rest = bytes.TrimLeft(rest, " \t\r\n,")
@@ -737,19 +757,31 @@ func (r *reader) link(v jsontext.Value) (minaarenden.Referens, bool) {
 		}
 		switch string(name[1 : len(name)-1]) {
 		case "url":
-			url = r.shared(val)
+			if sawURL {
+				return minaarenden.Referens{}, false
+			}
+			url, sawURL = r.shared(val), true
 		case "lanktext":
-			text = r.shared(val)
+			if sawText {
+				return minaarenden.Referens{}, false
+			}
+			text, sawText = r.shared(val), true
 		default:
 			return minaarenden.Referens{}, false
 		}
 		rest = after
 	}
-	ref := minaarenden.Referens{Raw: json.RawMessage(r.clone(v))}
-	if url != "" {
-		ref.Varden = []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}
+	if url == "" || sawText && text == "" {
+		return minaarenden.Referens{}, false // written back only from Raw
 	}
-	return ref, true
+	return minaarenden.Referens{Varden: r.value(minaarenden.ReferensVarde{URL: url, Lanktext: text})}, true
+}
+
+// value is a one-value Varden carved from the answer's slab.
+func (r *reader) value(v minaarenden.ReferensVarde) []minaarenden.ReferensVarde {
+	s := r.varden.take(1)
+	s[0] = v
+	return s
 }
 
 // plainJSONString splits a JSON string without escapes off the front of b:
@@ -779,25 +811,35 @@ func (r *reader) taggar(t *[]string) error {
 	}, "taggar")
 }
 
-// clone copies a raw value to keep (an utokadInformation value, a link
-// object) into the answer's arena, so the many small ones share a few
-// allocations. Each copy is capped at its length: appending to one never
-// writes into another.
+// clone copies a raw value to keep (an utokadInformation object, a
+// referens of an unusual shape) into the answer's slab of bytes, so the
+// many small ones share a few allocations.
 func (r *reader) clone(v []byte) []byte {
-	if len(v) > arenaChunk/8 {
-		return bytes.Clone(v)
-	}
-	if len(r.arena)+len(v) > cap(r.arena) {
-		r.arena = make([]byte, 0, arenaChunk)
-	}
-	start := len(r.arena)
-	r.arena = append(r.arena, v...)
-	return r.arena[start:len(r.arena):len(r.arena)]
+	b := r.bytes.take(len(v))
+	copy(b, v)
+	return b
 }
 
-// arenaChunk is the size of one arena allocation: small enough that an
-// event kept alone keeps little else alive.
-const arenaChunk = 8 << 10
+// slab hands out small slices carved from larger allocations, each capped
+// at its length so that appending to one never writes into the next. A
+// chunk is small enough that an event kept alone keeps little else alive;
+// a request of more than an eighth of one gets its own allocation.
+type slab[T any] struct{ free []T }
+
+func (s *slab[T]) take(n int) []T {
+	const chunkBytes = 8 << 10
+	var zero T
+	chunk := max(chunkBytes/max(int(unsafe.Sizeof(zero)), 1), 1)
+	if n > chunk/8 {
+		return make([]T, n)
+	}
+	if len(s.free) < n {
+		s.free = make([]T, chunk)
+	}
+	t := s.free[:n:n]
+	s.free = s.free[n:]
+	return t
+}
 
 // sharedName is an object member's name as a shared string.
 func (r *reader) sharedName(name []byte) string {

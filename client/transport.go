@@ -253,6 +253,28 @@ type exchange struct {
 	status   int
 	body     []byte
 	attempts int
+	buf      *bytes.Buffer // body's buffer when it is one of answerBuffers
+}
+
+// answerBuffers keeps answer buffers between answers. The decoder copies
+// what it keeps out of the body, so once an answer is decoded its buffer
+// can take the next one: a service asking again and again reads its
+// answers into the same memory instead of allocating a body's worth each
+// time.
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledAnswer bounds the buffers kept: a rare huge answer is left to
+// the garbage collector rather than held for the next.
+const maxPooledAnswer = 4 << 20
+
+// release hands the body's buffer back for another answer; the body must
+// not be read after.
+func (ex *exchange) release() {
+	if ex.buf != nil && ex.buf.Cap() <= maxPooledAnswer {
+		ex.buf.Reset()
+		answerBuffers.Put(ex.buf)
+	}
+	ex.buf, ex.body = nil, nil
 }
 
 func okProducer(status int) bool { return status == http.StatusOK }
@@ -285,14 +307,15 @@ func newRetrier(c *Client) *retryablehttp.Client {
 // attemptChain is one request's attempts: the shared retry client's hooks
 // keep their count and read the answer into it.
 type attemptChain struct {
-	c        *Client
-	corr     string
-	ok       func(status int) bool
-	attempts int
-	last     int           // the status of the latest attempt, 0 when none arrived
-	wait     time.Duration // before the next attempt, as checkRetry chose it
-	start    time.Time     // of the latest attempt
-	answer   []byte
+	c         *Client
+	corr      string
+	ok        func(status int) bool
+	attempts  int
+	last      int           // the status of the latest attempt, 0 when none arrived
+	wait      time.Duration // before the next attempt, as checkRetry chose it
+	start     time.Time     // of the latest attempt
+	answer    []byte
+	answerBuf *bytes.Buffer // answer's buffer, one of answerBuffers
 	// handled marks CheckRetry's second call for one attempt: the
 	// library asks again after every run of the response handler.
 	handled bool
@@ -369,8 +392,8 @@ func (ch *attemptChain) readResponse(resp *http.Response) error {
 	if !ch.ok(resp.StatusCode) {
 		return nil // an error status: read after the loop, for the *Error
 	}
-	b, err := ch.c.readAnswer(resp)
-	ch.answer = b
+	var err error
+	ch.answer, ch.answerBuf, err = ch.c.readAnswer(resp)
 	return err
 }
 
@@ -424,7 +447,7 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, header http
 		e.Message, e.Problem = readProblem(resp)
 		return fail(e)
 	}
-	ex.body = ch.answer
+	ex.body, ex.buf = ch.answer, ch.answerBuf
 	c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: answered",
 		slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", ex.status),
 		slog.Duration("duration", time.Since(chainFrom)), slog.String("correlation_id", corr))
@@ -467,7 +490,9 @@ func (e *answerError) Error() string { return e.err.Error() }
 func (e *answerError) Unwrap() error { return e.err }
 
 // readAnswer checks and reads a good status's answer, and closes its body.
-func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
+// The answer is read into one of answerBuffers, returned with it unless it
+// had to be copied (transcoded) out of it.
+func (c *Client) readAnswer(resp *http.Response) ([]byte, *bytes.Buffer, error) {
 	defer resp.Body.Close()
 	if mt := mediaType(resp); !isJSON(mt) || mt == "application/problem+json" {
 		ct := resp.Header.Get("Content-Type")
@@ -475,32 +500,39 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 		if len(ct) > 64 {
 			ct = ct[:64]
 		}
-		return nil, &answerError{err: fmt.Errorf("%w (got %q)", ErrContentType, ct)}
+		return nil, nil, &answerError{err: fmt.Errorf("%w (got %q)", ErrContentType, ct)}
 	}
 	if resp.ContentLength > c.maxBytes {
-		return nil, &answerError{err: fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)}
+		return nil, nil, &answerError{err: fmt.Errorf("%w (Content-Length %d, limit %d)", ErrResponseTooLarge, resp.ContentLength, c.maxBytes)}
 	}
 	body, err := uncompressed(resp)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var buf bytes.Buffer
+	ex := &exchange{buf: answerBuffers.Get().(*bytes.Buffer)}
 	if resp.ContentLength > 0 {
 		// ReadFrom wants bytes.MinRead free before every read, the one that
 		// finds EOF too: without room for it a full buffer doubles, copying
 		// the whole body, just to learn it has ended.
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+		ex.buf.Grow(int(resp.ContentLength) + bytes.MinRead)
 	}
 	// The limit counts bytes after gunzipping: a small gzip body can
 	// inflate a thousandfold.
-	n, err := buf.ReadFrom(io.LimitReader(body, c.maxBytes+1))
+	n, err := ex.buf.ReadFrom(io.LimitReader(body, c.maxBytes+1))
 	if err != nil {
-		return nil, readError(err)
+		ex.release()
+		return nil, nil, readError(err)
 	}
 	if n > c.maxBytes {
-		return nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
+		ex.release()
+		return nil, nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
 	}
-	return utf8Body(buf.Bytes(), resp.Header.Get("Content-Type"))
+	out, err := utf8Body(ex.buf.Bytes(), resp.Header.Get("Content-Type"))
+	if err != nil || len(out) > 0 && &out[0] != &ex.buf.Bytes()[0] {
+		ex.release() // refused, or transcoded into a slice of its own
+		return out, nil, err
+	}
+	return out, ex.buf, nil
 }
 
 // utf8Body returns body as UTF-8. JSON is UTF-8 (RFC 8259), and a body that

@@ -69,8 +69,8 @@ func benchEvents(tb testing.TB, c *catalog.Catalog, n int) []minaarenden.Kundhan
 				KraverKundatgard: s.Kundatgard,
 				Klart:            s.Klart,
 				Referenser: minaarenden.Referenser{
-					minaarenden.RefProducentarende: {Varden: []minaarenden.ReferensVarde{{Text: ref}}},
-					minaarenden.RefEtjanst:         {Varden: []minaarenden.ReferensVarde{{URL: "https://etjanst.invalid/arende", Lanktext: "Till ditt ärende"}}}},
+					{Nyckel: minaarenden.RefProducentarende, Varden: []minaarenden.ReferensVarde{{Text: ref}}},
+					{Nyckel: minaarenden.RefEtjanst, Varden: []minaarenden.ReferensVarde{{URL: "https://etjanst.invalid/arende", Lanktext: "Till ditt ärende"}}}},
 			})
 		}
 	}

@@ -88,7 +88,7 @@ func ev(id string, minute int, typ minaarenden.Kundhandelsetyp, opts ...func(*mi
 
 func ref(r string) func(*minaarenden.Kundhandelse) {
 	return func(e *minaarenden.Kundhandelse) {
-		e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Varden: []minaarenden.ReferensVarde{{Text: r}}}}
+		e.Referenser = minaarenden.Referenser{{Nyckel: minaarenden.RefProducentarende, Varden: []minaarenden.ReferensVarde{{Text: r}}}}
 	}
 }
 

@@ -37,7 +37,7 @@ func rulesEvents() []K {
 func TestRule1InstanceKey(t *testing.T) {
 	c := rulesCatalog(t)
 	link := func(e *K) {
-		e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Array: true,
+		e.Referenser = minaarenden.Referenser{{Nyckel: minaarenden.RefProducentarende, Array: true,
 			Varden: []minaarenden.ReferensVarde{{URL: "https://x.invalid/arende/9", Lanktext: "Ärende 9"}, {Text: "andra"}}}}
 	}
 	arende := func(e *K) {
@@ -80,10 +80,10 @@ func TestRule1InstanceKey(t *testing.T) {
 		}},
 		{"a producentarende of another shape is its JSON text", []K{
 			ev("a", 0, "X.ENKEL.ANSOKAN", func(e *K) {
-				e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Raw: json.RawMessage("20260417")}}
+				e.Referenser = minaarenden.Referenser{{Nyckel: minaarenden.RefProducentarende, Raw: json.RawMessage("20260417")}}
 			}),
 			ev("b", 1, "X.ENKEL.ANSOKAN", func(e *K) {
-				e.Referenser = minaarenden.Referenser{minaarenden.RefProducentarende: {Raw: json.RawMessage("null")}}
+				e.Referenser = minaarenden.Referenser{{Nyckel: minaarenden.RefProducentarende, Raw: json.RawMessage("null")}}
 			}),
 		}, []inst{
 			{"X.ENKEL", "Xverket", "", flow.Pagaende, []string{"b"}, []flow.AvvikelseKind{}},

@@ -25,7 +25,7 @@ func Example() {
 	ctx := context.Background()
 	pia := minaarenden.Kund{Identifierare: "165591234561", Typ: minaarenden.Organisationsnummer}
 	at := func(d int) time.Time { return time.Date(2026, 3, d, 9, 0, 0, 0, time.UTC) }
-	ref := minaarenden.Referenser{"producentarende": {Varden: []minaarenden.ReferensVarde{{Text: "2026/01877"}}}}
+	ref := minaarenden.Referenser{{Nyckel: "producentarende", Varden: []minaarenden.ReferensVarde{{Text: "2026/01877"}}}}
 	events := []minaarenden.Kundhandelse{
 		{KundhandelseID: "prv-1", Rubrik: "Vi har tagit emot din ansökan", Tidpunkt: at(10), Typ: "PRV.VARUMARKE.ANSOKAN", Referenser: ref},
 		{KundhandelseID: "prv-2", Rubrik: "Komplettera din ansökan", Tidpunkt: at(24), Typ: "PRV.VARUMARKE.KOMPLETTERING", Referenser: ref},

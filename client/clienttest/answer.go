@@ -57,19 +57,19 @@ func prepare(k minaarenden.Kundhandelse, v minaarenden.Version, zone *time.Locat
 // forwarding service's answer (which adds version). Fields a version lacks
 // stay empty and are left out.
 type wireEvent struct {
-	KundhandelseID    string                     `json:"kundhandelseId"`
-	Rubrik            string                     `json:"rubrik"`
-	Beskrivning       string                     `json:"beskrivning"`
-	Sprak             string                     `json:"sprak"`
-	Producent         string                     `json:"producent"`
-	Tidpunkt          string                     `json:"tidpunkt"`
-	Typ               string                     `json:"kundhandelseTyp"`
-	KraverKundatgard  bool                       `json:"producentarendetKraverKundatgard"`
-	Klart             bool                       `json:"producentarendetKlart"`
-	Version           string                     `json:"version,omitempty"`
-	UtokadInformation map[string]json.RawMessage `json:"utokadInformation,omitempty"`
-	Referenser        any                        `json:"referenser,omitempty"` // the 4.1 forms, or plain strings before
-	Taggar            []string                   `json:"taggar,omitempty"`
+	KundhandelseID    string                        `json:"kundhandelseId"`
+	Rubrik            string                        `json:"rubrik"`
+	Beskrivning       string                        `json:"beskrivning"`
+	Sprak             string                        `json:"sprak"`
+	Producent         string                        `json:"producent"`
+	Tidpunkt          string                        `json:"tidpunkt"`
+	Typ               string                        `json:"kundhandelseTyp"`
+	KraverKundatgard  bool                          `json:"producentarendetKraverKundatgard"`
+	Klart             bool                          `json:"producentarendetKlart"`
+	Version           string                        `json:"version,omitempty"`
+	UtokadInformation minaarenden.UtokadInformation `json:"utokadInformation,omitempty"`
+	Referenser        any                           `json:"referenser,omitempty"` // the 4.1 forms, or plain strings before
+	Taggar            []string                      `json:"taggar,omitempty"`
 }
 
 // v1Event is an event before 2.0: attribute names with ä and å
@@ -140,9 +140,9 @@ func encodeRAML(k minaarenden.Kundhandelse, v minaarenden.Version, zone *time.Lo
 // 4.1: a link's URL, an array's first value.
 func plainReferenser(r minaarenden.Referenser) map[string]string {
 	out := map[string]string{}
-	for key, ref := range r {
+	for _, ref := range r {
 		if s := ref.First(); s != "" {
-			out[key] = s
+			out[ref.Nyckel] = s
 		}
 	}
 	return out

@@ -45,12 +45,12 @@ func at(s string) time.Time {
 	return t
 }
 
-func link(url, text string) minaarenden.Referens {
-	return minaarenden.Referens{Varden: []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}}
+func link(nyckel, url, text string) minaarenden.Referens {
+	return minaarenden.Referens{Nyckel: nyckel, Varden: []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}}
 }
 
-func text(s string) minaarenden.Referens {
-	return minaarenden.Referens{Varden: []minaarenden.ReferensVarde{{Text: s}}}
+func text(nyckel, s string) minaarenden.Referens {
+	return minaarenden.Referens{Nyckel: nyckel, Varden: []minaarenden.ReferensVarde{{Text: s}}}
 }
 
 // skvEvents is a small Skatteverket data set: a person's momsdeklaration, a
@@ -64,10 +64,10 @@ func skvEvents() []minaarenden.Kundhandelse {
 		}
 	}
 	e1 := ev("m1", "SKV.MOMS.DEKL_INLAMAD", "2025-08-12 14:03:55.00", minaarenden.Part{Kund: person(pnr)})
-	e1.UtokadInformation = map[string]json.RawMessage{"servicelofte": json.RawMessage(`"30 dagar"`)}
+	e1.UtokadInformation = minaarenden.UtokadInformation(`{"servicelofte":"30 dagar"}`)
 	e1.Referenser = minaarenden.Referenser{
-		"producentarende": text("MOMS-2025-07"),
-		"etjanst":         link("https://example.invalid/moms", "Se din deklaration"),
+		text("producentarende", "MOMS-2025-07"),
+		link("etjanst", "https://example.invalid/moms", "Se din deklaration"),
 	}
 	e2 := ev("m2", "SKV.MOMS.KOMPLETTERING", "2025-08-31 23:30:00", minaarenden.Part{Kund: person(pnr)})
 	e2.KraverKundatgard = true

@@ -2,7 +2,6 @@ package clienttest_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,8 +31,8 @@ func events() []minaarenden.Kundhandelse {
 			KundhandelseID: "m1", Rubrik: "Vi har tagit emot din momsdeklaration", Beskrivning: "Perioden 2025-07.",
 			Sprak: "sv", Producent: "Skatteverket", Tidpunkt: time.Date(2025, 8, 12, 12, 3, 55, 0, time.UTC),
 			Typ: "SKV.MOMS.DEKL_INLAMAD", Part: person,
-			UtokadInformation: map[string]json.RawMessage{"servicelofte": json.RawMessage(`"30 dagar"`)},
-			Referenser: minaarenden.Referenser{"etjanst": {Varden: []minaarenden.ReferensVarde{
+			UtokadInformation: minaarenden.UtokadInformation(`{"servicelofte":"30 dagar"}`),
+			Referenser: minaarenden.Referenser{{Nyckel: "etjanst", Varden: []minaarenden.ReferensVarde{
 				{URL: "https://example.invalid/moms", Lanktext: "Se din deklaration"}}}},
 		},
 		{

@@ -40,7 +40,7 @@ func FuzzRender(f *testing.F) {
 			Status: flow.VantarPaKund, Bollen: flow.BollenKund,
 			Events: []*minaarenden.Kundhandelse{{KundhandelseID: "1", Rubrik: rubrik, Beskrivning: beskrivning,
 				Tidpunkt:   time.Date(2026, 3, 24, 15, 20, 0, 0, time.UTC),
-				Referenser: minaarenden.Referenser{"etjanst": {Varden: []minaarenden.ReferensVarde{{URL: url, Lanktext: lanktext}}}}}},
+				Referenser: minaarenden.Referenser{{Nyckel: "etjanst", Varden: []minaarenden.ReferensVarde{{URL: url, Lanktext: lanktext}}}}}},
 		}
 		out := render(t, nil, []*flow.Instance{in})
 		checkInert(t, out)

@@ -170,17 +170,17 @@ const hostile = `<script>document.title="pwned"</script>"' onmouseover="alert(1)
 
 func TestRenderEscapes(t *testing.T) {
 	when := time.Date(2026, 3, 24, 15, 20, 0, 0, time.UTC)
-	link := func(url, text string) minaarenden.Referens {
-		return minaarenden.Referens{Varden: []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}}
+	link := func(nyckel, url, text string) minaarenden.Referens {
+		return minaarenden.Referens{Nyckel: nyckel, Varden: []minaarenden.ReferensVarde{{URL: url, Lanktext: text}}}
 	}
 	in := &flow.Instance{
 		Typ: "PRV.VARUMARKE", Producent: "PRV " + hostile, Referens: hostile,
 		Status: flow.VantarPaKund, Bollen: flow.BollenKund,
 		Events: []*minaarenden.Kundhandelse{
 			{KundhandelseID: "1", Rubrik: hostile, Beskrivning: hostile, Tidpunkt: when,
-				Referenser: minaarenden.Referenser{"etjanst": link("javascript:alert(3)", hostile)}},
+				Referenser: minaarenden.Referenser{link("etjanst", "javascript:alert(3)", hostile)}},
 			{KundhandelseID: "2", Rubrik: "R " + hostile, Beskrivning: "B " + hostile, Tidpunkt: when.Add(time.Hour),
-				Referenser: minaarenden.Referenser{"etjanst": {Array: true, Varden: []minaarenden.ReferensVarde{
+				Referenser: minaarenden.Referenser{{Nyckel: "etjanst", Array: true, Varden: []minaarenden.ReferensVarde{
 					{URL: " JaVaScRiPt:alert(4)", Lanktext: "bad1"},
 					{URL: "data:text/html,<script>alert(5)</script>", Lanktext: "bad2"},
 					{URL: "//evil.example/relative", Lanktext: "bad3"},

@@ -40,7 +40,7 @@ func (p *producer) Prefixes() []minaarenden.Kundhandelsetyp {
 }
 
 func (p *producer) Query(_ context.Context, f minaarenden.Fraga) (*client.Answer, error) {
-	ref := minaarenden.Referenser{minaarenden.RefProducentarende: {Varden: []minaarenden.ReferensVarde{{Text: p.name + "-2026-0815"}}}}
+	ref := minaarenden.Referenser{{Nyckel: minaarenden.RefProducentarende, Varden: []minaarenden.ReferensVarde{{Text: p.name + "-2026-0815"}}}}
 	evs := make([]minaarenden.Kundhandelse, p.Steps.Load())
 	for i := range evs {
 		typ := p.flow[0]
