@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -231,14 +230,6 @@ func BenchmarkFanOut(b *testing.B) {
 	b.ReportMetric(sdkCPU/float64(100*len(sdk))*1e6, "sdk-cpu-µs/req")
 	b.ReportMetric(baseCPU/float64(100*len(base))*1e6, "base-cpu-µs/req")
 	b.ReportMetric(sdkCPU/baseCPU, "sdk/base-cpu")
-}
-
-// cpuSeconds is the CPU the process has spent in Go code and the garbage
-// collector, as the runtime estimates it.
-func cpuSeconds() float64 {
-	s := []metrics.Sample{{Name: "/cpu/classes/user:cpu-seconds"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
-	metrics.Read(s)
-	return s[0].Value.Float64() + s[1].Value.Float64()
 }
 
 // BenchmarkStalledProducer has one producer of 100 that never answers and a

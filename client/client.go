@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -111,6 +112,7 @@ type Client struct {
 	name     string
 	prefixes []minaarenden.Kundhandelsetyp
 	http     *http.Client
+	retrier  *retryablehttp.Client // shared by c's requests
 	retry    RetryPolicy
 	maxBytes int64
 	zone     *time.Location
@@ -216,6 +218,7 @@ func New(baseURL string, opts *Options) (*Client, error) {
 		}
 	}
 	c.http = newHTTPClient(opts.HTTPClient, opts.Transport)
+	c.retrier = newRetrier(c)
 	return c, nil
 }
 
@@ -369,19 +372,18 @@ func (c *Client) queryProducer(ctx context.Context, f minaarenden.Fraga, corr st
 		version minaarenden.Version
 		outcome Outcome
 	}
-	results := make([]result, len(f.Parter))
 	if len(f.Parter) == 1 {
 		// One part, the usual question, is asked on this goroutine: a
 		// fan-out over many producers pays no extra hop per producer.
-		r := &results[0]
-		r.events, r.version, r.outcome = c.askPart(ctx, f, f.Parter[0], corr)
-		if r.events != nil {
-			a.Events = r.events
+		events, version, outcome := c.askPart(ctx, f, f.Parter[0], corr)
+		if events != nil {
+			a.Events = events
 		}
-		a.Outcomes = append(a.Outcomes, r.outcome)
-		a.Version = r.version
+		a.Outcomes = append(a.Outcomes, outcome)
+		a.Version = version
 		return
 	}
+	results := make([]result, len(f.Parter))
 	var g errgroup.Group
 	g.SetLimit(4)
 	for i, part := range f.Parter {
@@ -409,7 +411,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 		out.Err = c.newError(0, 0, corr, err)
 		return nil, "", out
 	}
-	ex, err := c.post(ctx, body, corr, c.producerHeaders(f, corr), okProducer)
+	ex, err := c.post(ctx, body, corr, c.producerHeader(f, corr), okProducer)
 	if ex != nil {
 		out.HTTPCode, out.Attempts = ex.status, ex.attempts
 	}

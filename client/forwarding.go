@@ -110,7 +110,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		p.failAll(pending, nil, p.c.newError(0, 0, p.corr, err))
 		return nil, nil, false
 	}
-	ex, err := p.c.post(ctx, body, p.corr, forwardingHeaders(p.corr), okForwarding)
+	ex, err := p.c.post(ctx, body, p.corr, p.c.forwardingHeader(p.corr), okForwarding)
 	if ex != nil {
 		p.status, p.attempts = ex.status, ex.attempts
 	}

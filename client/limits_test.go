@@ -328,66 +328,6 @@ func fwdPage(offset, n, total int) string {
 	return b.String()
 }
 
-// A forwarding service that always has one more full page of fresh events
-// is asked until the events limit, or the pages limit, and no further:
-// the relayed producer's outcome fails with the limit's error, the events
-// up to it are kept, and memory holds no more than them.
-func TestForwardingEndlessPages(t *testing.T) {
-	tests := []struct {
-		name    string
-		opts    Options
-		pages   int
-		events  int
-		wantErr error
-	}{
-		{"events limit", Options{Dialect: Forwarding, PageSize: 100, MaxEventsPerPart: 1000}, 11, 1000, ErrTooManyEvents},
-		{"pages limit", Options{Dialect: Forwarding, PageSize: 100, MaxPages: 7}, 7, 700, ErrTooManyPages},
-		{"defaults", Options{Dialect: Forwarding}, DefaultMaxEventsPerPart/200 + 1, DefaultMaxEventsPerPart, ErrTooManyEvents},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			url, rec := serve(t, func(n int, w http.ResponseWriter, _ *http.Request, body map[string]any) {
-				p := body["fraga"].(map[string]any)["behandling"].(map[string]any)["paginering"].(map[string]any)
-				offset, limit := int(p["offset"].(float64)), int(p["limit"].(float64))
-				writeJSON(w, 200, fwdPage(offset, limit, 1<<30))
-			})
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			a, err := newClient(t, url, &tt.opts).Query(t.Context(), minaarenden.Fraga{Anvandare: pnr, Parter: []minaarenden.Part{kundPart(pnr)}})
-			runtime.ReadMemStats(&after)
-			kept := after.TotalAlloc - before.TotalAlloc
-			if !errors.Is(err, tt.wantErr) {
-				t.Errorf("err = %v, want %v", err, tt.wantErr)
-			}
-			if n := len(rec.all()); n != tt.pages {
-				t.Errorf("%d pages asked, want %d", n, tt.pages)
-			}
-			if len(a.Events) != tt.events {
-				t.Errorf("%d events, want %d", len(a.Events), tt.events)
-			}
-			found := false
-			for _, o := range a.Outcomes {
-				if o.Producent != "Skatteverket" {
-					continue
-				}
-				found = true
-				if !errors.Is(o.Err, tt.wantErr) {
-					t.Errorf("Skatteverket's outcome: err %v, want %v: its answer was cut short", o.Err, tt.wantErr)
-				}
-			}
-			if !found {
-				t.Error("no outcome for Skatteverket: the producer whose answer was cut short is not named")
-			}
-			// The pages up to the limit, their requests and the events
-			// kept (client and server alike) are far under this; an
-			// unbounded run grows without end.
-			if limit := uint64(256 << 20); kept > limit {
-				t.Errorf("allocated %d bytes, want under %d", kept, limit)
-			}
-		})
-	}
-}
-
 // A forwarding question whose deadline passes between pages fails the
 // relayed producer that the first page answered: its later pages were
 // never read, so it has not answered.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The request bodies are built field by field per version because every
@@ -26,7 +27,8 @@ type wireArende struct {
 
 // producerRequest is KundhändelseRequest of the producer RAML, the union of
 // every version's fields; producerBody fills only those the spoken version
-// has.
+// has. appendJSON writes it; the tags say what it must write, and a test
+// holds it to what encoding/json makes of them.
 type producerRequest struct {
 	Kund              *wireKund                     `json:"kund,omitempty"`
 	Arende            *wireArende                   `json:"arende,omitempty"`
@@ -38,6 +40,84 @@ type producerRequest struct {
 	Konsument         string                        `json:"konsument,omitempty"`
 	Konsumenttjanst   string                        `json:"konsumenttjanst,omitempty"`
 	SessionID         string                        `json:"sessionID,omitempty"`
+}
+
+// appendJSON appends r as encoding/json writes it: the fields in order,
+// an omitempty one left out when empty. It is written by hand because a
+// body is built for every part asked, and encoding/json's reflection was
+// a tenth of the CPU of a request's own work.
+func (r *producerRequest) appendJSON(b []byte) []byte {
+	o := beginObject(b)
+	if k := r.Kund; k != nil {
+		o.key("kund")
+		ko := beginObject(o.b)
+		ko.str("identifierare", k.Identifierare, false)
+		ko.str("tillagg", k.Tillagg, true)
+		ko.str("typ", k.Typ, false)
+		o.b = ko.end()
+	}
+	if a := r.Arende; a != nil {
+		o.key("arende")
+		ao := beginObject(o.b)
+		ao.str("identifierare", a.Identifierare, false)
+		ao.str("typ", a.Typ, false)
+		o.b = ao.end()
+	}
+	strs(&o, "kundhandelseTyper", r.KundhandelseTyper)
+	strs(&o, "taggar", r.Taggar)
+	o.str("startDatum", r.StartDatum, true)
+	o.str("slutDatum", r.SlutDatum, true)
+	o.str("anvandare", r.Anvandare, true)
+	o.str("konsument", r.Konsument, true)
+	o.str("konsumenttjanst", r.Konsumenttjanst, true)
+	o.str("sessionID", r.SessionID, true)
+	return o.end()
+}
+
+// jsonObject appends a JSON object member by member.
+type jsonObject struct {
+	b     []byte
+	empty bool
+}
+
+func beginObject(b []byte) jsonObject { return jsonObject{b: append(b, '{'), empty: true} }
+
+func (o *jsonObject) end() []byte { return append(o.b, '}') }
+
+// key starts a member; name is plain ASCII, written as it is.
+func (o *jsonObject) key(name string) {
+	if !o.empty {
+		o.b = append(o.b, ',')
+	}
+	o.empty = false
+	o.b = append(o.b, '"')
+	o.b = append(o.b, name...)
+	o.b = append(o.b, '"', ':')
+}
+
+// str writes a string member, or nothing for an empty value when
+// omitEmpty. Invalid UTF-8 is written as U+FFFD, as encoding/json does.
+func (o *jsonObject) str(name, value string, omitEmpty bool) {
+	if value == "" && omitEmpty {
+		return
+	}
+	o.key(name)
+	o.b, _ = jsontext.AppendQuote(o.b, value)
+}
+
+// strs writes an array of strings, or nothing for an empty one (omitempty).
+func strs[S ~string](o *jsonObject, name string, values []S) {
+	if len(values) == 0 {
+		return
+	}
+	o.key(name)
+	sep := byte('[')
+	for _, v := range values {
+		o.b = append(o.b, sep)
+		sep = ','
+		o.b, _ = jsontext.AppendQuote(o.b, v)
+	}
+	o.b = append(o.b, ']')
 }
 
 // arendeTyp spells the ärende type as the dialect's schema does: the
@@ -108,29 +188,28 @@ func (c *Client) producerBody(f minaarenden.Fraga, part minaarenden.Part, corr s
 	} else if f.User() == "" && v.AtLeast(minaarenden.V3_1) {
 		return nil, nil, fmt.Errorf("%w (header anvandare, %s)", ErrAnvandareRequired, v)
 	}
-	body, err = json.Marshal(r)
-	return body, filter, err
+	return r.appendJSON(make([]byte, 0, 256)), filter, nil
 }
 
-// producerHeaders returns the headers of the spoken version, set on every
-// attempt of one attempt chain.
-func (c *Client) producerHeaders(f minaarenden.Fraga, corr string) func(http.Header) {
+// producerHeader returns the headers of one question in the spoken
+// version, sent on every attempt of its attempt chain.
+func (c *Client) producerHeader(f minaarenden.Fraga, corr string) http.Header {
 	v := c.version
-	return func(h http.Header) {
-		if !v.AtLeast(minaarenden.V5_0) {
-			if c.org != "" {
-				h.Set("anropandeOrganisation", string(c.org))
-			}
-			if u := f.User(); u != "" {
-				h.Set("anvandare", string(u))
-			}
-			return
-		}
-		h.Set("x-request-id", newUUID())
-		if v.AtLeast(minaarenden.V6_0) {
-			h.Set("x-correlation-id", corr)
-		}
+	if v.AtLeast(minaarenden.V6_0) {
+		return c.newHeader("X-Request-Id", newUUID(), "X-Correlation-Id", corr)
 	}
+	if v.AtLeast(minaarenden.V5_0) {
+		return c.newHeader("X-Request-Id", newUUID())
+	}
+	var buf [4]string
+	extra := buf[:0]
+	if c.org != "" {
+		extra = append(extra, "Anropandeorganisation", string(c.org))
+	}
+	if u := f.User(); u != "" {
+		extra = append(extra, "Anvandare", string(u))
+	}
+	return c.newHeader(extra...)
 }
 
 // forwardingRequest is KundhandelseFragaRequest of the forwarding service.
@@ -207,9 +286,8 @@ func forwardingBody(f minaarenden.Fraga, parts []minaarenden.Part, offset, limit
 	return json.Marshal(r)
 }
 
-func forwardingHeaders(corr string) func(http.Header) {
-	return func(h http.Header) {
-		h.Set("x-request-id", newUUID())
-		h.Set("skv_client_correlation_id", corr)
-	}
+// forwardingHeader returns the headers of one request to the forwarding
+// service.
+func (c *Client) forwardingHeader(corr string) http.Header {
+	return c.newHeader("X-Request-Id", newUUID(), "Skv_client_correlation_id", corr)
 }

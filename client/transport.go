@@ -284,92 +284,140 @@ func okForwarding(status int) bool {
 
 const maxErrorBody = 64 << 10
 
-// post sends body, retrying as c.retry says, and returns the answer when
-// its status is ok, or a *Error. The returned exchange is non-nil whenever
-// an attempt was made, so callers can report status and attempts.
-func (c *Client) post(ctx context.Context, body []byte, corr string, headers func(http.Header), ok func(int) bool) (*exchange, error) {
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.target, body)
+// newRetrier returns the retry client c's requests share. Its hooks are
+// plain functions: what they learn of one request's attempts lives in
+// that request's attemptChain, found on its context.
+func newRetrier(c *Client) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient: c.http,
+		Logger:     nil, // its own logger writes URLs to stderr
+		// checkRetry counts attempts against the policy; RetryMax only
+		// keeps the library's own counter out of the way.
+		RetryMax:       c.retry.MaxAttempts,
+		RequestLogHook: startAttempt,
+		CheckRetry:     checkRetry,
+		// The wait is slept in backOff: Backoff is not told which request
+		// it is for when an attempt failed without a response.
+		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
+		PrepareRetry: backOff,
+		ErrorHandler: keepErrorBody,
+	}
+}
+
+// attemptChain is one request's attempts: the shared retry client's hooks
+// keep their count and read the answer into it.
+type attemptChain struct {
+	c         *Client
+	corr      string
+	ok        func(status int) bool
+	attempts  int
+	last      int           // the status of the latest attempt, 0 when none arrived
+	wait      time.Duration // before the next attempt, as checkRetry chose it
+	start     time.Time     // of the latest attempt
+	answer    []byte
+	answerBuf *bytes.Buffer // answer's buffer, one of answerBuffers
+	// handled marks CheckRetry's second call for one attempt: the
+	// library asks again after every run of the response handler.
+	handled bool
+	// waitCut is set when the context ended during a wait: the library
+	// then still holds the last (already drained) error answer, which the
+	// chain's failure does not read.
+	waitCut bool
+}
+
+type chainKey struct{}
+
+func chainOf(ctx context.Context) *attemptChain { return ctx.Value(chainKey{}).(*attemptChain) }
+
+// startAttempt notes when an attempt begins, for its log line.
+func startAttempt(_ retryablehttp.Logger, r *http.Request, _ int) {
+	chainOf(r.Context()).start = time.Now()
+}
+
+// checkRetry counts and logs an attempt, then decides on another as the
+// client's RetryPolicy says, choosing the wait before it.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	ch := chainOf(ctx)
+	c := ch.c
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	if !ch.handled {
+		ch.attempts++
+		ch.last = status
+		c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: attempt",
+			slog.String("producer", c.name), slog.Int("attempt", ch.attempts), slog.Int("status", status),
+			slog.Duration("duration", time.Since(ch.start)), slog.String("correlation_id", ch.corr))
+	}
+	ch.handled = false
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if ch.attempts >= c.retry.MaxAttempts {
+		return false, nil
+	}
+	if err != nil && !retryableError(err) || err == nil && !retryableStatus(status) {
+		return false, nil
+	}
+	ch.wait = c.retry.wait(ch.attempts, resp)
+	if dl, has := ctx.Deadline(); has && time.Now().Add(ch.wait).After(dl) {
+		return false, ErrRetryBeyondDeadline
+	}
+	c.log.LogAttrs(ctx, slog.LevelInfo, "minaarenden: retrying",
+		slog.String("producer", c.name), slog.Int("attempt", ch.attempts), slog.Int("status", status),
+		slog.Duration("wait", ch.wait), slog.String("correlation_id", ch.corr))
+	return true, nil
+}
+
+// backOff waits before another attempt, or until the context ends.
+func backOff(r *http.Request) error {
+	ch := chainOf(r.Context())
+	t := time.NewTimer(ch.wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-r.Context().Done():
+		ch.waitCut = true
+		return r.Context().Err()
+	}
+}
+
+// readResponse takes in a good status's answer inside the retry loop: a
+// connection that breaks off mid-answer is a transport failure like any
+// other and is retried.
+func (ch *attemptChain) readResponse(resp *http.Response) error {
+	ch.handled = true
+	if !ch.ok(resp.StatusCode) {
+		return nil // an error status: read after the loop, for the *Error
+	}
+	var err error
+	ch.answer, ch.answerBuf, err = ch.c.readAnswer(resp)
+	return err
+}
+
+// post sends body with header, retrying as c.retry says, and returns the
+// answer when its status is ok, or a *Error. The returned exchange is
+// non-nil whenever an attempt was made, so callers can report status and
+// attempts.
+func (c *Client) post(ctx context.Context, body []byte, corr string, header http.Header, ok func(int) bool) (*exchange, error) {
+	ch := &attemptChain{c: c, corr: corr, ok: ok}
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, chainKey{}, ch), http.MethodPost, c.target, body)
 	if err != nil {
 		return nil, c.newError(0, 0, corr, err)
 	}
-	h := req.Header
-	h.Set("Content-Type", "application/json")
-	h.Set("Accept", "application/json, application/problem+json")
-	h.Set("User-Agent", userAgent)
-	if c.lang != "" {
-		h.Set("Accept-Language", c.lang)
+	req.Header = header
+	req.SetResponseHandler(ch.readResponse)
+	chainFrom := time.Now()
+	resp, err := c.retrier.Do(req)
+	if ch.waitCut {
+		resp = nil // as though the wait had been the library's own
 	}
-	headers(h)
-
-	// State of this attempt chain; the callbacks below run on this
-	// goroutine, inside rc.Do.
-	var (
-		attempts  int
-		last      int // the status of the latest attempt, 0 when none arrived
-		wait      time.Duration
-		start     time.Time
-		chainFrom = time.Now()
-		answer    []byte
-		answerBuf *bytes.Buffer
-		// handled marks CheckRetry's second call for one attempt: the
-		// library asks again after every run of the response handler.
-		handled bool
-	)
-	// The answer is read inside the retry loop: a connection that breaks
-	// off mid-answer is a transport failure like any other and is retried.
-	req.SetResponseHandler(func(resp *http.Response) error {
-		handled = true
-		if !ok(resp.StatusCode) {
-			return nil // an error status: read below, for the *Error
-		}
-		answer, answerBuf, err = c.readAnswer(resp)
-		return err
-	})
-	rc := &retryablehttp.Client{
-		HTTPClient: c.http,
-		Logger:     nil, // its own logger writes URLs to stderr
-		// CheckRetry counts attempts against the policy; RetryMax only
-		// keeps the library's own counter out of the way.
-		RetryMax:       c.retry.MaxAttempts,
-		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) { start = time.Now() },
-		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			status := 0
-			if resp != nil {
-				status = resp.StatusCode
-			}
-			if !handled {
-				attempts++
-				last = status
-				c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: attempt",
-					slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", status),
-					slog.Duration("duration", time.Since(start)), slog.String("correlation_id", corr))
-			}
-			handled = false
-			if ctx.Err() != nil {
-				return false, ctx.Err()
-			}
-			if attempts >= c.retry.MaxAttempts {
-				return false, nil
-			}
-			if err != nil && !retryableError(err) || err == nil && !retryableStatus(status) {
-				return false, nil
-			}
-			wait = c.retry.wait(attempts, resp)
-			if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
-				return false, ErrRetryBeyondDeadline
-			}
-			c.log.LogAttrs(ctx, slog.LevelInfo, "minaarenden: retrying",
-				slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", status),
-				slog.Duration("wait", wait), slog.String("correlation_id", corr))
-			return true, nil
-		},
-		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return wait },
-		ErrorHandler: keepErrorBody,
-	}
-	resp, err := rc.Do(req)
+	attempts := ch.attempts
 	// A context that ends during a backoff leaves no response, yet the
 	// producer did answer: keep the status it last gave.
-	ex := &exchange{attempts: attempts, status: last}
+	ex := &exchange{attempts: attempts, status: ch.last}
 	if resp != nil {
 		ex.status = resp.StatusCode
 	}
@@ -399,11 +447,35 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, headers fun
 		e.Message, e.Problem = readProblem(resp)
 		return fail(e)
 	}
-	ex.body, ex.buf = answer, answerBuf
+	ex.body, ex.buf = ch.answer, ch.answerBuf
 	c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: answered",
 		slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", ex.status),
 		slog.Duration("duration", time.Since(chainFrom)), slog.String("correlation_id", corr))
 	return ex, nil
+}
+
+// newHeader returns one request's headers: those every request of c
+// carries, then extra as name, value pairs, each name in canonical form
+// (as http.CanonicalHeaderKey writes it). The values share one array, so
+// a request's headers cost three allocations rather than one per header.
+func (c *Client) newHeader(extra ...string) http.Header {
+	n := 4 + len(extra)/2
+	values := make([]string, 0, n)
+	h := make(http.Header, n)
+	add := func(name, value string) {
+		values = append(values, value)
+		h[name] = values[len(values)-1 : len(values) : len(values)]
+	}
+	add("Content-Type", "application/json")
+	add("Accept", "application/json, application/problem+json")
+	add("User-Agent", userAgent)
+	if c.lang != "" {
+		add("Accept-Language", c.lang)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		add(extra[i], extra[i+1])
+	}
+	return h
 }
 
 // answerError is a failure to take in a good status's answer. Only a broken
@@ -532,7 +604,11 @@ var cp1252 = [32]rune{
 // mediaType is the response's media type, lower case, without parameters
 // (a malformed parameter does not hide the type).
 func mediaType(resp *http.Response) string {
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	ct := resp.Header.Get("Content-Type")
+	if ct == "application/json" {
+		return ct // the usual answer, without parsing
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
 	return mt
 }
 

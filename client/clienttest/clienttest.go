@@ -65,9 +65,10 @@ type Config struct {
 }
 
 // Fault is a misbehaviour injected into answers. The zero Fault is none.
-// Latency and Stall come first; then Status answers with an error; the body
-// faults (Truncate, Malformed, ResetMidBody, Oversize, SlowBody,
-// ContentType) alter an otherwise good answer.
+// Latency and Stall come first; then Status answers with an error;
+// EndlessPages replaces a forwarding service's answer; the body faults
+// (Truncate, Malformed, ResetMidBody, Oversize, SlowBody, ContentType)
+// alter an otherwise good answer.
 type Fault struct {
 	// Latency delays the answer; a cancelled request ends the wait.
 	Latency time.Duration
@@ -95,6 +96,15 @@ type Fault struct {
 	SlowBody time.Duration
 	// ContentType replaces the answer's Content-Type.
 	ContentType string
+	// EndlessPages makes a forwarding service that always has one more
+	// page: every part asked gets a full page (paginering.limit events,
+	// 1000 without paginering) of the events that match it, repeated
+	// round after round under fresh kundhandelseIds ("<id>~<round>"), and
+	// a totaltAntalKundhandelser a page past it. A part nothing matches
+	// gets none. Producer faults do not apply to such a page. It is the
+	// forwarding service's own fault: SetFault on a producer, and
+	// SetProducerFault, panic on it.
+	EndlessPages bool
 	// Times applies the fault to the first Times requests only; zero means
 	// every request. Counting starts when the fault is set.
 	Times int
@@ -263,7 +273,12 @@ func newProducer(cfg Config) (*producer, error) {
 
 // SetFault makes the endpoint itself misbehave: the producer, or the
 // forwarding service as a whole. The zero Fault clears it.
-func (h *Handler) SetFault(f Fault) { h.fault.Store(newFaultState(f)) }
+func (h *Handler) SetFault(f Fault) {
+	if f.EndlessPages && h.dialect != client.Forwarding {
+		panic("clienttest: EndlessPages is a forwarding service's fault; a producer does not page")
+	}
+	h.fault.Store(newFaultState(f))
+}
 
 // SetProducerFault makes one producer behind a forwarding service misbehave:
 // a Status or a body fault fails its delfrågor (the answer becomes 206 with
@@ -279,6 +294,9 @@ func (h *Handler) SetProducerFault(producent string, f Fault) {
 	if h.dialect == client.Producer {
 		h.SetFault(f)
 		return
+	}
+	if f.EndlessPages {
+		panic("clienttest: EndlessPages is the forwarding service's own fault; use SetFault")
 	}
 	p.fault.Store(newFaultState(f))
 }
@@ -372,9 +390,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 		e      *httpError
 	)
-	if h.dialect == client.Producer {
+	switch {
+	case h.dialect == client.Producer:
 		e = h.answerProducer(r, body, answer)
-	} else {
+	case f != nil && f.EndlessPages:
+		e = h.answerEndless(r, body, answer)
+	default:
 		status, e = h.answerForwarding(r, body, answer)
 	}
 	if e != nil {

@@ -86,8 +86,9 @@
 // SetFault makes the endpoint itself misbehave: latency, a stall until the
 // request is cancelled, an error status (with Retry-After, or as an RFC
 // 9457 problem), a truncated, malformed, oversized, slow or reset body, a
-// wrong Content-Type; Fault.Times limits it to the first requests, for
-// retry tests. SetProducerFault fails or slows one producer behind a
+// wrong Content-Type, or (Fault.EndlessPages) a forwarding service that
+// always has one more page; Fault.Times limits it to the first requests,
+// for retry tests. SetProducerFault fails or slows one producer behind a
 // forwarding service; it panics on a name the Config does not have, so a
 // misspelt producer fails the test instead of faulting nothing. Timed
 // faults use timers and the request's context, so they run in a
