@@ -420,7 +420,7 @@ func (c *Client) askPart(ctx context.Context, f minaarenden.Fraga, part minaaren
 		out.Message = errorMessage(err)
 		return nil, "", out
 	}
-	dec, derr := c.decode(ctx, ex)
+	dec, derr := ex.dec, ex.decErr
 	if isContextErr(derr) {
 		out.Err = c.newError(ex.status, ex.attempts, corr, derr) // gave up waiting to decode
 		return nil, "", out
@@ -516,11 +516,14 @@ type Limiter interface {
 type limiterKey struct{}
 
 // WithDecodeLimiter returns a context under which Query and Events decode
-// each answer only while holding one unit of l. Reading a body is I/O, but
-// decoding it is CPU: when a fan-out gets many large answers at once, a
-// limiter about the size of GOMAXPROCS decodes them a few at a time instead
-// of all at once, which keeps the slowest answer's wait short. Package
-// aggregate sets one for every Run.
+// only while holding one unit of l. An answer is decoded as it arrives:
+// a unit is taken when a piece of it has been read and given back before
+// the next is read, so reading, which is waiting on the network, holds
+// none, and a producer that answers slowly keeps no one else from being
+// decoded. When a fan-out gets many large answers at once, a limiter about
+// the size of GOMAXPROCS decodes them a few at a time instead of all at
+// once, which keeps the slowest answer's wait short. Package aggregate
+// sets one for every Run.
 func WithDecodeLimiter(ctx context.Context, l Limiter) context.Context {
 	return context.WithValue(ctx, limiterKey{}, l)
 }
@@ -537,19 +540,6 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// decode decodes an exchange's answer, holding a unit of the context's
-// decode limiter if it has one, and then releases the answer's buffer.
-func (c *Client) decode(ctx context.Context, ex *exchange) (*decoded, error) {
-	defer ex.release()
-	body := ex.body
-	if l := DecodeLimiterFrom(ctx); l != nil {
-		if err := l.Acquire(ctx, 1); err != nil {
-			return nil, err
-		}
-		defer l.Release(1)
-	}
-	return decodeAnswerLimit(body, c.zone, c.maxEvents)
-}
 
 // CorrelationID returns the id set by WithCorrelationID, or "".
 func CorrelationID(ctx context.Context) string {

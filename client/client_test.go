@@ -860,8 +860,10 @@ func TestDecodeLimiter(t *testing.T) {
 	if _, err := c.Query(WithDecodeLimiter(context.Background(), spy), f); err != nil {
 		t.Fatal(err)
 	}
-	if spy.acquired != 2 || spy.released != 2 {
-		t.Errorf("limiter acquired %d, released %d; want one slot per answer, each given back", spy.acquired, spy.released)
+	// A slot is taken for each piece of an answer that arrives and given
+	// back before the next is read: at least one per answer, all returned.
+	if spy.acquired < 2 || spy.released != spy.acquired {
+		t.Errorf("limiter acquired %d, released %d; want a slot for each answer, each given back", spy.acquired, spy.released)
 	}
 
 	// Giving up while waiting for a slot is the context's error, not a

@@ -118,7 +118,7 @@ func (p *pager) fetch(ctx context.Context, pending []int, parts []minaarenden.Pa
 		p.failAll(pending, ex, err)
 		return nil, nil, false
 	}
-	dec, err := p.c.decode(ctx, ex)
+	dec, err := ex.dec, ex.decErr
 	if isContextErr(err) {
 		p.failAll(pending, ex, p.c.newError(ex.status, ex.attempts, p.corr, err))
 		return nil, nil, false

@@ -251,30 +251,13 @@ func hostPort(u *url.URL) string {
 // exchange is one answered attempt chain.
 type exchange struct {
 	status   int
-	body     []byte
 	attempts int
-	buf      *bytes.Buffer // body's buffer when it is one of answerBuffers
-}
-
-// answerBuffers keeps answer buffers between answers. The decoder copies
-// what it keeps out of the body, so once an answer is decoded its buffer
-// can take the next one: a service asking again and again reads its
-// answers into the same memory instead of allocating a body's worth each
-// time.
-var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledAnswer bounds the buffers kept: a rare huge answer is left to
-// the garbage collector rather than held for the next.
-const maxPooledAnswer = 4 << 20
-
-// release hands the body's buffer back for another answer; the body must
-// not be read after.
-func (ex *exchange) release() {
-	if ex.buf != nil && ex.buf.Cap() <= maxPooledAnswer {
-		ex.buf.Reset()
-		answerBuffers.Put(ex.buf)
-	}
-	ex.buf, ex.body = nil, nil
+	// dec is the answer, decoded as it arrived; decErr says why it could
+	// not be, when the reason is the answer's content (not JSON at all)
+	// or the wait for a unit of the decode limiter, neither worth
+	// another attempt.
+	dec    *decoded
+	decErr error
 }
 
 func okProducer(status int) bool { return status == http.StatusOK }
@@ -307,15 +290,16 @@ func newRetrier(c *Client) *retryablehttp.Client {
 // attemptChain is one request's attempts: the shared retry client's hooks
 // keep their count and read the answer into it.
 type attemptChain struct {
-	c         *Client
-	corr      string
-	ok        func(status int) bool
-	attempts  int
-	last      int           // the status of the latest attempt, 0 when none arrived
-	wait      time.Duration // before the next attempt, as checkRetry chose it
-	start     time.Time     // of the latest attempt
-	answer    []byte
-	answerBuf *bytes.Buffer // answer's buffer, one of answerBuffers
+	c        *Client
+	ctx      context.Context // the caller's, with its decode limiter
+	corr     string
+	ok       func(status int) bool
+	attempts int
+	last     int           // the status of the latest attempt, 0 when none arrived
+	wait     time.Duration // before the next attempt, as checkRetry chose it
+	start    time.Time     // of the latest attempt
+	dec      *decoded      // the latest attempt's answer
+	decErr   error
 	// handled marks CheckRetry's second call for one attempt: the
 	// library asks again after every run of the response handler.
 	handled bool
@@ -393,7 +377,7 @@ func (ch *attemptChain) readResponse(resp *http.Response) error {
 		return nil // an error status: read after the loop, for the *Error
 	}
 	var err error
-	ch.answer, ch.answerBuf, err = ch.c.readAnswer(resp)
+	ch.dec, ch.decErr, err = ch.c.readAnswer(ch.ctx, resp)
 	return err
 }
 
@@ -402,7 +386,7 @@ func (ch *attemptChain) readResponse(resp *http.Response) error {
 // non-nil whenever an attempt was made, so callers can report status and
 // attempts.
 func (c *Client) post(ctx context.Context, body []byte, corr string, header http.Header, ok func(int) bool) (*exchange, error) {
-	ch := &attemptChain{c: c, corr: corr, ok: ok}
+	ch := &attemptChain{c: c, ctx: ctx, corr: corr, ok: ok}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, chainKey{}, ch), http.MethodPost, c.target, body)
 	if err != nil {
 		return nil, c.newError(0, 0, corr, err)
@@ -447,7 +431,7 @@ func (c *Client) post(ctx context.Context, body []byte, corr string, header http
 		e.Message, e.Problem = readProblem(resp)
 		return fail(e)
 	}
-	ex.body, ex.buf = ch.answer, ch.answerBuf
+	ex.dec, ex.decErr = ch.dec, ch.decErr
 	c.log.LogAttrs(ctx, slog.LevelDebug, "minaarenden: answered",
 		slog.String("producer", c.name), slog.Int("attempt", attempts), slog.Int("status", ex.status),
 		slog.Duration("duration", time.Since(chainFrom)), slog.String("correlation_id", corr))
@@ -489,10 +473,12 @@ type answerError struct {
 func (e *answerError) Error() string { return e.err.Error() }
 func (e *answerError) Unwrap() error { return e.err }
 
-// readAnswer checks and reads a good status's answer, and closes its body.
-// The answer is read into one of answerBuffers, returned with it unless it
-// had to be copied (transcoded) out of it.
-func (c *Client) readAnswer(resp *http.Response) ([]byte, *bytes.Buffer, error) {
+// readAnswer checks a good status's answer and decodes it as it arrives,
+// and closes its body. An error is for the retry loop (an *answerError, a
+// broken connection worth another attempt or not); decErr is a decode
+// that failed on the answer's content, or on the wait for the decode
+// limiter, kept for the caller.
+func (c *Client) readAnswer(ctx context.Context, resp *http.Response) (dec *decoded, decErr, err error) {
 	defer resp.Body.Close()
 	if mt := mediaType(resp); !isJSON(mt) || mt == "application/problem+json" {
 		ct := resp.Header.Get("Content-Type")
@@ -509,30 +495,70 @@ func (c *Client) readAnswer(resp *http.Response) ([]byte, *bytes.Buffer, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	ex := &exchange{buf: answerBuffers.Get().(*bytes.Buffer)}
-	if resp.ContentLength > 0 {
+	size := resp.ContentLength
+	if body != resp.Body {
+		size = -1 // gunzipped here: the length was the compressed one
+	}
+	contentType := resp.Header.Get("Content-Type")
+	if windows1252Labels[charsetLabel(contentType)] {
+		// A body that may be Windows-1252 is only known to be UTF-8 or
+		// not once read whole.
+		whole, err := c.readWhole(body, size)
+		if err == nil {
+			whole, err = utf8Body(whole, contentType)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		dec, decErr = c.decodeWhole(ctx, whole)
+		return dec, decErr, nil
+	}
+	src := &source{r: body, max: c.maxBytes, ctx: ctx, limiter: DecodeLimiterFrom(ctx)}
+	dec, err = decodeStream(src, size, c.zone, c.maxEvents)
+	src.done()
+	if se, ok := errors.AsType[*sourceError](err); ok {
+		return nil, nil, readError(se.err)
+	}
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
+	case errors.Is(err, errNotUTF8):
+		return nil, nil, notUTF8(contentType)
+	}
+	return dec, err, nil
+}
+
+// readWhole reads a body whole, within the client's limit.
+func (c *Client) readWhole(body io.Reader, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 {
 		// ReadFrom wants bytes.MinRead free before every read, the one that
 		// finds EOF too: without room for it a full buffer doubles, copying
 		// the whole body, just to learn it has ended.
-		ex.buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+		buf.Grow(int(size) + bytes.MinRead)
 	}
 	// The limit counts bytes after gunzipping: a small gzip body can
 	// inflate a thousandfold.
-	n, err := ex.buf.ReadFrom(io.LimitReader(body, c.maxBytes+1))
+	n, err := buf.ReadFrom(io.LimitReader(body, c.maxBytes+1))
 	if err != nil {
-		ex.release()
-		return nil, nil, readError(err)
+		return nil, readError(err)
 	}
 	if n > c.maxBytes {
-		ex.release()
-		return nil, nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
+		return nil, &answerError{err: fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, c.maxBytes)}
 	}
-	out, err := utf8Body(ex.buf.Bytes(), resp.Header.Get("Content-Type"))
-	if err != nil || len(out) > 0 && &out[0] != &ex.buf.Bytes()[0] {
-		ex.release() // refused, or transcoded into a slice of its own
-		return out, nil, err
+	return buf.Bytes(), nil
+}
+
+// decodeWhole decodes a body read whole, holding a unit of the context's
+// decode limiter if it has one.
+func (c *Client) decodeWhole(ctx context.Context, body []byte) (*decoded, error) {
+	if l := DecodeLimiterFrom(ctx); l != nil {
+		if err := l.Acquire(ctx, 1); err != nil {
+			return nil, err
+		}
+		defer l.Release(1)
 	}
-	return out, ex.buf, nil
+	return decodeAnswerLimit(body, c.zone, c.maxEvents)
 }
 
 // utf8Body returns body as UTF-8. JSON is UTF-8 (RFC 8259), and a body that
@@ -547,17 +573,8 @@ func utf8Body(body []byte, contentType string) ([]byte, error) {
 	if utf8.Valid(body) {
 		return body, nil
 	}
-	// The standard's "get an encoding": ASCII whitespace trimmed, case folded.
-	cs := strings.ToLower(strings.Trim(charset(contentType), "\t\n\f\r "))
-	if !windows1252Labels[cs] {
-		if cs == "" {
-			cs = "none given"
-		}
-		cs = redact(cs) // before the cut, which could leave digits too few to mask
-		if len(cs) > 32 {
-			cs = strings.ToValidUTF8(cs[:32], "")
-		}
-		return nil, &answerError{err: fmt.Errorf("%w: the body is not UTF-8 (charset %s)", ErrMalformedAnswer, cs)}
+	if !windows1252Labels[charsetLabel(contentType)] {
+		return nil, notUTF8(contentType)
 	}
 	out := make([]byte, 0, len(body)+len(body)/8)
 	for _, b := range body {
@@ -568,6 +585,25 @@ func utf8Body(body []byte, contentType string) ([]byte, error) {
 		out = utf8.AppendRune(out, r)
 	}
 	return out, nil
+}
+
+// charsetLabel is a Content-Type's charset as the Encoding standard's "get
+// an encoding" compares it: ASCII whitespace trimmed, case folded.
+func charsetLabel(contentType string) string {
+	return strings.ToLower(strings.Trim(charset(contentType), "\t\n\f\r "))
+}
+
+// notUTF8 refuses a body that is not UTF-8, naming the charset it claimed.
+func notUTF8(contentType string) error {
+	cs := charsetLabel(contentType)
+	if cs == "" {
+		cs = "none given"
+	}
+	cs = redact(cs) // before the cut, which could leave digits too few to mask
+	if len(cs) > 32 {
+		cs = strings.ToValidUTF8(cs[:32], "")
+	}
+	return &answerError{err: fmt.Errorf("%w: the body is not UTF-8 (charset %s)", ErrMalformedAnswer, cs)}
 }
 
 // charset returns the charset parameter of a Content-Type. A label with a
