@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -111,19 +110,6 @@ func benchmarkQuery(b *testing.B, events int) {
 	b.ReportMetric(float64(baseT[len(baseT)/2].Nanoseconds())/1e3, "base-µs/req")
 	b.ReportMetric(testing.AllocsPerRun(100, sdk), "sdk-allocs/req")
 	b.ReportMetric(testing.AllocsPerRun(100, base), "base-allocs/req")
-	b.ReportMetric(allocBytes(100, sdk), "sdk-B/req")
-	b.ReportMetric(allocBytes(100, base), "base-B/req")
-}
-
-// allocBytes is testing.AllocsPerRun for bytes: the average bytes f
-// allocates per call over runs calls, after one warm-up call.
-func allocBytes(runs int, f func()) float64 {
-	f()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		f()
-	}
-	runtime.ReadMemStats(&after)
-	return float64(after.TotalAlloc-before.TotalAlloc) / float64(runs)
+	b.ReportMetric(float64(allocated(sdk)), "sdk-B/req")
+	b.ReportMetric(float64(allocated(base)), "base-B/req")
 }
