@@ -174,16 +174,12 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 
 	// Retained: what the answer's Result and cases hold once the garbage
-	// of getting them is collected. Two collections each time, as it takes
-	// two for the client's pool of answer buffers to let a buffer go: what
-	// the pool holds for the next answer is no part of this one's Result.
+	// of getting them is collected.
 	retained := func(keep func() any) float64 {
 		var before, after runtime.MemStats
 		runtime.GC()
-		runtime.GC()
 		runtime.ReadMemStats(&before)
 		v := keep()
-		runtime.GC()
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		runtime.KeepAlive(v)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -94,6 +95,15 @@ func (d *decoded) count() int {
 // which JSON forbids.
 var bom = []byte("\uFEFF")
 
+// decoders keeps jsontext decoders, and the buffers they grew, between
+// answers: a small answer otherwise spends a dozen allocations growing a
+// decoder's buffer and name stacks from nothing.
+var decoders = sync.Pool{New: func() any { return new(jsontext.Decoder) }}
+
+// noInput is what a decoder waiting in the pool reads from: nothing, so
+// that it keeps no answer's body alive.
+var noInput io.Reader = strings.NewReader("")
+
 // decodeAnswer reads an answer of any known shape with the default limit
 // of events per part.
 func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
@@ -107,6 +117,7 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 // zero in its event and reported in bad. A part's events past maxEvents
 // are skipped unread and fail the part (ErrTooManyEvents).
 func decodeAnswerLimit(body []byte, zone *time.Location, maxEvents int) (*decoded, error) {
+	body = bytes.TrimPrefix(body, bom)
 	return decodeStream(bytes.NewBuffer(body), int64(len(body)), zone, maxEvents)
 }
 
@@ -114,16 +125,15 @@ func decodeAnswerLimit(body []byte, zone *time.Location, maxEvents int) (*decode
 // when known (a Content-Length) and -1 when not. Besides ErrMalformedAnswer
 // it fails with whatever src failed with (see source).
 func decodeStream(src io.Reader, size int64, zone *time.Location, maxEvents int) (*decoded, error) {
-	src, err := skipBOM(src)
-	if err != nil {
-		return nil, err
-	}
-	r := &reader{
-		dec:  jsontext.NewDecoder(src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
-		zone: zone,
-		max:  maxEvents,
-		body: size,
-	}
+	dec := decoders.Get().(*jsontext.Decoder)
+	dec.Reset(src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	defer func() {
+		dec.Reset(noInput) // lets go of src
+		decoders.Put(dec)
+	}()
+	r := &reader{dec: dec, zone: zone, max: maxEvents, body: size}
+	r.names = r.nameSlots[:0]
+	var err error
 	if r.dec.PeekKind() == 0 {
 		if _, err := r.dec.ReadToken(); err == io.EOF {
 			return nil, fmt.Errorf("%w: the body is empty", ErrMalformedAnswer)
@@ -264,10 +274,13 @@ type reader struct {
 	refs       slab[minaarenden.Referens]
 	varden     slab[minaarenden.ReferensVarde]
 	refScratch []minaarenden.Referens
-	// names holds a member name's copy for each depth of nesting.
-	names   [][]byte
-	depth   int
-	typeErr error // the first wrong-typed field outside the event rules
+	// names holds a member name's copy for each depth of nesting, at
+	// first in nameRoom: the standard's names fit.
+	names     [][]byte
+	nameSlots [4][]byte
+	nameRoom  [4][40]byte
+	depth     int
+	typeErr   error // the first wrong-typed field outside the event rules
 }
 
 // wrongType records the first field read as zero for its type.
@@ -299,7 +312,11 @@ func (r *reader) object(member func(name []byte) error, what string) error {
 	// read may refill, into room kept for this depth of nesting.
 	depth := r.depth
 	if depth == len(r.names) {
-		r.names = append(r.names, nil)
+		var room []byte
+		if depth < len(r.nameRoom) {
+			room = r.nameRoom[depth][:0]
+		}
+		r.names = append(r.names, room)
 	}
 	r.depth++
 	defer func() { r.depth-- }()

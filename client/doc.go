@@ -130,9 +130,11 @@
 // pages of a question are asked under its context: a deadline that
 // passes between pages fails every producer of the parts still paging,
 // those the earlier pages answered included, as their answer is cut
-// short. Memory for events is reserved from what is known (the first
-// event's size and the bytes left, the service's
-// totaltAntalKundhandelser), never more than the body's length.
+// short. An answer is decoded as it arrives, never held whole, so its
+// cost is what is kept of it. Memory for events is reserved from what is
+// known (the first event's size and the bytes left of a Content-Length,
+// the service's totaltAntalKundhandelser — without a length at most 1024
+// events), never more than the body's length.
 //
 // A good status's answer must be application/json or any structured
 // application/…+json type (RFC 6839: application/hal+json, a vendor
@@ -140,9 +142,10 @@
 // included, fails with ErrContentType and is not retried. The body must be
 // UTF-8, as JSON is; whatever charset is declared, valid UTF-8 is read as
 // such, a body labelled ISO-8859-1 that is not UTF-8 is transcoded (older
-// systems write å, ä, ö as single bytes), and anything else fails with
-// ErrMalformedAnswer naming the charset rather than decoding into
-// replacement characters.
+// systems write å, ä, ö as single bytes; such a body is the one read whole
+// first), and anything else fails with ErrMalformedAnswer naming the
+// charset rather than decoding into replacement characters, as soon as a
+// byte that is not UTF-8 arrives.
 //
 // # Failures and retries
 //

@@ -272,9 +272,9 @@ func TestAnswerNeverHeldWhole(t *testing.T) {
 	}
 }
 
-// What the decoder keeps never points into the body, whose buffer takes
-// the next answer: every answer decodes to the same events after its body
-// is overwritten.
+// What the decoder keeps never points into the body, whose bytes the
+// decoder's buffer holds only until the next piece of the answer arrives:
+// every answer decodes to the same events after its body is overwritten.
 func TestDecodedOutlivesBody(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(answersDir, "*.json"))
 	if err != nil || len(files) == 0 {

@@ -52,6 +52,9 @@ func (s *source) Read(p []byte) (int, error) {
 		s.holding = false
 	}
 	n, err := s.r.Read(p)
+	if s.read == 0 {
+		n, err = s.skipBOM(p, n, err)
+	}
 	s.read += int64(n)
 	switch {
 	case s.max >= 0 && s.read > s.max:
@@ -70,6 +73,21 @@ func (s *source) Read(p []byte) (int, error) {
 			return 0, lerr
 		}
 		s.holding = true
+	}
+	return n, err
+}
+
+// skipBOM drops the UTF-8 byte-order mark .NET producers write before
+// their JSON, which JSON forbids, from the first n bytes read into p,
+// reading on while what came is the start of one.
+func (s *source) skipBOM(p []byte, n int, err error) (int, error) {
+	for n < len(bom) && n < len(p) && err == nil && bytes.HasPrefix(bom, p[:n]) {
+		var m int
+		m, err = s.r.Read(p[n:])
+		n += m
+	}
+	if bytes.HasPrefix(p[:n], bom) {
+		n = copy(p, p[len(bom):n])
 	}
 	return n, err
 }
@@ -120,29 +138,6 @@ func (u *utf8Check) check(b []byte, final bool) bool {
 	}
 	u.n = copy(u.tail[:], b[cut:])
 	return !(final && u.n > 0)
-}
-
-// skipBOM returns r without the UTF-8 byte-order mark .NET producers write
-// before their JSON, which JSON forbids. A *bytes.Buffer stays one, so
-// that the decoder reads it in place.
-func skipBOM(r io.Reader) (io.Reader, error) {
-	if b, ok := r.(*bytes.Buffer); ok {
-		if bytes.HasPrefix(b.Bytes(), bom) {
-			b.Next(len(bom))
-		}
-		return b, nil
-	}
-	var head [3]byte
-	n, err := io.ReadFull(r, head[:])
-	switch {
-	case n == len(bom) && bytes.Equal(head[:], bom):
-		return r, nil
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		return bytes.NewReader(head[:n]), nil // the whole body
-	case err != nil:
-		return nil, err
-	}
-	return io.MultiReader(bytes.NewReader(head[:n]), r), nil
 }
 
 // fromSource reports whether a decode failed because of its source rather
