@@ -423,14 +423,7 @@ func (h *Handler) answerForwarding(r *http.Request, body []byte, b *bytes.Buffer
 				hits = hits[:q.limit]
 			}
 		}
-		if pi > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`{"part":`)
-		b.Write(q.rawParter[pi])
-		b.WriteString(`,"totaltAntalKundhandelser":`)
-		b.WriteString(strconv.Itoa(total))
-		b.WriteString(`,"kundhandelserForPart":[`)
+		writeGroupStart(b, pi, q.rawParter[pi], total)
 		for i, ev := range hits {
 			if i > 0 {
 				b.WriteByte(',')
@@ -532,4 +525,17 @@ func compareBool(a, b bool) int {
 		return -1
 	}
 	return 1
+}
+
+// writeGroupStart opens the forwarding answer's group for the part at
+// index pi (its JSON as asked), up to its events.
+func writeGroupStart(b *bytes.Buffer, pi int, part []byte, total int) {
+	if pi > 0 {
+		b.WriteByte(',')
+	}
+	b.WriteString(`{"part":`)
+	b.Write(part)
+	b.WriteString(`,"totaltAntalKundhandelser":`)
+	b.WriteString(strconv.Itoa(total))
+	b.WriteString(`,"kundhandelserForPart":[`)
 }

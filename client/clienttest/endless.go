@@ -35,14 +35,7 @@ func (h *Handler) answerEndless(r *http.Request, body []byte, b *bytes.Buffer) *
 		if len(hits) > 0 {
 			total = q.offset + 2*size // a part nothing matches has no pages at all
 		}
-		if pi > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`{"part":`)
-		b.Write(q.rawParter[pi])
-		b.WriteString(`,"totaltAntalKundhandelser":`)
-		b.WriteString(strconv.Itoa(total))
-		b.WriteString(`,"kundhandelserForPart":[`)
+		writeGroupStart(b, pi, q.rawParter[pi], total)
 		for i := range min(total, size) {
 			// The n-th event of the endless list is the matching events
 			// over and over, each round under ids of its own.
