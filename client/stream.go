@@ -36,6 +36,7 @@ type source struct {
 	r       io.Reader
 	max     int64 // bytes allowed; < 0 for no limit
 	read    int64
+	begun   bool  // past the first bytes, where a byte-order mark may be
 	err     error // the first failure, returned from then on
 	utf8    utf8Check
 	ctx     context.Context
@@ -52,8 +53,9 @@ func (s *source) Read(p []byte) (int, error) {
 		s.holding = false
 	}
 	n, err := s.r.Read(p)
-	if s.read == 0 {
+	if !s.begun && (n > 0 || err != nil) {
 		n, err = s.skipBOM(p, n, err)
+		s.begun = true
 	}
 	s.read += int64(n)
 	switch {

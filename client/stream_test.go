@@ -77,6 +77,7 @@ func TestDecodeStreamMatchesWhole(t *testing.T) {
 		"bom":       append(slicesClone(bom), `{"kundhandelser":[]}`...),
 		"bom only":  slicesClone(bom),
 		"bom start": append(slicesClone(bom[:2]), `{}`...),
+		"two boms":  append(append(slicesClone(bom), bom...), `{}`...),
 		"truncated": []byte(`{"kundhandelser":[{"kundhandelseId":"a"`),
 		"trailing":  []byte(`{"kundhandelser":[]} {}`),
 	}
