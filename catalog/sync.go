@@ -360,8 +360,10 @@ func unreachable(err error) bool {
 	if errors.As(err, &ae) {
 		return ae.HTTPCode >= 500 || ae.HTTPCode == http.StatusRequestTimeout || ae.HTTPCode == http.StatusTooManyRequests
 	}
-	var ne net.Error // context.DeadlineExceeded is one too
-	return errors.As(err, &ne) || errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF)
+	// context.DeadlineExceeded is a net.Error too; io.EOF is a connection
+	// closed before any answer came, io.ErrUnexpectedEOF one cut short.
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func fetchProducer(ctx context.Context, src SyncSource, own *owners, o *SyncOptions) *fetched {

@@ -569,8 +569,14 @@ func TestSyncMergeRules(t *testing.T) {
 func TestSyncUnreachable(t *testing.T) {
 	central := loadTestdata(t)
 	srcs := syncSources(t, central, nil)
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
+	// A server that drops the connection unanswered, rather than a closed
+	// server's port, which a test running beside this one could take.
+	dropping := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close() // no answer at all
+		}
+	}))
+	t.Cleanup(dropping.Close)
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"underhåll"}`, http.StatusServiceUnavailable)
 	}))
@@ -582,7 +588,7 @@ func TestSyncUnreachable(t *testing.T) {
 	for i := range srcs {
 		switch srcs[i].Producent {
 		case "Bolagsverket":
-			srcs[i].URL = closed.URL
+			srcs[i].URL = dropping.URL
 		case "PRV":
 			srcs[i].URL = down.URL
 		case "Skatteverket":
@@ -596,7 +602,7 @@ func TestSyncUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkReport(t, wantReport(central,
-		ProducerReport{Producent: "Bolagsverket", Status: SyncUnreachable, Error: "connection refused"},
+		ProducerReport{Producent: "Bolagsverket", Status: SyncUnreachable, Error: ": EOF"},
 		ProducerReport{Producent: "PRV", Status: SyncUnreachable, Error: `503 Service Unavailable: "underhåll"`},
 		ProducerReport{Producent: "Skatteverket", Status: SyncUnreachable, Error: "context deadline exceeded"},
 	), report)

@@ -204,13 +204,20 @@ func TestSyncOnce(t *testing.T) {
 		}
 	})
 	t.Run("one unreachable, one refused: exit 3, the rest written", func(t *testing.T) {
-		closed := httptest.NewServer(http.NotFoundHandler())
-		closed.Close()
+		// A server that drops every connection unanswered: a closed
+		// server's port could be taken meanwhile by a test running beside
+		// this one, which would answer.
+		dropping := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+		}))
+		t.Cleanup(dropping.Close)
 		syncFile, _ := producers(t, map[string]http.Handler{"Skatteverket": refusing})
 		var srcs []catalog.SyncSource
 		b, _ := os.ReadFile(syncFile)
 		json.Unmarshal(b, &srcs)
-		srcs[0].URL = closed.URL // Bolagsverket
+		srcs[0].URL = dropping.URL // Bolagsverket
 		syncFile = writeJSON(t, "producers.json", srcs)
 		out := filepath.Join(t.TempDir(), "catalog.json")
 		var stdout, stderr bytes.Buffer
