@@ -97,12 +97,20 @@ var bom = []byte("\uFEFF")
 
 // decoders keeps jsontext decoders, and the buffers they grew, between
 // answers: a small answer otherwise spends a dozen allocations growing a
-// decoder's buffer and name stacks from nothing.
-var decoders = sync.Pool{New: func() any { return new(jsontext.Decoder) }}
+// decoder's buffer and name stacks from nothing. Each reads through its
+// own pipe, emptied when the decoder goes back, so that a decoder waiting
+// in the pool keeps no answer alive.
+var decoders = sync.Pool{New: func() any { return new(pooledDecoder) }}
 
-// noInput is what a decoder waiting in the pool reads from: nothing, so
-// that it keeps no answer's body alive.
-var noInput io.Reader = strings.NewReader("")
+type pooledDecoder struct {
+	dec  jsontext.Decoder
+	pipe pipe
+}
+
+// pipe is the reader a pooled decoder reads from.
+type pipe struct{ r io.Reader }
+
+func (p *pipe) Read(b []byte) (int, error) { return p.r.Read(b) }
 
 // decodeAnswer reads an answer of any known shape with the default limit
 // of events per part.
@@ -118,19 +126,30 @@ func decodeAnswer(body []byte, zone *time.Location) (*decoded, error) {
 // are skipped unread and fail the part (ErrTooManyEvents).
 func decodeAnswerLimit(body []byte, zone *time.Location, maxEvents int) (*decoded, error) {
 	body = bytes.TrimPrefix(body, bom)
-	return decodeStream(bytes.NewBuffer(body), int64(len(body)), zone, maxEvents)
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body), decodeOptions...)
+	return decodeWith(dec, int64(len(body)), zone, maxEvents)
 }
 
 // decodeStream is decodeAnswerLimit reading from src, whose length is size
 // when known (a Content-Length) and -1 when not. Besides ErrMalformedAnswer
 // it fails with whatever src failed with (see source).
 func decodeStream(src io.Reader, size int64, zone *time.Location, maxEvents int) (*decoded, error) {
-	dec := decoders.Get().(*jsontext.Decoder)
-	dec.Reset(src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	p := decoders.Get().(*pooledDecoder)
+	p.pipe.r = src
+	p.dec.Reset(&p.pipe, decodeOptions...)
 	defer func() {
-		dec.Reset(noInput) // lets go of src
-		decoders.Put(dec)
+		p.pipe.r = nil
+		decoders.Put(p)
 	}()
+	return decodeWith(&p.dec, size, zone, maxEvents)
+}
+
+// decodeOptions read what encoding/json v1 read: a repeated name's last
+// value wins, and invalid UTF-8 in a string is U+FFFD.
+var decodeOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// decodeWith reads an answer with dec; size is the body's length, or -1.
+func decodeWith(dec *jsontext.Decoder, size int64, zone *time.Location, maxEvents int) (*decoded, error) {
 	r := &reader{dec: dec, zone: zone, max: maxEvents, body: size}
 	r.names = r.nameSlots[:0]
 	var err error
