@@ -2,12 +2,14 @@ package client
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,4 +259,45 @@ func (p *pieces) Read(b []byte) (int, error) {
 	n := copy(b[:min(len(b), p.n)], p.b)
 	p.b = p.b[n:]
 	return n, nil
+}
+
+// uncomparableBody is a response body whose type cannot be compared, as
+// a caller's transport may hand out.
+type uncomparableBody struct {
+	r   *bytes.Reader
+	pad []byte
+}
+
+func (b uncomparableBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b uncomparableBody) Close() error               { return nil }
+
+// A gzipped answer's Content-Length is the compressed one: events are
+// reserved from the forwarding count instead, and any body type will do.
+func TestReadAnswerGzipSize(t *testing.T) {
+	c, err := New("https://p.invalid/v6", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := fwdPage(0, 500, 500)
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write([]byte(page))
+	zw.Close()
+	for name, enc := range map[string]string{"gzip": "gzip", "identity": ""} {
+		body := []byte(page)
+		if enc != "" {
+			body = zipped.Bytes()
+		}
+		resp := &http.Response{StatusCode: 200, ContentLength: int64(len(body)),
+			Header: http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {enc}},
+			Body:   uncomparableBody{r: bytes.NewReader(body)}}
+		dec, decErr, err := c.readAnswer(t.Context(), resp)
+		if err != nil || decErr != nil || dec.count() != 500 {
+			t.Fatalf("%s: %d events: %v, %v", name, dec.count(), decErr, err)
+		}
+		// From the compressed length, a few dozen events would fit.
+		if got := cap(dec.groups[0].events); enc != "" && got != 500 {
+			t.Errorf("%s: room for %d events reserved, want the 500 counted", name, got)
+		}
+	}
 }

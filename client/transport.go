@@ -496,8 +496,8 @@ func (c *Client) readAnswer(ctx context.Context, resp *http.Response) (dec *deco
 		return nil, nil, err
 	}
 	size := resp.ContentLength
-	if body != resp.Body {
-		size = -1 // gunzipped here: the length was the compressed one
+	if _, gunzipped := body.(*gzip.Reader); gunzipped {
+		size = -1 // the length was the compressed one
 	}
 	contentType := resp.Header.Get("Content-Type")
 	if windows1252Labels[charsetLabel(contentType)] {
