@@ -10,13 +10,13 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/aterkoppling/minaarenden"
 	"github.com/aterkoppling/minaarenden/aggregate"
 	"github.com/aterkoppling/minaarenden/catalog/sample"
 	"github.com/aterkoppling/minaarenden/client"
 	"github.com/aterkoppling/minaarenden/flow"
+	"github.com/aterkoppling/minaarenden/internal/benchpair"
 )
 
 // pipelineBody is a 6.1 producer answer of n events of about 700 bytes,
@@ -188,32 +188,10 @@ func BenchmarkPipeline(b *testing.B) {
 	sdkKept := retained(func() any { r, in := sdk(); return []any{r, in} })
 	baseKept := retained(func() any { return base() })
 
-	var sdkT, baseT []time.Duration
-	var sdkMallocs, sdkBytes, baseMallocs, baseBytes uint64
-	var m0, m1, m2 runtime.MemStats
-	for b.Loop() {
-		runtime.ReadMemStats(&m0)
-		start := time.Now()
-		sdk()
-		mid := time.Now()
-		runtime.ReadMemStats(&m1)
-		base()
-		end := time.Now()
-		runtime.ReadMemStats(&m2)
-		sdkT, baseT = append(sdkT, mid.Sub(start)), append(baseT, end.Sub(mid))
-		sdkMallocs += m1.Mallocs - m0.Mallocs
-		sdkBytes += m1.TotalAlloc - m0.TotalAlloc
-		baseMallocs += m2.Mallocs - m1.Mallocs
-		baseBytes += m2.TotalAlloc - m1.TotalAlloc
-	}
-	runs := float64(len(sdkT))
-	b.ReportMetric(float64(percentile(sdkT, .5))/float64(percentile(baseT, .5)), "sdk/base")
-	b.ReportMetric(float64(percentile(sdkT, .5).Microseconds()), "sdk-p50-µs")
-	b.ReportMetric(float64(percentile(baseT, .5).Microseconds()), "base-p50-µs")
-	b.ReportMetric(float64(sdkMallocs)/runs/n, "sdk-allocs/event")
-	b.ReportMetric(float64(baseMallocs)/runs/n, "base-allocs/event")
-	b.ReportMetric(float64(sdkBytes)/runs/float64(len(body)), "sdk-alloc/json")
-	b.ReportMetric(float64(baseBytes)/runs/float64(len(body)), "base-alloc/json")
+	pair := benchpair.Run(b, func() { sdk() }, func() { base() })
+	pair.ReportPerEvent(b, n, len(body))
+	b.ReportMetric(float64(pair.SDK.Median().Microseconds()), "sdk-p50-µs")
+	b.ReportMetric(float64(pair.Base.Median().Microseconds()), "base-p50-µs")
 	b.ReportMetric(sdkKept, "sdk-kept/json")
 	b.ReportMetric(baseKept, "base-kept/json")
 }

@@ -9,13 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/internal/benchpair"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -327,40 +326,8 @@ func BenchmarkDecode(b *testing.B) {
 			b.Fatalf("baseline: %d events: %v", len(v.Kundhandelser), err)
 		}
 	}
-	paired(b, n, len(body), sdk, base)
-}
-
-// paired runs sdk and base alternately in the benchmark loop and reports
-// sdk/base, the ratio of their median times, with each one's allocations
-// per event and bytes allocated per body byte.
-func paired(b *testing.B, events, bodyLen int, sdk, base func()) {
-	b.SetBytes(int64(bodyLen))
-	var sdkT, baseT []time.Duration
-	var sdkMallocs, sdkBytes, baseMallocs, baseBytes uint64
-	var m0, m1, m2 runtime.MemStats
-	for b.Loop() {
-		runtime.ReadMemStats(&m0)
-		start := time.Now()
-		sdk()
-		mid := time.Now()
-		runtime.ReadMemStats(&m1)
-		base()
-		end := time.Now()
-		runtime.ReadMemStats(&m2)
-		sdkT, baseT = append(sdkT, mid.Sub(start)), append(baseT, end.Sub(mid))
-		sdkMallocs += m1.Mallocs - m0.Mallocs
-		sdkBytes += m1.TotalAlloc - m0.TotalAlloc
-		baseMallocs += m2.Mallocs - m1.Mallocs
-		baseBytes += m2.TotalAlloc - m1.TotalAlloc
-	}
-	runs := float64(len(sdkT))
-	slices.Sort(sdkT)
-	slices.Sort(baseT)
-	b.ReportMetric(float64(sdkT[len(sdkT)/2])/float64(baseT[len(baseT)/2]), "sdk/base")
-	b.ReportMetric(float64(sdkMallocs)/runs/float64(events), "sdk-allocs/event")
-	b.ReportMetric(float64(baseMallocs)/runs/float64(events), "base-allocs/event")
-	b.ReportMetric(float64(sdkBytes)/runs/float64(bodyLen), "sdk-alloc/json")
-	b.ReportMetric(float64(baseBytes)/runs/float64(bodyLen), "base-alloc/json")
+	b.SetBytes(int64(len(body)))
+	benchpair.Run(b, sdk, base).ReportPerEvent(b, n, len(body))
 }
 
 // TestDecodeProducerDrift pins what the decoder makes of the shapes real

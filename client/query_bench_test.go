@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/aterkoppling/minaarenden"
+	"github.com/aterkoppling/minaarenden/internal/benchpair"
 )
 
 // memAnswer is a producer without a network: every request is read and
@@ -95,19 +94,10 @@ func benchmarkQuery(b *testing.B, events int) {
 			b.Fatalf("baseline: status %d, %d events", resp.StatusCode, len(a.Kundhandelser))
 		}
 	}
-	var sdkT, baseT []time.Duration
-	for b.Loop() {
-		start := time.Now()
-		sdk()
-		mid := time.Now()
-		base()
-		sdkT, baseT = append(sdkT, mid.Sub(start)), append(baseT, time.Since(mid))
-	}
-	slices.Sort(sdkT)
-	slices.Sort(baseT)
-	b.ReportMetric(float64(sdkT[len(sdkT)/2])/float64(baseT[len(baseT)/2]), "sdk/base")
-	b.ReportMetric(float64(sdkT[len(sdkT)/2].Nanoseconds())/1e3, "sdk-µs/req")
-	b.ReportMetric(float64(baseT[len(baseT)/2].Nanoseconds())/1e3, "base-µs/req")
+	pair := benchpair.Run(b, sdk, base)
+	b.ReportMetric(pair.Ratio(), "sdk/base")
+	b.ReportMetric(float64(pair.SDK.Median().Nanoseconds())/1e3, "sdk-µs/req")
+	b.ReportMetric(float64(pair.Base.Median().Nanoseconds())/1e3, "base-µs/req")
 	b.ReportMetric(testing.AllocsPerRun(100, sdk), "sdk-allocs/req")
 	b.ReportMetric(testing.AllocsPerRun(100, base), "base-allocs/req")
 	b.ReportMetric(float64(allocated(sdk)), "sdk-B/req")

@@ -76,10 +76,10 @@ func TestDecodeStreamMatchesWhole(t *testing.T) {
 	bodies := map[string][]byte{
 		"empty":     nil,
 		"blank":     []byte(" \n\t"),
-		"bom":       append(slicesClone(bom), `{"kundhandelser":[]}`...),
-		"bom only":  slicesClone(bom),
-		"bom start": append(slicesClone(bom[:2]), `{}`...),
-		"two boms":  append(append(slicesClone(bom), bom...), `{}`...),
+		"bom":       append(bytes.Clone(bom), `{"kundhandelser":[]}`...),
+		"bom only":  bytes.Clone(bom),
+		"bom start": append(bytes.Clone(bom[:2]), `{}`...),
+		"two boms":  append(append(bytes.Clone(bom), bom...), `{}`...),
 		"truncated": []byte(`{"kundhandelser":[{"kundhandelseId":"a"`),
 		"trailing":  []byte(`{"kundhandelser":[]} {}`),
 	}
@@ -98,8 +98,6 @@ func TestDecodeStreamMatchesWhole(t *testing.T) {
 		}
 	}
 }
-
-func slicesClone(b []byte) []byte { return append([]byte(nil), b...) }
 
 func TestUTF8Check(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -121,12 +119,12 @@ func TestUTF8Check(t *testing.T) {
 		}
 	}
 	for i, bad := range [][]byte{
-		append(slicesClone(valid), 0xC3),                  // cut at the end
+		append(bytes.Clone(valid), 0xC3),                  // cut at the end
 		append([]byte("rubrik: "), 0xE5, 'x'),             // Latin-1 å
 		append([]byte("a"), 0xED, 0xA0, 0x80, 'b'),        // a surrogate
 		append([]byte("a"), 0xF0, 0x9F, 0x99, 'b', 'c'),   // four-byte start cut short
 		append([]byte("ok "), 0xC0, 0xAF),                 // overlong
-		append(slicesClone(valid[:20]), 0xFF, 0xFE, 0xFD), // never valid
+		append(bytes.Clone(valid[:20]), 0xFF, 0xFE, 0xFD), // never valid
 	} {
 		for range 50 {
 			if check(bad, 3) {
